@@ -1,0 +1,117 @@
+// Builds the configuration: JSON file, then Group Policy, then KEYHATCH_* environment variables,
+// validated once and frozen.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KeyhatchError } from '../errors/catalogue.js';
+import { configSchema, type KeyhatchConfig } from './schema.js';
+import type { PolicySource, RawConfig } from './policy-source.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variable → config path (CONTRACTS.md). */
+const ENV_MAP: ReadonlyArray<[string, string, ((v: string) => unknown)?]> = [
+  ['KEYHATCH_AD_URL', 'ad.urls', (v) => v.split(',').map((s) => s.trim()).filter(Boolean)],
+  ['KEYHATCH_AD_BASE_DN', 'ad.baseDn'],
+  ['KEYHATCH_AD_BIND_DN', 'ad.bindDn'],
+  ['KEYHATCH_AD_BIND_PASSWORD', 'ad.bindPassword'],
+  ['KEYHATCH_AD_CA_FILE', 'ad.caFile'],
+  ['KEYHATCH_AD_TLS_SERVERNAME', 'ad.tlsServerName'],
+  ['KEYHATCH_DATA_DIR', 'dataDir'],
+  ['KEYHATCH_LISTEN', 'listen'],
+  ['KEYHATCH_LOG_LEVEL', 'log.level'],
+  ['KEYHATCH_SMTP_URL', 'smtp.url'],
+  ['KEYHATCH_SMTP_FROM', 'smtp.from'],
+  ['KEYHATCH_ENTRA_TENANT_ID', 'entra.tenantId'],
+  ['KEYHATCH_ENTRA_CLIENT_ID', 'entra.clientId'],
+  ['KEYHATCH_ENTRA_CLIENT_SECRET', 'entra.clientSecret'],
+  ['KEYHATCH_ENTRA_CERT_FILE', 'entra.certFile'],
+  ['KEYHATCH_ENTRA_KEY_FILE', 'entra.keyFile'],
+  ['KEYHATCH_ENTRA_AUTHORITY_HOST', 'entra.authorityHost'],
+  ['KEYHATCH_ENTRA_GRAPH_URL', 'entra.graphUrl'],
+];
+
+function setPath(target: RawConfig, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = node[k];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[k] = {};
+    node = node[k] as RawConfig;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function deepMerge(base: RawConfig, over: RawConfig): RawConfig {
+  const out: RawConfig = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+      ? deepMerge(b as RawConfig, v as RawConfig) : v;
+  }
+  return out;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+export function defaultDataDir(env: Env = process.env): string {
+  return process.platform === 'win32' ? join(env.ProgramData ?? 'C:\\ProgramData', 'Keyhatch') : '/var/lib/keyhatch';
+}
+
+export function envOverrides(env: Env): RawConfig {
+  const out: RawConfig = {};
+  for (const [name, path, convert] of ENV_MAP) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(out, path, convert ? convert(v) : v);
+  }
+  return out;
+}
+
+/** "ad.urls.0: must be ldaps://…" — one line per problem, each naming the key. */
+function formatIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code: string; keys?: string[] }>): string {
+  return issues.map((i) => {
+    const key = i.path.map(String).join('.') || '(root)';
+    if (i.code === 'unrecognized_keys' && i.keys) return `${i.path.length ? `${key}: ` : ''}unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    return `${key}: ${i.message}`;
+  }).join('; ');
+}
+
+export function validateConfig(raw: RawConfig): KeyhatchConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: ${formatIssues(parsed.error.issues as never)}` });
+  }
+  return deepFreeze(parsed.data);
+}
+
+export interface LoadOptions {
+  file?: string;
+  env?: Env;
+  policy?: PolicySource;
+}
+
+export async function loadConfig(opts: LoadOptions = {}): Promise<KeyhatchConfig> {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.KEYHATCH_CONFIG;
+  let fromFile: RawConfig = {};
+  if (file) {
+    let text: string;
+    try { text = await readFile(file, 'utf8'); } catch (err) {
+      throw new KeyhatchError('CONFIG_INVALID', { message: `cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+    }
+    try { fromFile = JSON.parse(text) as RawConfig; } catch (err) {
+      throw new KeyhatchError('CONFIG_INVALID', { message: `config file ${file} is not valid JSON: ${(err as Error).message}` });
+    }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
+      throw new KeyhatchError('CONFIG_INVALID', { message: `config file ${file} must contain a JSON object` });
+    }
+  }
+  const fromPolicy = opts.policy ? await opts.policy.read() : {};
+  const merged = deepMerge(deepMerge(deepMerge({ dataDir: defaultDataDir(env) }, fromFile), fromPolicy), envOverrides(env));
+  return validateConfig(merged);
+}

@@ -1,0 +1,221 @@
+// The Active Directory backend of the Directory interface, over ldapts.
+import type { Client, Entry } from 'ldapts';
+import type { AdConfig } from '../../config/schema.js';
+import { KeyhatchError } from '../../errors/catalogue.js';
+import type { AuditSink } from '../../log/audit.js';
+import type { Logger } from '../../log/logger.js';
+import type { PasswordPolicy } from '../../password/policy.js';
+import { checkPassword } from '../../password/rules.js';
+import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import { parseUsername } from '../username.js';
+import { decodeAccountStatus } from './account-flags.js';
+import { mapLdapError } from './ad-errors.js';
+import { readDomainPolicy, readPso } from './ad-policy.js';
+import { AdConnection } from './connection.js';
+import { dnToDnsDomain, escapeFilterValue, isDnWithin } from './ldap-escape.js';
+import { AdPasswordOps } from './password-ops.js';
+import { privilegedGroupsIn } from './privileged.js';
+import { ResetJournal, type JournalEntry } from './reset-journal.js';
+import { sidToString } from './sid.js';
+
+const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail', 'mobile'];
+const STATUS_ATTRS = ['userAccountControl', 'msDS-User-Account-Control-Computed', 'pwdLastSet', 'lockoutTime', 'badPwdCount', 'accountExpires'];
+const POLICY_CACHE_MS = 5 * 60_000;
+const USER_FILTER = '(&(objectCategory=person)(objectClass=user)';
+
+export interface AdDirectoryDeps {
+  config: AdConfig;
+  dataDir: string;
+  log: Logger;
+  audit: AuditSink;
+  clock?: () => Date;
+}
+
+export class AdDirectory implements Directory {
+  readonly label = 'Active Directory';
+  readonly conn: AdConnection;
+  private readonly ops: AdPasswordOps;
+  private readonly journal: ResetJournal;
+  private readonly clock: () => Date;
+  private domainPolicy: { value: PasswordPolicy; at: number } | undefined;
+  private netbiosName: string | undefined;
+
+  constructor(private readonly deps: AdDirectoryDeps) {
+    this.conn = new AdConnection(deps.config, deps.log);
+    this.journal = new ResetJournal(`${deps.dataDir}/reset-journal`);
+    this.ops = new AdPasswordOps(this.conn, this.journal, deps.audit, deps.log, deps.config.resetStrategy);
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  private get cfg(): AdConfig { return this.deps.config; }
+
+  private async search(base: string, filter: string, attributes: string[], scope: 'base' | 'sub' = 'base', buffers: string[] = []): Promise<Entry[]> {
+    try {
+      const { searchEntries } = await this.conn.withService((c) => c.search(base, { scope, filter, attributes, sizeLimit: scope === 'sub' ? 2 : 0, explicitBufferAttributes: buffers }), 'read');
+      return searchEntries;
+    } catch (err) { throw mapLdapError(err, 'search'); }
+  }
+
+  /** NetBIOS name of the domain, read once from the partitions container. */
+  private async domainNetbios(): Promise<string> {
+    if (this.netbiosName) return this.netbiosName;
+    const nc = (await this.conn.rootDse()).defaultNamingContext;
+    const entries = await this.search(`CN=Partitions,CN=Configuration,${nc}`, `(&(objectClass=crossRef)(nCName=${escapeFilterValue(nc)}))`, ['nETBIOSName'], 'sub').catch(() => []);
+    this.netbiosName = String(entries[0]?.nETBIOSName ?? dnToDnsDomain(nc).split('.')[0] ?? '').toUpperCase();
+    return this.netbiosName;
+  }
+
+  async findUser(name: string): Promise<DirectoryUser | null> {
+    const parsed = parseUsername(name);
+    let filter: string;
+    if (parsed.kind === 'sam') {
+      if (parsed.domain && parsed.domain !== await this.domainNetbios() && parsed.domain !== dnToDnsDomain(this.cfg.baseDn).toUpperCase()) return null;
+      filter = `${USER_FILTER}(sAMAccountName=${escapeFilterValue(parsed.sam)}))`;
+    } else {
+      const implicit = parsed.suffix === dnToDnsDomain((await this.conn.rootDse()).defaultNamingContext);
+      const upn = `(userPrincipalName=${escapeFilterValue(parsed.upn)})`;
+      filter = implicit ? `${USER_FILTER}(|${upn}(sAMAccountName=${escapeFilterValue(parsed.local)})))` : `${USER_FILTER}${upn})`;
+    }
+    let entries: Entry[];
+    try { entries = await this.search(this.cfg.baseDn, filter, USER_ATTRS, 'sub'); } catch (err) {
+      // Two matches hit the size limit of 2 — that is ambiguity, not an outage.
+      if ((err as KeyhatchError).reason?.includes('LDAP result 4:')) throw new KeyhatchError('AMBIGUOUS_USER', { reason: filter });
+      throw err;
+    }
+    if (entries.length > 1) throw new KeyhatchError('AMBIGUOUS_USER', { reason: `${entries.length} entries match` });
+    const e = entries[0];
+    if (!e || !isDnWithin(e.dn, this.cfg.baseDn)) return null;
+    const str = (v: unknown) => (v === undefined || v === '' || (Array.isArray(v) && v.length === 0) ? undefined : String(Array.isArray(v) ? v[0] : v));
+    const user: DirectoryUser = {
+      id: e.dn, dn: e.dn,
+      sAMAccountName: str(e.sAMAccountName) as string,
+      ...(str(e.userPrincipalName) ? { userPrincipalName: str(e.userPrincipalName) } : {}),
+      ...(str(e.displayName) ? { displayName: str(e.displayName) } : {}),
+      ...(str(e.mail) ? { mail: str(e.mail) } : {}),
+      ...(str(e.mobile) ? { mobile: str(e.mobile) } : {}),
+    };
+    return user;
+  }
+
+  private dnOf(user: DirectoryUser): string {
+    if (!user.dn) throw new KeyhatchError('INTERNAL', { reason: 'AD user without DN' });
+    return user.dn;
+  }
+
+  async accountStatus(user: DirectoryUser): Promise<AccountStatus> {
+    const [e] = await this.search(this.dnOf(user), '(objectClass=user)', STATUS_ATTRS);
+    if (!e) throw new KeyhatchError('DIRECTORY_ERROR', { reason: 'user vanished' });
+    return decodeAccountStatus(e, this.clock());
+  }
+
+  async privilege(user: DirectoryUser): Promise<PrivilegeInfo> {
+    const [e] = await this.search(this.dnOf(user), '(objectClass=user)', ['tokenGroups', 'objectSid', 'adminCount'], 'base', ['tokenGroups', 'objectSid']);
+    if (!e || !e.objectSid) throw new KeyhatchError('INSUFFICIENT_RIGHTS', { reason: 'cannot read objectSid/tokenGroups of the user' });
+    const sids = ([] as Buffer[]).concat(e.tokenGroups as Buffer[] | Buffer ?? []).map(sidToString);
+    const own = sidToString(([] as Buffer[]).concat(e.objectSid as Buffer[] | Buffer)[0] as Buffer);
+    const extra = await this.extraPrivilegedSids();
+    const via = privilegedGroupsIn(sids, own, extra);
+    return { privileged: via.length > 0, via, adminCountHint: String(e.adminCount ?? '0') === '1' };
+  }
+
+  private extraSids: string[] | undefined;
+  private async extraPrivilegedSids(): Promise<string[]> {
+    if (this.extraSids) return this.extraSids;
+    const out: string[] = [];
+    for (const g of this.cfg.privilegedGroups) {
+      if (g.startsWith('S-1-')) { out.push(g); continue; }
+      const [e] = await this.search(g, '(objectClass=group)', ['objectSid'], 'base', ['objectSid']).catch(() => []);
+      if (e?.objectSid) out.push(sidToString(([] as Buffer[]).concat(e.objectSid as Buffer[] | Buffer)[0] as Buffer));
+      else this.deps.log.warn('configured privileged group not found', { group: g });
+    }
+    this.extraSids = out;
+    return out;
+  }
+
+  async groups(user: DirectoryUser): Promise<string[]> {
+    const nc = (await this.conn.rootDse()).defaultNamingContext;
+    try {
+      const { searchEntries } = await this.conn.withService((c) => c.search(nc, {
+        scope: 'sub', filter: `(member:1.2.840.113556.1.4.1941:=${escapeFilterValue(this.dnOf(user))})`, attributes: ['dn'], paged: { pageSize: 1000 },
+      }), 'read');
+      return searchEntries.map((e) => e.dn);
+    } catch (err) { throw mapLdapError(err, 'search'); }
+  }
+
+  async effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy> {
+    const [e] = await this.search(this.dnOf(user), '(objectClass=user)', ['msDS-ResultantPSO']);
+    const pso = e?.['msDS-ResultantPSO'];
+    if (pso && String(pso) !== '') {
+      try { return await this.conn.withService((c) => readPso(c, String(pso), this.cfg.bannedWords), 'read'); } catch (err) { throw mapLdapError(err, 'search'); }
+    }
+    if (this.domainPolicy && Date.now() - this.domainPolicy.at < POLICY_CACHE_MS) return this.domainPolicy.value;
+    const nc = (await this.conn.rootDse()).defaultNamingContext;
+    const value = await this.conn.withService((c: Client) => readDomainPolicy(c, nc, this.cfg.bannedWords), 'read').catch((err) => { throw mapLdapError(err, 'search'); });
+    this.domainPolicy = { value, at: Date.now() };
+    return value;
+  }
+
+  async unlock(user: DirectoryUser, _ctx: OperationContext): Promise<void> {
+    await this.ops.unlock(this.dnOf(user));
+  }
+
+  /** Rules we can check ourselves go first, so the DC is asked only about what only it knows (history). */
+  private async precheck(user: DirectoryUser, newPassword: string): Promise<void> {
+    const policy = await this.effectivePolicy(user);
+    const violations = checkPassword(newPassword, policy, user);
+    if (violations.length > 0) throw new KeyhatchError('PASSWORD_POLICY', { violations, reason: violations.map((v) => v.code).join(',') });
+  }
+
+  async resetPassword(user: DirectoryUser, newPassword: string, ctx: OperationContext): Promise<void> {
+    await this.precheck(user, newPassword);
+    await this.ops.reset({ dn: this.dnOf(user), name: user.sAMAccountName ?? user.id }, newPassword, ctx);
+  }
+
+  async abandonReset(operationId: string, ctx: OperationContext): Promise<void> {
+    await this.ops.abandon(operationId, ctx);
+  }
+
+  hasPendingReset(operationId: string): boolean { return this.ops.hasPending(operationId); }
+
+  async changePassword(user: DirectoryUser, oldPassword: string, newPassword: string, _ctx: OperationContext): Promise<void> {
+    await this.precheck(user, newPassword);
+    await this.ops.change(this.dnOf(user), oldPassword, newPassword);
+  }
+
+  async verifyPassword(user: DirectoryUser, password: string): Promise<void> {
+    await this.conn.withBind(this.dnOf(user), password, async () => undefined);
+  }
+
+  /**
+   * Called at start-up: finds two-step resets a crash interrupted. If the account's pwdLastSet is
+   * newer than the journal entry, step 2 did land and the entry is settled; otherwise the account
+   * holds an unknown temporary password, which is reported (audit + log) until a new reset succeeds.
+   */
+  async recoverInterruptedResets(): Promise<JournalEntry[]> {
+    const unresolved: JournalEntry[] = [];
+    for (const entry of await this.journal.list()) {
+      if (entry.state === 'reported') { unresolved.push(entry); continue; }
+      let status: AccountStatus | undefined;
+      try { status = await this.accountStatus({ id: entry.userDn, dn: entry.userDn }); } catch (err) {
+        this.deps.log.warn('cannot check an interrupted reset yet', { user: entry.user, error: (err as Error).message });
+        unresolved.push(entry);
+        continue;
+      }
+      if (status.pwdLastSet && status.pwdLastSet > entry.startedAt) {
+        await this.journal.remove(entry.operationId);
+        this.deps.audit.write({ action: 'reset.recovered', actor: 'keyhatch', target: entry.user, result: 'success', correlationId: entry.correlationId,
+          details: { note: 'the second step had completed before the interruption' } });
+        continue;
+      }
+      const reported: JournalEntry = { ...entry, state: 'reported' };
+      await this.journal.write(reported);
+      this.deps.audit.write({ action: 'reset.interrupted', actor: 'keyhatch', target: entry.user, result: 'failure', reason: 'RESET_INCOMPLETE', correlationId: entry.correlationId,
+        details: { startedAt: entry.startedAt, previousState: entry.state, note: 'account holds an unknown temporary password; the user must reset again (self-service or help desk)' } });
+      this.deps.log.warn('a password reset was interrupted; the account needs a new reset', { user: entry.user });
+      unresolved.push(reported);
+    }
+    return unresolved;
+  }
+
+  async close(): Promise<void> { await this.conn.close(); }
+}

@@ -1,0 +1,161 @@
+// Unlock, reset and change against AD. Reset enforces password history either with the
+// policy-hints control (real AD 2008 R2 SP1+) or, where the DC lacks it (Samba), in two steps:
+// (1) reset to a random temporary password with pwdLastSet=0, (2) change temp → target as the
+// service account, which makes the DC apply history and complexity. Between the steps the
+// operation is kept in memory (for a retry with another password) and in the journal (for a crash).
+import { Attribute, Change, Control, BerWriter, type Client } from 'ldapts';
+import { randomBytes } from 'node:crypto';
+import { KeyhatchError, isKeyhatchError } from '../../errors/catalogue.js';
+import type { AuditSink } from '../../log/audit.js';
+import type { Logger } from '../../log/logger.js';
+import type { OperationContext } from '../directory.js';
+import { mapLdapError } from './ad-errors.js';
+import type { AdConnection } from './connection.js';
+import type { ResetJournal } from './reset-journal.js';
+
+export const POLICY_HINTS_OID = '1.2.840.113556.1.4.2239';
+export const POLICY_HINTS_DEPRECATED_OID = '1.2.840.113556.1.4.2066';
+
+/** LDAP_SERVER_POLICY_HINTS: controlValue = SEQUENCE { Flags INTEGER (1) }. */
+export class PolicyHintsControl extends Control {
+  constructor(oid = POLICY_HINTS_OID) { super(oid, { critical: true }); }
+  protected override writeControl(writer: BerWriter): void {
+    const inner = new BerWriter();
+    inner.startSequence();
+    inner.writeInt(1);
+    inner.endSequence();
+    writer.writeBuffer(inner.buffer, 0x04);
+  }
+}
+
+export function encodeUnicodePwd(password: string): Buffer {
+  return Buffer.from(`"${password}"`, 'utf16le');
+}
+
+const pwdChange = (operation: 'add' | 'delete' | 'replace', password: string) =>
+  new Change({ operation, modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(password)] }) });
+
+/** 32 random characters plus one of each class so any complexity policy accepts it. */
+export function temporaryPassword(): string {
+  return `${randomBytes(24).toString('base64url')}aZ7#`;
+}
+
+interface PendingReset {
+  readonly userDn: string;
+  readonly temp: string;
+  readonly startedAt: string;
+}
+
+export interface ResetTarget {
+  readonly dn: string;
+  readonly name: string;
+}
+
+export class AdPasswordOps {
+  private readonly pending = new Map<string, PendingReset>();
+  private hintsRefused = false;
+
+  constructor(
+    private readonly conn: AdConnection,
+    private readonly journal: ResetJournal,
+    private readonly audit: AuditSink,
+    private readonly log: Logger,
+    private readonly strategy: 'auto' | 'policy-hints' | 'two-step',
+  ) {}
+
+  async unlock(dn: string): Promise<void> {
+    try {
+      await this.conn.withService((c) => c.modify(dn, new Change({
+        operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }),
+      })), 'write');
+    } catch (err) { throw mapLdapError(err, 'modify'); }
+  }
+
+  private async useHints(): Promise<boolean> {
+    if (this.strategy === 'two-step' || this.hintsRefused) return false;
+    if (this.strategy === 'policy-hints') return true;
+    return (await this.conn.rootDse()).supportedControls.has(POLICY_HINTS_OID);
+  }
+
+  /** True while a two-step reset for this operation waits for a password the DC accepts. */
+  hasPending(operationId: string): boolean { return this.pending.has(operationId); }
+
+  async reset(target: ResetTarget, newPassword: string, ctx: OperationContext): Promise<void> {
+    const opId = ctx.operationId ?? ctx.correlationId;
+    const pending = this.pending.get(opId);
+    if (pending && pending.userDn !== target.dn) throw new KeyhatchError('BAD_REQUEST', { reason: 'operation id reused for another user' });
+    if (!pending && await this.useHints()) {
+      try {
+        await this.conn.withService((c) => c.modify(target.dn, pwdChange('replace', newPassword), new PolicyHintsControl()), 'write');
+        await this.clearJournalFor(target.dn);
+        return;
+      } catch (err) {
+        const mapped = mapLdapError(err, 'password');
+        if (!/LDAP result 12\b/.test(mapped.reason ?? '') || this.strategy === 'policy-hints') throw mapped;
+        this.hintsRefused = true;
+        this.log.warn('DC refused the policy-hints control; using the two-step reset', { dc: this.conn.urls[0] });
+      }
+    }
+    await this.twoStepReset(target, newPassword, ctx, opId);
+  }
+
+  private async twoStepReset(target: ResetTarget, newPassword: string, ctx: OperationContext, opId: string): Promise<void> {
+    let pending = this.pending.get(opId);
+    if (!pending) {
+      const temp = temporaryPassword();
+      const startedAt = new Date().toISOString();
+      await this.journal.write({ operationId: opId, userDn: target.dn, user: target.name, startedAt, actor: ctx.actor, correlationId: ctx.correlationId, state: 'temporary-set' });
+      try {
+        await this.conn.withService((c) => c.modify(target.dn, [
+          pwdChange('replace', temp),
+          new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdLastSet', values: ['0'] }) }),
+        ]), 'write');
+      } catch (err) {
+        await this.journal.remove(opId);
+        throw mapLdapError(err, 'password');
+      }
+      pending = { userDn: target.dn, temp, startedAt };
+      this.pending.set(opId, pending);
+    }
+    try {
+      await this.conn.withService((c: Client) => c.modify(target.dn, [pwdChange('delete', pending.temp), pwdChange('add', newPassword)]), 'write');
+    } catch (err) {
+      const mapped = mapLdapError(err, 'password');
+      this.audit.write({ action: 'reset.step2-rejected', actor: ctx.actor, target: target.name, result: 'failure', reason: mapped.code, correlationId: ctx.correlationId,
+        details: { violations: mapped.violations?.map((v) => v.code) } });
+      if (isKeyhatchError(mapped, 'WRONG_PASSWORD')) {
+        // The temporary password no longer works: someone else reset the account in between.
+        this.pending.delete(opId);
+        await this.journal.remove(opId);
+        throw new KeyhatchError('RESET_INCOMPLETE', { reason: 'temporary password was replaced by another change', cause: err });
+      }
+      throw mapped;
+    }
+    this.pending.delete(opId);
+    await this.clearJournalFor(target.dn);
+  }
+
+  /** A finished reset settles every older journal entry for the same account. */
+  private async clearJournalFor(dn: string): Promise<void> {
+    for (const e of await this.journal.list()) if (e.userDn === dn) await this.journal.remove(e.operationId);
+  }
+
+  /** The caller gives up between the steps: the account keeps a temporary password nobody knows. */
+  async abandon(operationId: string, ctx: OperationContext): Promise<boolean> {
+    const pending = this.pending.get(operationId);
+    if (!pending) return false;
+    this.pending.delete(operationId);
+    const entries = await this.journal.list();
+    const entry = entries.find((e) => e.operationId === operationId);
+    if (entry) await this.journal.write({ ...entry, state: 'abandoned' });
+    this.audit.write({ action: 'reset.abandoned', actor: ctx.actor, target: entry?.user ?? pending.userDn, result: 'failure', reason: 'RESET_INCOMPLETE',
+      correlationId: ctx.correlationId, details: { note: 'account holds an unknown temporary password and must be reset again' } });
+    return true;
+  }
+
+  async change(dn: string, oldPassword: string, newPassword: string): Promise<void> {
+    try {
+      await this.conn.withService((c) => c.modify(dn, [pwdChange('delete', oldPassword), pwdChange('add', newPassword)]), 'write');
+    } catch (err) { throw mapLdapError(err, 'password'); }
+  }
+}

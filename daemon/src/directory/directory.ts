@@ -1,0 +1,64 @@
+// The one directory interface. Active Directory and Entra ID implement it; the backend is chosen
+// once in the composition root (daemon/src/main.ts) and nothing else asks which one it is.
+import type { PasswordPolicy } from '../password/policy.js';
+
+export interface DirectoryUser {
+  /** Stable id within the backend (AD: the DN; Entra: the object id). */
+  readonly id: string;
+  readonly dn?: string;
+  readonly sAMAccountName?: string;
+  readonly userPrincipalName?: string;
+  readonly displayName?: string;
+  readonly mail?: string;
+  readonly mobile?: string;
+}
+
+export interface AccountStatus {
+  readonly locked: boolean;
+  readonly disabled: boolean;
+  readonly passwordExpired: boolean;
+  readonly mustChange: boolean;
+  readonly accountExpired: boolean;
+  readonly pwdLastSet: string | null;
+  readonly lockoutTime: string | null;
+  readonly badPwdCount: number;
+}
+
+export interface PrivilegeInfo {
+  readonly privileged: boolean;
+  /** Which well-known groups (by name) or configured groups made it privileged. */
+  readonly via: readonly string[];
+  /** adminCount=1 — a hint only (it goes stale when people leave admin groups). */
+  readonly adminCountHint: boolean;
+}
+
+/** Who asked and for what; flows into the audit log and the reset journal. */
+export interface OperationContext {
+  readonly correlationId: string;
+  readonly actor: string;
+  /** Operations that may need a retry (two-step reset) are keyed by this. */
+  readonly operationId?: string;
+}
+
+export interface Directory {
+  /** Human name of the backend for logs and `doctor` ("Active Directory", "Entra ID"). */
+  readonly label: string;
+  findUser(name: string): Promise<DirectoryUser | null>;
+  accountStatus(user: DirectoryUser): Promise<AccountStatus>;
+  privilege(user: DirectoryUser): Promise<PrivilegeInfo>;
+  /** Ids/DNs of every group the user belongs to, nested groups included. */
+  groups(user: DirectoryUser): Promise<string[]>;
+  effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy>;
+  unlock(user: DirectoryUser, ctx: OperationContext): Promise<void>;
+  /**
+   * Sets a new password with history enforced. When the directory rejects it after an
+   * intermediate step, the operation stays open under ctx.operationId so a retry with
+   * another password completes it; call `abandonReset` when the caller gives up.
+   */
+  resetPassword(user: DirectoryUser, newPassword: string, ctx: OperationContext): Promise<void>;
+  abandonReset(operationId: string, ctx: OperationContext): Promise<void>;
+  changePassword(user: DirectoryUser, oldPassword: string, newPassword: string, ctx: OperationContext): Promise<void>;
+  /** Proves the user's current password (enrollment sign-in). */
+  verifyPassword(user: DirectoryUser, password: string): Promise<void>;
+  close(): Promise<void>;
+}

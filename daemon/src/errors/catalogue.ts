@@ -1,0 +1,76 @@
+// The one catalogue of error codes Keyhatch returns: HTTP status, a message that is safe to show
+// a user (never a reason that would reveal whether an account exists), and the CLI exit code.
+// docs/errors.md documents every code; test/errors/catalogue.test.ts holds the two together.
+
+export interface CatalogueEntry {
+  readonly status: number;
+  readonly message: string;
+  /** CLI exit code: 1 operation failed, 2 bad usage or configuration. */
+  readonly exit: 1 | 2;
+}
+
+export const ERROR_CATALOGUE = {
+  BAD_REQUEST: { status: 400, message: 'The request is malformed.', exit: 2 },
+  INVALID_USERNAME: { status: 400, message: 'Enter your user name as name, DOMAIN\\name or name@domain.', exit: 2 },
+  CONFIG_INVALID: { status: 500, message: 'The Keyhatch configuration is invalid.', exit: 2 },
+  USER_NOT_FOUND: { status: 404, message: 'No such user.', exit: 1 },
+  AMBIGUOUS_USER: { status: 409, message: 'More than one account matches that name.', exit: 1 },
+  PRIVILEGED_ACCOUNT: { status: 403, message: 'Self-service is not available for administrative accounts.', exit: 1 },
+  ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled.', exit: 1 },
+  PASSWORD_POLICY: { status: 422, message: 'The new password does not meet the password policy.', exit: 1 },
+  WRONG_PASSWORD: { status: 401, message: 'The current password is wrong.', exit: 1 },
+  INVALID_CREDENTIALS: { status: 401, message: 'The user name or password is incorrect.', exit: 1 },
+  ACCOUNT_LOCKED: { status: 403, message: 'The account is locked.', exit: 1 },
+  ACCOUNT_EXPIRED: { status: 403, message: 'The account has expired.', exit: 1 },
+  PASSWORD_EXPIRED: { status: 403, message: 'The password has expired.', exit: 1 },
+  PASSWORD_MUST_CHANGE: { status: 403, message: 'The password must be changed before signing in.', exit: 1 },
+  INSUFFICIENT_RIGHTS: { status: 502, message: 'The Keyhatch service account lacks a directory permission.', exit: 1 },
+  DIRECTORY_UNAVAILABLE: { status: 503, message: 'The directory cannot be reached right now. Try again shortly.', exit: 1 },
+  DIRECTORY_TLS: { status: 503, message: 'The directory server certificate could not be verified.', exit: 1 },
+  DIRECTORY_ERROR: { status: 502, message: 'The directory refused the operation.', exit: 1 },
+  SERVICE_BIND_FAILED: { status: 503, message: 'The Keyhatch service account could not sign in to the directory.', exit: 1 },
+  RESET_INCOMPLETE: { status: 409, message: 'The password reset did not finish. Choose a new password to complete it.', exit: 1 },
+  INTERNAL: { status: 500, message: 'Something went wrong. Try again or contact your help desk.', exit: 1 },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface PolicyViolation {
+  readonly code: string;
+  readonly [detail: string]: unknown;
+}
+
+export interface KeyhatchErrorOptions {
+  /** A more specific message than the catalogue's; must be as safe to show. */
+  message?: string;
+  /** Why it happened, for the audit/diagnostic log only (never a secret). */
+  reason?: string;
+  violations?: PolicyViolation[];
+  cause?: unknown;
+}
+
+export class KeyhatchError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly reason: string | undefined;
+  readonly violations: PolicyViolation[] | undefined;
+
+  constructor(code: ErrorCode, options: KeyhatchErrorOptions = {}) {
+    super(options.message ?? ERROR_CATALOGUE[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeyhatchError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.reason = options.reason;
+    this.violations = options.violations;
+  }
+
+  get exitCode(): 1 | 2 { return ERROR_CATALOGUE[this.code].exit; }
+
+  toJSON(): { error: { code: string; message: string; violations?: PolicyViolation[] } } {
+    return { error: { code: this.code, message: this.message, ...(this.violations ? { violations: this.violations } : {}) } };
+  }
+}
+
+export function isKeyhatchError(err: unknown, code?: ErrorCode): err is KeyhatchError {
+  return err instanceof KeyhatchError && (code === undefined || err.code === code);
+}
