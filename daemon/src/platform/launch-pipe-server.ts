@@ -1,0 +1,135 @@
+// The daemon end of the launch pipe: a net.Server on \\.\pipe\Keyhatch.Launch (a unix socket path
+// on Linux in tests). Each connection carries one framed request and gets one framed response.
+import net from 'node:net';
+import {
+  FrameReader,
+  LAUNCH_PIPE_PATH,
+  LaunchProtocolError,
+  decodeRequest,
+  encodeFrame,
+  errorResponse,
+  okResponse,
+  type LaunchKioskRequest,
+  type LaunchRequest,
+  type LaunchResponse,
+} from './launch-protocol.js';
+
+export interface LaunchHandler {
+  status(): Promise<{ available: boolean }>;
+  /** Resolves once the kiosk process has been started; rejects when it could not be. */
+  launchKiosk(req: LaunchKioskRequest): Promise<void>;
+}
+
+export interface LaunchPipeServerOptions {
+  handler: LaunchHandler;
+  /** Pipe path; defaults to \\.\pipe\Keyhatch.Launch. */
+  path?: string;
+  /** A client that has not sent a whole request in this time is dropped (LogonUI's side gives up after 100 ms). */
+  requestTimeoutMs?: number;
+  /** How long a handler may take before the client gets TIMEOUT. */
+  handlerTimeoutMs?: number;
+  /**
+   * Called once the pipe exists, before connections are served; on Windows this restricts the
+   * pipe's DACL to SYSTEM (native addon's restrictLaunchPipe). A rejection closes the server.
+   */
+  secure?: (path: string) => Promise<void>;
+  /** Reports handler failures and protocol errors (never the request's user name). */
+  onError?: (err: Error) => void;
+}
+
+export class LaunchPipeServer {
+  private readonly server: net.Server;
+  private readonly options: Required<Omit<LaunchPipeServerOptions, 'secure' | 'onError'>> &
+    Pick<LaunchPipeServerOptions, 'secure' | 'onError'>;
+
+  constructor(options: LaunchPipeServerOptions) {
+    this.options = { path: LAUNCH_PIPE_PATH, requestTimeoutMs: 2000, handlerTimeoutMs: 10_000, ...options };
+    this.server = net.createServer((socket) => this.serve(socket));
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.path, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    if (this.options.secure) {
+      try {
+        await this.options.secure(this.options.path);
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private serve(socket: net.Socket): void {
+    const reader = new FrameReader();
+    let answered = false;
+    socket.setTimeout(this.options.requestTimeoutMs, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    const reply = (response: LaunchResponse): void => {
+      if (answered) return;
+      answered = true;
+      socket.setTimeout(0);
+      socket.end(encodeFrame(response));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (answered) return;
+      let body: Buffer | undefined;
+      let request: LaunchRequest;
+      try {
+        body = reader.push(chunk);
+        if (!body) return;
+        request = decodeRequest(body);
+      } catch (err) {
+        const e = err instanceof LaunchProtocolError ? err : new LaunchProtocolError('BAD_FRAME', 'unreadable request');
+        this.options.onError?.(e);
+        reply(errorResponse(e.code, e.message));
+        return;
+      }
+      // The request is in: from here the handler timeout governs, not the request timeout.
+      socket.setTimeout(0);
+      socket.pause();
+      void this.dispatch(request).then(reply);
+    });
+  }
+
+  private async dispatch(request: LaunchRequest): Promise<LaunchResponse> {
+    try {
+      if (request.type === 'Status') {
+        const { available } = await this.withTimeout(this.options.handler.status());
+        return okResponse({ available });
+      }
+      await this.withTimeout(this.options.handler.launchKiosk(request));
+      return okResponse();
+    } catch (err) {
+      this.options.onError?.(err instanceof Error ? err : new Error(String(err)));
+      if (err instanceof LaunchProtocolError) return errorResponse(err.code, err.message);
+      // The caller is LogonUI: it shows a generic text; details stay in the daemon's log.
+      return errorResponse('LAUNCH_FAILED', 'the password reset window could not be started');
+    }
+  }
+
+  private withTimeout<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new LaunchProtocolError('TIMEOUT', `handler did not answer within ${this.options.handlerTimeoutMs} ms`)),
+        this.options.handlerTimeoutMs,
+      );
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+}

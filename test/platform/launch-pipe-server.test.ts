@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { exchangeRaw } from '../../daemon/src/platform/launch-pipe-client.js';
+import { LaunchPipeServer, type LaunchHandler } from '../../daemon/src/platform/launch-pipe-server.js';
+import { encodeFrame, type LaunchKioskRequest } from '../../daemon/src/platform/launch-protocol.js';
+
+class RecordingHandler implements LaunchHandler {
+  available = true;
+  launches: LaunchKioskRequest[] = [];
+  fail: Error | undefined;
+  delayMs = 0;
+  async status(): Promise<{ available: boolean }> {
+    return { available: this.available };
+  }
+  async launchKiosk(req: LaunchKioskRequest): Promise<void> {
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.fail) throw this.fail;
+    this.launches.push(req);
+  }
+}
+
+describe('launch pipe server (unix socket on Linux)', () => {
+  let dir: string;
+  let handler: RecordingHandler;
+  let server: LaunchPipeServer;
+  let errors: Error[];
+  const sock = (): string => path.join(dir, 'launch.sock');
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyhatch-pipe-'));
+    handler = new RecordingHandler();
+    errors = [];
+    server = new LaunchPipeServer({ handler, path: sock(), requestTimeoutMs: 300, handlerTimeoutMs: 300, onError: (e) => errors.push(e) });
+    await server.listen();
+  });
+  afterEach(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers Status from the handler', async () => {
+    assert.deepEqual(await exchangeRaw(sock(), encodeFrame({ v: 1, type: 'Status' })), { v: 1, ok: true, available: true });
+    handler.available = false;
+    assert.deepEqual(await exchangeRaw(sock(), encodeFrame({ v: 1, type: 'Status' })), { v: 1, ok: true, available: false });
+  });
+
+  it('passes a validated LaunchKiosk request to the handler', async () => {
+    const req = { v: 1, type: 'LaunchKiosk', sessionId: 3, scenario: 'logon', action: 'unlock', user: 'jdoe' } as const;
+    assert.deepEqual(await exchangeRaw(sock(), encodeFrame(req)), { v: 1, ok: true });
+    assert.deepEqual(handler.launches, [req]);
+  });
+
+  it('answers UNSUPPORTED_VERSION and never calls the handler', async () => {
+    const res = await exchangeRaw(sock(), encodeFrame({ v: 9, type: 'LaunchKiosk', sessionId: 1 }));
+    assert.equal(res.ok, false);
+    assert.equal(!res.ok && res.error.code, 'UNSUPPORTED_VERSION');
+    assert.equal(handler.launches.length, 0);
+  });
+
+  it('answers MESSAGE_TOO_LARGE to an oversize header without waiting for the body', async () => {
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(1 << 20, 0);
+    const res = await exchangeRaw(sock(), header);
+    assert.equal(!res.ok && res.error.code, 'MESSAGE_TOO_LARGE');
+  });
+
+  it('reports a failed launch generically and the cause to onError only', async () => {
+    handler.fail = new Error('CreateProcessAsUser failed: secret detail');
+    const res = await exchangeRaw(sock(), encodeFrame({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'logon', action: 'reset' }));
+    assert.equal(!res.ok && res.error.code, 'LAUNCH_FAILED');
+    assert.doesNotMatch(JSON.stringify(res), /secret detail/);
+    assert.equal(errors[0]?.message, 'CreateProcessAsUser failed: secret detail');
+  });
+
+  it('answers TIMEOUT when the handler hangs', async () => {
+    handler.delayMs = 1000;
+    const res = await exchangeRaw(sock(), encodeFrame({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'logon', action: 'reset' }));
+    assert.equal(!res.ok && res.error.code, 'TIMEOUT');
+  });
+
+  it('drops a client that sends half a request and stays silent', async () => {
+    const started = Date.now();
+    const closed = await new Promise<number>((resolve, reject) => {
+      const c = net.connect(sock(), () => c.write(Buffer.from([10, 0])));
+      c.on('close', () => resolve(Date.now() - started));
+      c.on('error', reject);
+      c.resume();
+    });
+    assert.ok(closed >= 250 && closed < 2000, `closed after ${closed} ms`);
+  });
+
+  it('closes the server when securing the pipe fails', async () => {
+    const other = new LaunchPipeServer({
+      handler,
+      path: path.join(dir, 'other.sock'),
+      secure: async () => {
+        throw new Error('DACL not applied');
+      },
+    });
+    await assert.rejects(other.listen(), /DACL not applied/);
+    await assert.rejects(exchangeRaw(path.join(dir, 'other.sock'), encodeFrame({ v: 1, type: 'Status' })), /ENOENT|ECONNREFUSED/);
+  });
+});
