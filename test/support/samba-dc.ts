@@ -140,11 +140,16 @@ export class SambaDomain {
     child.once('exit', () => { exited = true; });
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (exited) throw new Error(`samba exited during start-up; see ${this.logFile}`);
+      if (exited) throw new Error(`samba exited during start-up:\n${await this.logTail()}`);
       if (await this.ldapsAnswers()) return;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`LDAPS on ${this.address}:636 did not answer within 60 s; see ${this.logFile}`);
+    throw new Error(`LDAPS on ${this.address}:636 did not answer within 60 s:\n${await this.logTail()}`);
+  }
+
+  private async logTail(): Promise<string> {
+    const text = await readFile(this.logFile, 'utf8').catch(() => '');
+    return text.split('\n').slice(-15).join('\n');
   }
 
   private async ldapsAnswers(): Promise<boolean> {

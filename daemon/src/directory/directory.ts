@@ -56,7 +56,8 @@ export interface Directory {
    * another password completes it; call `abandonReset` when the caller gives up.
    */
   resetPassword(user: DirectoryUser, newPassword: string, ctx: OperationContext): Promise<void>;
-  abandonReset(operationId: string, ctx: OperationContext): Promise<void>;
+  /** Returns true when an operation was open (the account then holds a temporary password). */
+  abandonReset(operationId: string, ctx: OperationContext): Promise<boolean>;
   changePassword(user: DirectoryUser, oldPassword: string, newPassword: string, ctx: OperationContext): Promise<void>;
   /** Proves the user's current password (enrollment sign-in). */
   verifyPassword(user: DirectoryUser, password: string): Promise<void>;

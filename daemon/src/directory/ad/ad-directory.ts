@@ -171,8 +171,8 @@ export class AdDirectory implements Directory {
     await this.ops.reset({ dn: this.dnOf(user), name: user.sAMAccountName ?? user.id }, newPassword, ctx);
   }
 
-  async abandonReset(operationId: string, ctx: OperationContext): Promise<void> {
-    await this.ops.abandon(operationId, ctx);
+  async abandonReset(operationId: string, ctx: OperationContext): Promise<boolean> {
+    return this.ops.abandon(operationId, ctx);
   }
 
   hasPendingReset(operationId: string): boolean { return this.ops.hasPending(operationId); }

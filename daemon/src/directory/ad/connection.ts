@@ -44,14 +44,16 @@ export class AdConnection {
 
   /** A connected, TLS-protected, not yet bound client for one DC URL. */
   async open(url: string): Promise<Client> {
+    const startTls = url.startsWith('ldap://');
     const client = new Client({
       url,
       timeout: this.cfg.timeoutMs,
       connectTimeout: this.cfg.connectTimeoutMs,
-      tlsOptions: this.tlsOptions(url),
+      // For ldap:// the options go to startTLS only: given here too, ldapts's upgrade is reset by the DC.
+      ...(startTls ? {} : { tlsOptions: this.tlsOptions(url) }),
       strictDN: true,
     });
-    if (url.startsWith('ldap://')) {
+    if (startTls) {
       try { await client.startTLS(this.tlsOptions(url)); } catch (err) {
         await client.unbind().catch(() => undefined);
         throw err;

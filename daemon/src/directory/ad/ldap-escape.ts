@@ -1,14 +1,18 @@
 // RFC 4515 filter-value escaping and RFC 4514 DN handling. Every value that comes from a user or
 // from the directory goes through these before it becomes part of a filter or a DN.
 
-/** Escapes a value for use inside an LDAP filter assertion (RFC 4515 §3): `*`, `(`, `)`, `\`, NUL and non-ASCII as \XX per UTF-8 byte. */
+/**
+ * Escapes a value for use inside an LDAP filter assertion (RFC 4515 §3): `*`, `(`, `)`, `\`, NUL
+ * and every other control character become \XX. Non-ASCII stays UTF-8 (RFC 4515 UTFMB), because
+ * Samba does not match multi-byte characters given as escaped octets while AD accepts both.
+ */
 export function escapeFilterValue(value: string): string {
   let out = '';
-  for (const byte of Buffer.from(value, 'utf8')) {
-    const c = String.fromCharCode(byte);
-    out += byte < 0x20 || byte > 0x7e || c === '*' || c === '(' || c === ')' || c === '\\'
-      ? `\\${byte.toString(16).padStart(2, '0')}`
-      : c;
+  for (const ch of value) {
+    const code = ch.codePointAt(0) as number;
+    out += code < 0x20 || code === 0x7f || ch === '*' || ch === '(' || ch === ')' || ch === '\\'
+      ? `\\${code.toString(16).padStart(2, '0')}`
+      : ch;
   }
   return out;
 }

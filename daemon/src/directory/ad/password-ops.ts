@@ -153,9 +153,23 @@ export class AdPasswordOps {
     return true;
   }
 
+  /**
+   * A change as the user would make it. The old password is proven by a bind first: a DC lets an
+   * account that holds Reset Password (ours) delete+add without checking the old value (measured
+   * on Samba). A bind refused with "must change" or "expired" still proves the password was right.
+   */
   async change(dn: string, oldPassword: string, newPassword: string): Promise<void> {
+    const change = (c: Client) => c.modify(dn, [pwdChange('delete', oldPassword), pwdChange('add', newPassword)]);
     try {
-      await this.conn.withService((c) => c.modify(dn, [pwdChange('delete', oldPassword), pwdChange('add', newPassword)]), 'write');
+      await this.conn.withBind(dn, oldPassword, change);
+      return;
+    } catch (err) {
+      const mapped = mapLdapError(err, 'password');
+      if (mapped.code === 'INVALID_CREDENTIALS') throw new KeyhatchError('WRONG_PASSWORD', { reason: 'old password did not bind', cause: err });
+      if (mapped.code !== 'PASSWORD_MUST_CHANGE' && mapped.code !== 'PASSWORD_EXPIRED') throw mapped;
+    }
+    try {
+      await this.conn.withService(change, 'write');
     } catch (err) { throw mapLdapError(err, 'password'); }
   }
 }

@@ -1,0 +1,41 @@
+// Command-line parsing for `keyhatch [--config FILE] <command> …` (CONTRACTS.md).
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  configFile: string | undefined;
+  positionals: string[];
+  flags: Set<string>;
+}
+
+const KNOWN_FLAGS = new Set(['--password-stdin', '--help', '-h', '--version', '--json']);
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  let configFile: string | undefined;
+  const positionals: string[] = [];
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--config') {
+      const v = argv[++i];
+      if (!v) throw new UsageError('--config needs a file name');
+      configFile = v;
+    } else if (a.startsWith('--config=')) {
+      configFile = a.slice('--config='.length);
+    } else if (a.startsWith('-') && a !== '-') {
+      if (!KNOWN_FLAGS.has(a)) throw new UsageError(`unknown option ${a}`);
+      flags.add(a);
+    } else {
+      positionals.push(a);
+    }
+  }
+  return { configFile, positionals, flags };
+}
+
+export const USAGE = `usage: keyhatch [--config FILE] <command>
+  serve                          run the daemon (role from config)
+  doctor                         check config, TLS, bind and every directory permission
+  user show <name>               account state as JSON
+  unlock <name>                  help-desk unlock (audited)
+  reset <name> --password-stdin  help-desk reset, new password read from stdin (audited)
+  policy show <name>             effective password policy (domain or PSO) as JSON
+<name>: sAMAccountName, DOMAIN\\name or UPN. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.`;

@@ -1,0 +1,99 @@
+// The `keyhatch` command line. Errors are one line on stderr; exit 0 ok, 1 failed, 2 bad usage/config.
+import { loadConfig } from '../config/load.js';
+import { NoPolicySource } from '../config/policy-source.js';
+import { KeyhatchError } from '../errors/catalogue.js';
+import { buildCore, type CoreServices } from '../main.js';
+import { parseArgs, UsageError, USAGE } from './args.js';
+import { formatChecks, runDoctor } from './doctor.js';
+import { helpdeskReset, helpdeskUnlock, policyShow, userShow } from './helpdesk.js';
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  readStdin: () => Promise<string>;
+  env: Record<string, string | undefined>;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export const processIo: CliIo = {
+  stdout: (s) => process.stdout.write(`${s}\n`),
+  stderr: (s) => process.stderr.write(`${s}\n`),
+  readStdin: () => readAll(process.stdin),
+  env: process.env,
+};
+
+type Handler = (core: CoreServices, args: string[], flags: Set<string>, io: CliIo, configSource: string) => Promise<number>;
+
+const needName = (args: string[], usage: string): string => {
+  if (args.length !== 1 || !args[0]) throw new UsageError(`usage: keyhatch ${usage}`);
+  return args[0];
+};
+
+const COMMANDS: Record<string, Handler> = {
+  async doctor(core, _args, _flags, io, source) {
+    const checks = await runDoctor(core, source);
+    io.stdout(formatChecks(checks));
+    return checks.every((c) => c.ok) ? 0 : 1;
+  },
+  async 'user show'(core, args, _flags, io) {
+    io.stdout(JSON.stringify(await userShow(core, needName(args, 'user show <name>'), async () => []), null, 2));
+    return 0;
+  },
+  async unlock(core, args, _flags, io) {
+    const name = needName(args, 'unlock <name>');
+    await helpdeskUnlock(core, name);
+    io.stdout(`unlocked ${name}`);
+    return 0;
+  },
+  async reset(core, args, flags, io) {
+    const name = needName(args, 'reset <name> --password-stdin');
+    if (!flags.has('--password-stdin')) throw new UsageError('reset reads the new password from stdin: add --password-stdin (never put a password on a command line)');
+    const password = (await io.readStdin()).replace(/\r?\n$/, '');
+    if (password.length === 0) throw new UsageError('no password on stdin');
+    await helpdeskReset(core, name, password);
+    io.stdout(`password reset for ${name}`);
+    return 0;
+  },
+  async 'policy show'(core, args, _flags, io) {
+    io.stdout(JSON.stringify(await policyShow(core, needName(args, 'policy show <name>')), null, 2));
+    return 0;
+  },
+};
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let core: CoreServices | undefined;
+  try {
+    const { configFile, positionals, flags } = parseArgs(argv);
+    if (flags.has('--help') || flags.has('-h') || positionals.length === 0) {
+      io.stdout(USAGE);
+      return positionals.length === 0 && !flags.has('--help') && !flags.has('-h') ? 2 : 0;
+    }
+    const two = positionals.slice(0, 2).join(' ');
+    const [name, rest] = COMMANDS[two] ? [two, positionals.slice(2)] : [positionals[0] as string, positionals.slice(1)];
+    if (name === 'serve') {
+      const { serve } = await import('../serve.js');
+      return await serve({ configFile, env: io.env });
+    }
+    const handler = COMMANDS[name];
+    if (!handler) throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
+    const config = await loadConfig({ file: configFile, env: io.env, policy: new NoPolicySource() });
+    core = await buildCore(config);
+    return await handler(core, rest, flags, io, configFile ?? io.env.KEYHATCH_CONFIG ?? 'environment');
+  } catch (err) {
+    if (err instanceof UsageError) { io.stderr(`keyhatch: ${err.message}`); return 2; }
+    if (err instanceof KeyhatchError) {
+      const detail = err.violations ? ` [${err.violations.map((v) => v.code).join(', ')}]` : '';
+      io.stderr(`keyhatch: ${err.code}: ${err.message}${detail}${err.reason && err.code !== 'PASSWORD_POLICY' ? ` (${err.reason})` : ''}`);
+      return err.exitCode;
+    }
+    io.stderr(`keyhatch: INTERNAL: ${(err as Error)?.message ?? String(err)}`);
+    return 1;
+  } finally {
+    await core?.close();
+  }
+}

@@ -1,0 +1,321 @@
+// The AD backend against a real Samba AD DC, bound as the least-privilege service account.
+import assert from 'node:assert/strict';
+import { testDomain, type TestDomain } from '../../support/global-domain.js';
+import { DomainAdmin } from '../../support/domain-admin.js';
+import { adConfig } from '../../support/ad-env.js';
+import { freshDir, rememberSecret } from '../../support/run-dir.js';
+import { AdDirectory } from '../../../daemon/src/directory/ad/ad-directory.js';
+import { MemoryAudit } from '../../../daemon/src/log/audit.js';
+import { silentLogger } from '../../../daemon/src/log/logger.js';
+import { isKeyhatchError, KeyhatchError } from '../../../daemon/src/errors/catalogue.js';
+import type { AdConfig } from '../../../daemon/src/config/schema.js';
+import { ResetJournal } from '../../../daemon/src/directory/ad/reset-journal.js';
+import { SEED_PASSWORD } from '../../support/seed.js';
+
+describe('Active Directory backend (Samba AD DC)', function () {
+  let d: TestDomain;
+  let admin: DomainAdmin;
+  let audit: MemoryAudit;
+  const open: AdDirectory[] = [];
+  let n = 0;
+
+  function directory(overrides: Partial<AdConfig> = {}, dataDir = freshDir('ad')): AdDirectory {
+    const cfg = adConfig(d, overrides, dataDir);
+    const dir = new AdDirectory({ config: cfg.ad as AdConfig, dataDir: cfg.dataDir, log: silentLogger, audit });
+    open.push(dir);
+    return dir;
+  }
+
+  /** A fresh user for tests that change state, so tests never depend on each other. */
+  async function freshUser(extra: { displayName?: string; ou?: string } = {}): Promise<{ name: string; dn: string; password: string }> {
+    const name = `t${process.pid % 1000}x${++n}`;
+    const password = `Start-${n}-Passw0rd!`;
+    rememberSecret(password);
+    const dn = await admin.addUser({ name, password, displayName: extra.displayName ?? `Test User${n}`, ...(extra.ou ? { ou: extra.ou } : {}) }, d.seed.peopleOu);
+    return { name, dn, password };
+  }
+
+  before(async function () {
+    this.timeout(120_000);
+    d = await testDomain();
+    admin = await DomainAdmin.connect(d.dc);
+  });
+  beforeEach(() => { audit = new MemoryAudit(); });
+  after(async () => {
+    await Promise.all(open.map((o) => o.close()));
+    await admin?.close();
+  });
+
+  describe('finding users', () => {
+    it('finds by sAMAccountName, DOMAIN\\name, UPN and implicit UPN', async () => {
+      const dir = directory();
+      for (const name of ['alice', 'KEYHATCH\\alice', 'keyhatch\\ALICE', 'alice@keyhatch.test', 'ALICE@KEYHATCH.TEST']) {
+        const u = await dir.findUser(name);
+        assert.equal(u?.dn, d.seed.users.alice.dn, name);
+      }
+      const u = await dir.findUser('alice');
+      assert.equal(u?.displayName, 'Alice Anders');
+      assert.equal(u?.mobile, '+15550100001');
+    });
+
+    it('returns null for unknown users, other domains and accounts outside the search base', async () => {
+      const dir = directory();
+      assert.equal(await dir.findUser('nobody'), null);
+      assert.equal(await dir.findUser('OTHERDOM\\alice'), null);
+      assert.equal(await dir.findUser('Administrator'), null, 'CN=Users is outside OU=People');
+      assert.equal(await dir.findUser('svc-keyhatch'), null);
+    });
+
+    it('never lets filter metacharacters, NUL, overlong or non-NFC input widen a search', async () => {
+      const dir = directory();
+      for (const evil of ['*', 'a*', 'al*', '*)(objectClass=*', 'alice)(|(sAMAccountName=*', 'alice\u0000', '\u0000', 'x'.repeat(300), '(', ')', 'al\\2a']) {
+        let result: unknown;
+        try { result = await dir.findUser(evil); } catch (err) {
+          assert.ok(isKeyhatchError(err, 'INVALID_USERNAME'), `${JSON.stringify(evil)} threw ${String(err)}`);
+          continue;
+        }
+        assert.equal(result, null, `${JSON.stringify(evil)} must not match anyone`);
+      }
+      // NFD "é" normalises to NFC before the search; it matches only the NFC-named account.
+      await admin.addUser({ name: 'ren\u00e9', password: 'Ren3-Passw0rd!x' }, d.seed.peopleOu);
+      const nfd = await dir.findUser('rene\u0301');
+      assert.equal(nfd?.sAMAccountName?.normalize('NFC'), 'ren\u00e9');
+    });
+  });
+
+  describe('account status', () => {
+    it('reports a lockout from bad binds via the computed attribute, and unlock clears it', async () => {
+      const u = await freshUser();
+      const dir = directory();
+      const user = await dir.findUser(u.name);
+      assert.ok(user);
+      assert.equal((await dir.accountStatus(user)).locked, false);
+      await admin.lockOut(u.dn);
+      const locked = await dir.accountStatus(user);
+      assert.equal(locked.locked, true);
+      assert.ok(locked.lockoutTime);
+      assert.equal((await d.dc.kinit(u.name, u.password)).ok, false, 'locked account must not sign in');
+      await dir.unlock(user, { actor: 'test', correlationId: 'c1' });
+      const after = await dir.accountStatus(user);
+      assert.equal(after.locked, false);
+      assert.equal(after.badPwdCount, 0);
+      const k = await d.dc.kinit(u.name, u.password);
+      assert.equal(k.ok, true, k.message);
+    });
+
+    it('reports disabled and must-change accounts', async () => {
+      const dir = directory();
+      const dave = await dir.accountStatus((await dir.findUser('dave'))!);
+      assert.equal(dave.disabled, true);
+      const erin = await dir.accountStatus((await dir.findUser('erin'))!);
+      assert.equal(erin.mustChange, true);
+      assert.equal(erin.pwdLastSet, null);
+      const alice = await dir.accountStatus((await dir.findUser('alice'))!);
+      assert.deepEqual([alice.disabled, alice.mustChange, alice.locked, alice.accountExpired], [false, false, false, false]);
+      assert.ok(alice.pwdLastSet && Date.parse(alice.pwdLastSet) > Date.now() - 86_400_000);
+    });
+  });
+
+  describe('privileged accounts', () => {
+    it('detects Domain Admins membership from tokenGroups and not for ordinary users', async () => {
+      const dir = directory();
+      const grace = await dir.privilege((await dir.findUser('grace'))!);
+      assert.equal(grace.privileged, true);
+      assert.ok(grace.via.includes('Domain Admins'));
+      const alice = await dir.privilege((await dir.findUser('alice'))!);
+      assert.equal(alice.privileged, false);
+    });
+
+    it('detects membership through nesting and the primary group, and configured extra groups', async () => {
+      const u = await freshUser();
+      const nested = `CN=Nested Admins ${n},${d.seed.groupsOu}`;
+      await admin.addGroup(nested, `NestedAdmins${n}`);
+      await admin.addMember(`CN=Domain Admins,CN=Users,${d.dc.baseDn}`, nested);
+      await admin.addMember(nested, u.dn);
+      const dir = directory();
+      const p = await dir.privilege((await dir.findUser(u.name))!);
+      assert.ok(p.via.includes('Domain Admins'), p.via.join());
+      assert.ok(p.via.includes('Administrators'), 'Domain Admins is itself a member of builtin Administrators');
+
+      const v = await freshUser();
+      const daSid = await admin.sidOf(`CN=Domain Admins,CN=Users,${d.dc.baseDn}`);
+      await admin.addMember(`CN=Domain Admins,CN=Users,${d.dc.baseDn}`, v.dn);
+      await admin.replace(v.dn, 'primaryGroupID', daSid.split('-').pop() as string);
+      assert.equal((await dir.privilege((await dir.findUser(v.name))!)).privileged, true, 'primary group 512');
+
+      const extra = directory({ privilegedGroups: [d.seed.nestedGroup] });
+      const carol = await extra.privilege((await extra.findUser('carol'))!);
+      assert.equal(carol.privileged, true);
+    });
+  });
+
+  describe('password policy', () => {
+    it('gives ordinary users the domain policy', async () => {
+      const dir = directory();
+      const p = await dir.effectivePolicy((await dir.findUser('alice'))!);
+      assert.equal(p.source, 'domain');
+      assert.equal(p.minLength, 8);
+      assert.equal(p.historyLength, 24);
+      assert.equal(p.complexity, true);
+      assert.equal(p.lockoutThreshold, 5);
+      assert.equal(p.lockoutDurationMinutes, 30);
+    });
+
+    it('gives a member of a nested group the PSO that applies to the outer group', async () => {
+      const dir = directory();
+      const p = await dir.effectivePolicy((await dir.findUser('carol'))!);
+      assert.equal(p.source, 'pso');
+      assert.equal(p.psoName, 'StrictPSO');
+      assert.equal(p.minLength, 14);
+      assert.equal(p.historyLength, 5);
+      assert.equal(p.lockoutThreshold, 3);
+    });
+
+    it('rejects a password the PSO forbids before the DC is asked, with stable codes', async () => {
+      const dir = directory();
+      const carol = (await dir.findUser('carol'))!;
+      await assert.rejects(dir.resetPassword(carol, 'Short-1a!', { actor: 't', correlationId: 'p1' }), (err: KeyhatchError) => {
+        assert.equal(err.code, 'PASSWORD_POLICY');
+        assert.deepEqual(err.violations?.map((v) => v.code), ['too_short']);
+        return true;
+      });
+      assert.equal((await dir.accountStatus(carol)).mustChange, false, 'nothing was written');
+    });
+  });
+
+  describe('reset with history enforced (two-step on Samba)', () => {
+    it('resets; the new password signs in and the old one does not', async () => {
+      const u = await freshUser();
+      const dir = directory();
+      const user = (await dir.findUser(u.name))!;
+      const pw = `Fresh-${n}-Secret!`;
+      rememberSecret(pw);
+      await dir.resetPassword(user, pw, { actor: 't', correlationId: 'r1', operationId: 'op-r1' });
+      assert.equal((await d.dc.kinit(u.name, pw)).ok, true);
+      assert.equal((await d.dc.kinit(u.name, u.password)).ok, false);
+      const st = await dir.accountStatus(user);
+      assert.equal(st.mustChange, false, 'the change step sets pwdLastSet to now');
+    });
+
+    it('rejects a password in history, keeps the operation open, and a retry with a fresh password succeeds', async () => {
+      const u = await freshUser();
+      const dir = directory();
+      const user = (await dir.findUser(u.name))!;
+      const ctx = { actor: 't', correlationId: 'h1', operationId: `op-h-${n}` };
+      await assert.rejects(dir.resetPassword(user, u.password, ctx), (err: KeyhatchError) => {
+        assert.equal(err.code, 'PASSWORD_POLICY');
+        assert.deepEqual(err.violations?.map((v) => v.code), ['in_history']);
+        return true;
+      });
+      assert.equal(dir.hasPendingReset(ctx.operationId), true);
+      assert.equal(audit.events.some((e) => e.action === 'reset.step2-rejected' && e.reason === 'PASSWORD_POLICY'), true);
+      const fresh = `Another-${n}-Secret!`;
+      rememberSecret(fresh);
+      await dir.resetPassword(user, fresh, ctx);
+      assert.equal(dir.hasPendingReset(ctx.operationId), false);
+      assert.equal((await d.dc.kinit(u.name, fresh)).ok, true);
+    });
+
+    it('journals an interrupted reset and reports it on the next start; a later reset settles it', async () => {
+      const u = await freshUser();
+      const dataDir = freshDir('crash');
+      const first = directory({}, dataDir);
+      const user = (await first.findUser(u.name))!;
+      const ctx = { actor: 't', correlationId: 'j1', operationId: `op-j-${n}` };
+      await assert.rejects(first.resetPassword(user, u.password, ctx)); // step 1 landed, step 2 refused (history)
+      const journal = new ResetJournal(`${dataDir}/reset-journal`);
+      const entries = await journal.list();
+      assert.equal(entries.length, 1);
+      assert.equal(entries[0]?.state, 'temporary-set');
+      assert.ok(!JSON.stringify(entries).includes(u.password));
+      // "Crash": a new instance over the same data directory.
+      const second = directory({}, dataDir);
+      const open = await second.recoverInterruptedResets();
+      assert.equal(open.length, 1);
+      assert.equal(open[0]?.user, u.name);
+      assert.ok(audit.events.some((e) => e.action === 'reset.interrupted' && e.target === u.name));
+      const pw = `Recovered-${n}-Pw!`;
+      rememberSecret(pw);
+      await second.resetPassword(user, pw, { actor: 't', correlationId: 'j2', operationId: 'op-j2' });
+      assert.equal((await journal.list()).length, 0);
+      assert.equal((await d.dc.kinit(u.name, pw)).ok, true);
+    });
+
+    it('settles a journal entry whose second step had landed before the crash', async () => {
+      const u = await freshUser();
+      const dataDir = freshDir('landed');
+      const journal = new ResetJournal(`${dataDir}/reset-journal`);
+      await journal.write({ operationId: 'x', userDn: u.dn, user: u.name, startedAt: new Date(Date.now() - 60_000).toISOString(), actor: 't', correlationId: 'l1', state: 'temporary-set' });
+      const open = await directory({}, dataDir).recoverInterruptedResets();
+      assert.equal(open.length, 0);
+      assert.equal((await journal.list()).length, 0);
+      assert.ok(audit.events.some((e) => e.action === 'reset.recovered'));
+    });
+
+    it('falls back to two steps when a DC advertised the policy-hints control but refuses it', async () => {
+      const u = await freshUser();
+      const dir = directory({ resetStrategy: 'policy-hints' });
+      const user = (await dir.findUser(u.name))!;
+      await assert.rejects(dir.resetPassword(user, `Hints-${n}-Pw!x`, { actor: 't', correlationId: 'ph' }), (err: KeyhatchError) => {
+        assert.equal(err.code, 'DIRECTORY_ERROR', 'forced strategy surfaces the refusal (Samba answers 12)');
+        return true;
+      });
+      assert.equal((await d.dc.kinit(u.name, u.password)).ok, true, 'nothing changed');
+    });
+  });
+
+  describe('change and verify', () => {
+    it('changes with the old password and refuses a wrong old password with WRONG_PASSWORD', async () => {
+      const u = await freshUser();
+      const dir = directory();
+      const user = (await dir.findUser(u.name))!;
+      const next = `Changed-${n}-Pw!`;
+      rememberSecret(next);
+      await assert.rejects(dir.changePassword(user, 'Not-the-old-1!', next, { actor: 't', correlationId: 'c' }), (e: KeyhatchError) => e.code === 'WRONG_PASSWORD');
+      await dir.changePassword(user, u.password, next, { actor: 't', correlationId: 'c' });
+      assert.equal((await d.dc.kinit(u.name, next)).ok, true);
+      await dir.verifyPassword(user, next);
+      // LDAP simple binds still accept the previous password for an hour after a change (AD's
+      // OldPasswordAllowedPeriod, which Samba copies); Kerberos does not — so prove it with kinit.
+      assert.equal((await d.dc.kinit(u.name, u.password)).ok, false);
+      await assert.rejects(dir.verifyPassword(user, 'Never-Was-1!'), (e: KeyhatchError) => e.code === 'INVALID_CREDENTIALS');
+    });
+
+    it('maps a disabled account bind to ACCOUNT_DISABLED and a locked one to ACCOUNT_LOCKED', async () => {
+      const dir = directory();
+      await assert.rejects(dir.verifyPassword((await dir.findUser('dave'))!, SEED_PASSWORD), (e: KeyhatchError) => e.code === 'ACCOUNT_DISABLED');
+      const u = await freshUser();
+      await admin.lockOut(u.dn);
+      await assert.rejects(dir.verifyPassword((await dir.findUser(u.name))!, u.password), (e: KeyhatchError) => e.code === 'ACCOUNT_LOCKED');
+    });
+  });
+
+  describe('connections', () => {
+    it('fails over to the next DC URL when the first does not answer', async () => {
+      const dir = directory({ urls: ['ldaps://127.0.0.1:1', d.dc.ldapsUrl], connectTimeoutMs: 500 });
+      assert.equal((await dir.findUser('alice'))?.sAMAccountName, 'alice');
+    });
+
+    it('works over ldap:// with StartTLS and refuses a server whose certificate it cannot verify', async () => {
+      const tls = directory({ urls: [d.dc.ldapUrl], tlsServerName: d.dc.hostFqdn });
+      assert.equal((await tls.findUser('alice'))?.sAMAccountName, 'alice');
+      const noCa = directory({ caFile: undefined });
+      await assert.rejects(noCa.findUser('alice'), (e: KeyhatchError) => e.code === 'DIRECTORY_TLS');
+      const wrongName = directory({ tlsServerName: 'evil.example.com' });
+      await assert.rejects(wrongName.findUser('alice'), (e: KeyhatchError) => e.code === 'DIRECTORY_TLS');
+    });
+
+    it('reports a wrong service password as SERVICE_BIND_FAILED', async () => {
+      rememberSecret('Wrong-Service-Pw-1!');
+      const dir = directory({ bindPassword: 'Wrong-Service-Pw-1!' });
+      await assert.rejects(dir.findUser('alice'), (e: KeyhatchError) => e.code === 'SERVICE_BIND_FAILED');
+    });
+
+    it('reuses one service connection for many operations', async () => {
+      const dir = directory();
+      await Promise.all(Array.from({ length: 20 }, () => dir.findUser('bob')));
+      const { searchEntries } = await admin.ldap.search(d.seed.service.dn, { scope: 'base', attributes: ['logonCount'] });
+      assert.ok(searchEntries.length === 1);
+    });
+  });
+});

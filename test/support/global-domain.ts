@@ -1,0 +1,42 @@
+// One throwaway Samba domain per test run, started lazily by the first test that asks for it
+// and removed when mocha finishes.
+import { SambaDomain } from './samba-dc.js';
+import { seedDomain, type SeedInfo, SEED_PASSWORD } from './seed.js';
+import { filesContainingSecrets, rememberSecret, rememberedSecrets, runDir } from './run-dir.js';
+
+export interface TestDomain {
+  dc: SambaDomain;
+  seed: SeedInfo;
+}
+
+let shared: Promise<TestDomain> | undefined;
+
+export function testDomain(): Promise<TestDomain> {
+  shared ??= (async () => {
+    const dc = await SambaDomain.create({ address: process.env.KEYHATCH_TEST_DC_ADDRESS ?? '127.0.0.11' });
+    rememberSecret(dc.adminPassword, SEED_PASSWORD);
+    try {
+      return { dc, seed: await seedDomain(dc) };
+    } catch (err) {
+      await dc.destroy();
+      throw err;
+    }
+  })();
+  return shared;
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  if (!shared) return;
+  const d = await shared.catch(() => undefined);
+  await d?.dc.destroy();
+}
+
+/** Root hook: after the whole run, no log any test produced may contain a secret a test used. */
+export const mochaHooks = {
+  afterAll(): void {
+    const hits = filesContainingSecrets(runDir(), rememberedSecrets());
+    if (hits.length > 0) {
+      throw new Error(`secrets found in logs: ${hits.map((h) => `${h.file} contains ${h.secret}`).join('; ')}`);
+    }
+  },
+};
