@@ -60,12 +60,13 @@ export async function checkDirectoryRights(conn: AdConnection, cfg: AdConfig): P
 
   const sample = await conn.withService((c) => c.search(base, {
     scope: 'sub', filter: '(&(objectCategory=person)(objectClass=user))',
-    attributes: ['allowedAttributesEffective', 'nTSecurityDescriptor', 'tokenGroups', 'msDS-User-Account-Control-Computed', 'msDS-ResultantPSO'],
-    explicitBufferAttributes: ['nTSecurityDescriptor', 'tokenGroups'], sizeLimit: 1,
-  }, new SdFlagsControl()), 'read').catch(() => undefined);
-  const user = sample?.searchEntries[0];
+    attributes: ['allowedAttributesEffective', 'nTSecurityDescriptor', 'msDS-User-Account-Control-Computed'],
+    explicitBufferAttributes: ['nTSecurityDescriptor'], sizeLimit: 1,
+  }, new SdFlagsControl()), 'read').catch((err: Error) => err);
+  const user = sample instanceof Error ? undefined : sample.searchEntries[0];
   if (!user) {
-    checks.push({ name: 'search base', ok: false, detail: `no user objects readable under ${base}: grant Read on it or fix ad.baseDn` });
+    const why = sample instanceof Error ? ` (${sample.message})` : '';
+    checks.push({ name: 'search base', ok: false, detail: `no user objects readable under ${base}${why}: grant Read on it or fix ad.baseDn` });
     return checks;
   }
   checks.push({ name: 'search base', ok: true, detail: `${base} readable (sample ${user.dn})` });
@@ -84,7 +85,10 @@ export async function checkDirectoryRights(conn: AdConnection, cfg: AdConfig): P
     checks.push({ name: 'Reset Password', ok, detail: ok ? 'granted (DACL evaluated against the account\'s tokenGroups)' : `MISSING: Reset Password — ${fix('CA;Reset Password', base)}` });
   }
 
-  const tg = ([] as unknown[]).concat(user.tokenGroups ?? []);
+  // tokenGroups is constructed only on a base-scope read.
+  const tgEntry = await conn.withService((c) => c.search(user.dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['tokenGroups'], explicitBufferAttributes: ['tokenGroups'] }), 'read')
+    .then((r) => r.searchEntries[0]).catch(() => undefined);
+  const tg = ([] as unknown[]).concat(tgEntry?.tokenGroups ?? []);
   checks.push({ name: 'read tokenGroups', ok: tg.length > 0, detail: tg.length > 0 ? 'readable (privileged-account detection works)' : 'MISSING: read tokenGroups — add the account to "Windows Authorization Access Group"' });
   const computed = user['msDS-User-Account-Control-Computed'] !== undefined;
   checks.push({ name: 'read lock state', ok: computed, detail: computed ? 'msDS-User-Account-Control-Computed readable' : 'MISSING: read msDS-User-Account-Control-Computed' });
