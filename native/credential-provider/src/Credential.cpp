@@ -1,0 +1,197 @@
+#include "Credential.h"
+
+#include <new>
+#include <wtsapi32.h>
+
+#include "StatusMonitor.h"
+#include "dll.h"
+#include "helpers.h"
+
+static const WCHAR kTitle[] = L"Keyhatch";
+
+Credential::Credential(CREDENTIAL_PROVIDER_USAGE_SCENARIO scenario, const KeyhatchPolicy &policy, StatusMonitor *monitor)
+    : scenario_(scenario),
+      policy_(policy),
+      strings_(SelectLocaleStrings(policy.language)),
+      states_(scenario == CPUS_UNLOCK_WORKSTATION ? s_rgUnlockFieldStates : s_rgLogonFieldStates),
+      monitor_(monitor) {
+  monitor_->AddRef();
+  DllAddRef();
+}
+
+Credential::~Credential() {
+  monitor_->Release();
+  DllRelease();
+}
+
+HRESULT Credential::Create(CREDENTIAL_PROVIDER_USAGE_SCENARIO scenario, const KeyhatchPolicy &policy, StatusMonitor *monitor,
+                           Credential **out) {
+  if (!out || !monitor) return E_POINTER;
+  *out = new (std::nothrow) Credential(scenario, policy, monitor);
+  return *out ? S_OK : E_OUTOFMEMORY;
+}
+
+IFACEMETHODIMP_(ULONG) Credential::AddRef() { return static_cast<ULONG>(InterlockedIncrement(&refs_)); }
+
+IFACEMETHODIMP_(ULONG) Credential::Release() {
+  LONG refs = InterlockedDecrement(&refs_);
+  if (refs == 0) delete this;
+  return static_cast<ULONG>(refs);
+}
+
+IFACEMETHODIMP Credential::QueryInterface(REFIID riid, void **ppv) {
+  if (!ppv) return E_POINTER;
+  *ppv = nullptr;
+  if (riid == IID_IUnknown || riid == __uuidof(ICredentialProviderCredential)) {
+    *ppv = static_cast<ICredentialProviderCredential *>(this);
+    AddRef();
+    return S_OK;
+  }
+  return E_NOINTERFACE;
+}
+
+IFACEMETHODIMP Credential::Advise(ICredentialProviderCredentialEvents *pcpce) {
+  events_.Reset(pcpce);
+  return S_OK;
+}
+
+IFACEMETHODIMP Credential::UnAdvise() {
+  events_.Reset(nullptr);
+  return S_OK;
+}
+
+IFACEMETHODIMP Credential::SetSelected(BOOL *pbAutoLogon) {
+  if (!pbAutoLogon) return E_POINTER;
+  *pbAutoLogon = FALSE;  // this tile never logs anyone on
+  return S_OK;
+}
+
+IFACEMETHODIMP Credential::SetDeselected() { return S_OK; }
+
+// A link shows only when policy allows it and the daemon answered "available"; an unknown or
+// unreachable daemon hides both links and the status line says so instead.
+bool Credential::LinkVisible(DWORD field) const {
+  bool allowed = field == KFI_FORGOT ? policy_.showForgotPassword : policy_.showUnlockAccount;
+  return allowed && monitor_->State() == DaemonState::Available;
+}
+
+PCWSTR Credential::StatusText() const {
+  if (monitor_->Launch() == LaunchState::Failed || monitor_->State() == DaemonState::Unavailable) return strings_->unavailable;
+  if (monitor_->Launch() == LaunchState::Starting) return strings_->starting;
+  return L"";
+}
+
+PCWSTR Credential::FieldText(DWORD field) const {
+  switch (field) {
+    case KFI_LABEL: return s_rgFieldDescriptors[KFI_LABEL].pszLabel;
+    case KFI_TITLE: return kTitle;
+    case KFI_STATUS: return StatusText();
+    case KFI_FORGOT: return policy_.forgotPasswordText[0] ? policy_.forgotPasswordText : strings_->forgotPassword;
+    case KFI_UNLOCK: return policy_.unlockAccountText[0] ? policy_.unlockAccountText : strings_->unlockAccount;
+    default: return nullptr;
+  }
+}
+
+IFACEMETHODIMP Credential::GetFieldState(DWORD dwFieldID, CREDENTIAL_PROVIDER_FIELD_STATE *pcpfs,
+                                         CREDENTIAL_PROVIDER_FIELD_INTERACTIVE_STATE *pcpfis) {
+  if (!pcpfs || !pcpfis) return E_POINTER;
+  if (dwFieldID >= KFI_NUM_FIELDS) return E_INVALIDARG;
+  *pcpfs = states_[dwFieldID].cpfs;
+  *pcpfis = states_[dwFieldID].cpfis;
+  if ((dwFieldID == KFI_FORGOT || dwFieldID == KFI_UNLOCK) && !LinkVisible(dwFieldID)) *pcpfs = CPFS_HIDDEN;
+  return S_OK;
+}
+
+IFACEMETHODIMP Credential::GetStringValue(DWORD dwFieldID, LPWSTR *ppsz) {
+  if (!ppsz) return E_POINTER;
+  *ppsz = nullptr;
+  PCWSTR text = FieldText(dwFieldID);
+  if (!text) return E_INVALIDARG;
+  return CoTaskMemStrDup(text, ppsz);
+}
+
+IFACEMETHODIMP Credential::GetBitmapValue(DWORD, HBITMAP *phbmp) {
+  if (phbmp) *phbmp = nullptr;
+  return E_NOTIMPL;
+}
+
+IFACEMETHODIMP Credential::GetCheckboxValue(DWORD, BOOL *pbChecked, LPWSTR *ppszLabel) {
+  if (pbChecked) *pbChecked = FALSE;
+  if (ppszLabel) *ppszLabel = nullptr;
+  return E_NOTIMPL;
+}
+
+IFACEMETHODIMP Credential::GetSubmitButtonValue(DWORD, DWORD *pdwAdjacentTo) {
+  if (pdwAdjacentTo) *pdwAdjacentTo = 0;
+  return E_NOTIMPL;
+}
+
+IFACEMETHODIMP Credential::GetComboBoxValueCount(DWORD, DWORD *pcItems, DWORD *pdwSelectedItem) {
+  if (pcItems) *pcItems = 0;
+  if (pdwSelectedItem) *pdwSelectedItem = 0;
+  return E_NOTIMPL;
+}
+
+IFACEMETHODIMP Credential::GetComboBoxValueAt(DWORD, DWORD, LPWSTR *ppszItem) {
+  if (ppszItem) *ppszItem = nullptr;
+  return E_NOTIMPL;
+}
+
+IFACEMETHODIMP Credential::SetStringValue(DWORD, LPCWSTR) { return E_NOTIMPL; }
+IFACEMETHODIMP Credential::SetCheckboxValue(DWORD, BOOL) { return E_NOTIMPL; }
+IFACEMETHODIMP Credential::SetComboBoxSelectedValue(DWORD, DWORD) { return E_NOTIMPL; }
+
+// The user of a locked session, as DOMAIN\name, so the kiosk can prefill it. Best effort.
+static void LockedSessionUser(DWORD sessionId, WCHAR *out, size_t chars) {
+  out[0] = L'\0';
+  LPWSTR user = nullptr, domain = nullptr;
+  DWORD bytes = 0;
+  if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, sessionId, WTSUserName, &user, &bytes) && user && user[0]) {
+    if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, sessionId, WTSDomainName, &domain, &bytes) && domain &&
+        domain[0] && lstrlenW(domain) + 1 + lstrlenW(user) < static_cast<int>(chars)) {
+      wsprintfW(out, L"%s\\%s", domain, user);
+    } else {
+      CopyTruncated(out, chars, user);
+    }
+  }
+  if (user) WTSFreeMemory(user);
+  if (domain) WTSFreeMemory(domain);
+}
+
+IFACEMETHODIMP Credential::CommandLinkClicked(DWORD dwFieldID) {
+  if (dwFieldID != KFI_FORGOT && dwFieldID != KFI_UNLOCK) return E_INVALIDARG;
+  HRESULT hr = S_OK;
+  if (!LinkVisible(dwFieldID)) {
+    // The link was hidden a moment ago or the daemon just went away: say so, do nothing else.
+    if (events_) events_->SetFieldString(this, KFI_STATUS, strings_->unavailable);
+    return S_OK;
+  }
+  DWORD sessionId = 0;
+  if (!ProcessIdToSessionId(GetCurrentProcessId(), &sessionId)) hr = HRESULT_FROM_WIN32(GetLastError());
+  WCHAR user[257] = L"";
+  bool unlockScenario = scenario_ == CPUS_UNLOCK_WORKSTATION;
+  if (SUCCEEDED(hr) && unlockScenario) LockedSessionUser(sessionId, user, ARRAYSIZE(user));
+  if (SUCCEEDED(hr)) hr = monitor_->BeginLaunch(sessionId, unlockScenario, dwFieldID == KFI_UNLOCK, user);
+  if (events_) events_->SetFieldString(this, KFI_STATUS, SUCCEEDED(hr) ? strings_->starting : strings_->unavailable);
+  return SUCCEEDED(hr) ? S_OK : hr;
+}
+
+IFACEMETHODIMP Credential::GetSerialization(CREDENTIAL_PROVIDER_GET_SERIALIZATION_RESPONSE *pcpgsr,
+                                            CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *pcpcs,
+                                            LPWSTR *ppszOptionalStatusText,
+                                            CREDENTIAL_PROVIDER_STATUS_ICON *pcpsiOptionalStatusIcon) {
+  if (!pcpgsr || !pcpcs) return E_POINTER;
+  // Nothing to submit: this tile only opens the kiosk. Users sign in with the password tile.
+  *pcpgsr = CPGSR_NO_CREDENTIAL_NOT_FINISHED;
+  ZeroMemory(pcpcs, sizeof(*pcpcs));
+  if (ppszOptionalStatusText) *ppszOptionalStatusText = nullptr;
+  if (pcpsiOptionalStatusIcon) *pcpsiOptionalStatusIcon = CPSI_NONE;
+  return S_OK;
+}
+
+IFACEMETHODIMP Credential::ReportResult(LONG, LONG, LPWSTR *ppszOptionalStatusText,
+                                        CREDENTIAL_PROVIDER_STATUS_ICON *pcpsiOptionalStatusIcon) {
+  if (ppszOptionalStatusText) *ppszOptionalStatusText = nullptr;
+  if (pcpsiOptionalStatusIcon) *pcpsiOptionalStatusIcon = CPSI_NONE;
+  return S_OK;
+}

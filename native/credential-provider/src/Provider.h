@@ -1,0 +1,39 @@
+// ICredentialProvider: supports CPUS_LOGON and CPUS_UNLOCK_WORKSTATION, one tile.
+#pragma once
+#include "ComPtr.h"
+#include "credprov.h"
+#include "policy.h"
+
+class Credential;
+class StatusMonitor;
+
+class Provider final : public ICredentialProvider {
+ public:
+  static HRESULT Create(Provider **out);
+
+  // IUnknown
+  IFACEMETHODIMP_(ULONG) AddRef() override;
+  IFACEMETHODIMP_(ULONG) Release() override;
+  IFACEMETHODIMP QueryInterface(REFIID riid, void **ppv) override;
+
+  // ICredentialProvider
+  IFACEMETHODIMP SetUsageScenario(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpus, DWORD dwFlags) override;
+  IFACEMETHODIMP SetSerialization(const CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION *pcpcs) override;
+  IFACEMETHODIMP Advise(ICredentialProviderEvents *pcpe, UINT_PTR upAdviseContext) override;
+  IFACEMETHODIMP UnAdvise() override;
+  IFACEMETHODIMP GetFieldDescriptorCount(DWORD *pdwCount) override;
+  IFACEMETHODIMP GetFieldDescriptorAt(DWORD dwIndex, CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR **ppcpfd) override;
+  IFACEMETHODIMP GetCredentialCount(DWORD *pdwCount, DWORD *pdwDefault, BOOL *pbAutoLogonWithDefault) override;
+  IFACEMETHODIMP GetCredentialAt(DWORD dwIndex, ICredentialProviderCredential **ppcpc) override;
+
+ private:
+  Provider();
+  ~Provider();
+  void ReleaseScenario();
+
+  LONG refs_ = 1;
+  CREDENTIAL_PROVIDER_USAGE_SCENARIO scenario_ = CPUS_INVALID;
+  KeyhatchPolicy policy_;
+  StatusMonitor *monitor_ = nullptr;  // owned reference
+  ComPtr<ICredentialProviderCredential> credential_;
+};
