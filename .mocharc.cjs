@@ -5,5 +5,5 @@ module.exports = {
   require: ['test/support/global-domain.ts'],
   timeout: 60000,
   slow: 2000,
-  reporter: 'spec',
+  reporter: 'test/support/reporter.cjs',
 };
