@@ -1,0 +1,19 @@
+// `npm run bench`: every benchmark, each against its own raw baseline in the same run.
+// Results are printed and written to bench/results/latest.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { runAdEngineBench } from './ad-engine.bench.js';
+
+const only = process.argv.slice(2);
+const benches: Record<string, () => Promise<Record<string, unknown>>> = {
+  'ad-engine': runAdEngineBench,
+};
+
+const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  results[name] = await run();
+}
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json', JSON.stringify(results, null, 2));
+console.log('\nwritten: bench/results/latest.json');
+process.exit(0);
