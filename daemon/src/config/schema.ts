@@ -41,6 +41,32 @@ export const entraSchema = z.strictObject({
   keyFile: z.string().min(1).optional(),
   authorityHost: z.url().default('https://login.microsoftonline.com'),
   graphUrl: z.url().default('https://graph.microsoft.com'),
+  /** National cloud preset; replaces authorityHost/graphUrl while they are left at the global defaults. */
+  cloud: z.enum(['global', 'usgov', 'usgov-dod', 'china']).default('global'),
+  /** SHA-256 thumbprint (hex) of certFile; computed from the certificate when absent. */
+  certThumbprintSha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (SHA-256)').optional(),
+  /** Send the public certificate chain (x5c) with the assertion (subject name + issuer authentication). */
+  sendX5c: z.boolean().default(false),
+  /** PEM file of an extra CA to trust for the authority and Graph (TLS-inspecting proxies, tests). */
+  caFile: z.string().min(1).optional(),
+  timeoutMs: z.number().int().min(100).max(300_000).default(15_000),
+  /** Retries after 429/503/504 before giving up (Retry-After honoured, else exponential backoff with jitter). */
+  maxRetries: z.number().int().min(0).max(10).default(4),
+  /** A Retry-After longer than this is not waited for: the request fails as throttled. */
+  maxRetryAfterSeconds: z.number().int().min(1).max(600).default(60),
+  /** Hybrid users: how long a reset made in AD may take to show up in Entra before a sync mismatch is flagged. */
+  syncWatchSeconds: z.number().int().min(30).max(86_400).default(1800),
+  syncPollSeconds: z.number().int().min(5).max(3600).default(60),
+  /** Offer the user's Entra mail / mobilePhone / otherMails as verification addresses. */
+  preEnrollment: z.boolean().default(false),
+  /** On "unlock", dismiss the user's Identity Protection risk (needs IdentityRiskyUser.ReadWrite.All and Entra ID P2). */
+  dismissRisk: z.boolean().default(true),
+  /** Extra groups (object ids) whose members are refused like directory-role holders. */
+  privilegedGroups: z.array(z.string().min(1)).default([]),
+  allowPrivileged: z.boolean().default(false),
+  bannedWords: z.array(z.string().min(1)).default([]),
+}).refine((e) => e.clientSecret !== undefined || (e.certFile !== undefined && e.keyFile !== undefined), {
+  message: 'needs clientSecret, or certFile and keyFile (certificate credentials)',
 });
 
 export const configSchema = z.strictObject({
@@ -60,3 +86,4 @@ export const configSchema = z.strictObject({
 
 export type KeyhatchConfig = z.infer<typeof configSchema>;
 export type AdConfig = z.infer<typeof adSchema>;
+export type EntraConfig = z.infer<typeof entraSchema>;

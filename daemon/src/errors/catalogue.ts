@@ -30,6 +30,9 @@ export const ERROR_CATALOGUE = {
   DIRECTORY_ERROR: { status: 502, message: 'The directory refused the operation.', exit: 1 },
   SERVICE_BIND_FAILED: { status: 503, message: 'The Keyhatch service account could not sign in to the directory.', exit: 1 },
   RESET_INCOMPLETE: { status: 409, message: 'The password reset did not finish. Choose a new password to complete it.', exit: 1 },
+  DIRECTORY_THROTTLED: { status: 503, message: 'The directory is busy right now. Try again in a minute.', exit: 1 },
+  ENTRA_ROLE_MISSING: { status: 502, message: 'The Keyhatch application lacks the Entra ID directory role needed to reset passwords (User Administrator, Password Administrator or Helpdesk Administrator).', exit: 1 },
+  OPERATION_UNSUPPORTED: { status: 501, message: 'This operation is not available for this kind of account.', exit: 1 },
   INTERNAL: { status: 500, message: 'Something went wrong. Try again or contact your help desk.', exit: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
