@@ -57,11 +57,7 @@ IFACEMETHODIMP Provider::SetUsageScenario(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpu
   HRESULT hr = StatusMonitor::Create(&monitor_);
   Credential *credential = nullptr;
   if (SUCCEEDED(hr)) hr = Credential::Create(cpus, policy_, monitor_, &credential);
-  if (SUCCEEDED(hr)) {
-    credential_.Attach(credential);
-    // The first status check starts now so the links can appear as soon as the tile does.
-    hr = monitor_->Start();
-  }
+  if (SUCCEEDED(hr)) credential_.Attach(credential);
   if (FAILED(hr)) ReleaseScenario();
   return SUCCEEDED(hr) ? S_OK : hr;
 }
@@ -72,7 +68,9 @@ IFACEMETHODIMP Provider::Advise(ICredentialProviderEvents *pcpe, UINT_PTR upAdvi
   if (!pcpe) return E_POINTER;
   if (!monitor_) return E_UNEXPECTED;
   monitor_->SetSink(pcpe, upAdviseContext);
-  return S_OK;
+  // Status polling starts once LogonUI listens, so the first answer can never be missed.
+  HRESULT hr = monitor_->Start();
+  return SUCCEEDED(hr) ? S_OK : hr;
 }
 
 IFACEMETHODIMP Provider::UnAdvise() {

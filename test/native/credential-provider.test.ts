@@ -1,0 +1,225 @@
+// The credential provider DLL under Wine, driven through COM by cp-harness.exe (a stand-in for
+// LogonUI), talking to the real daemon-side LaunchPipeServer run by a Windows node.exe.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  buildNative,
+  bundleForWindowsNode,
+  installFile,
+  regQuery,
+  repoRoot,
+  wine,
+  wineBackground,
+  winePrefix,
+  waitForFile,
+  windowsNodeExe,
+  windowsPath,
+  type WinePrefix,
+} from './support/wine.js';
+
+const CLSID = '{3473571D-253A-498A-ADA7-18B1924569EA}';
+const PROVIDERS_KEY = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers';
+const POLICY_KEY = 'HKLM\\SOFTWARE\\Policies\\Keyhatch\\CredentialProvider';
+const E_NOTIMPL = 0x80004001 | 0;
+const E_INVALIDARG = 0x80070057 | 0;
+const E_POINTER = 0x80004003 | 0;
+const CPFS_HIDDEN = 0;
+const CPFS_DISPLAY_IN_SELECTED_TILE = 1;
+const CPFT_COMMAND_LINK = 3;
+const [LABEL, TITLE, STATUS, FORGOT, UNLOCK] = [0, 1, 2, 3, 4];
+
+const en = JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales/en.json'), 'utf8')) as Record<string, string>;
+const de = JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales/de.json'), 'utf8')) as Record<string, string>;
+
+interface Field { id: number; stateHr: number; state: number; textHr: number; text: string }
+interface HarnessReport {
+  sessionId: number;
+  scenarios: Array<{ cpus: number; hr: number }>;
+  createHr: number;
+  setUsageScenarioHr: number;
+  adviseHr: number;
+  statusNotified: boolean;
+  adviseContext: number;
+  descriptors: Array<{ hr: number; id: number; type: number; providerLabel: boolean; label: string }>;
+  descriptorOutOfRangeHr: number;
+  descriptorOutOfRangeNulled: boolean;
+  credentialCount: number;
+  defaultCredential: number;
+  autoLogon: boolean;
+  nullCountHr: number;
+  autoLogonOnSelect?: boolean;
+  fields?: Field[];
+  badFieldHr?: number;
+  badFieldNulled?: boolean;
+  nullOutHr?: number;
+  serializationHr?: number;
+  serializationResponse?: number;
+  serializationBytes?: number;
+  clickHr?: number;
+  statusSetOnClick?: string;
+  launchNotified?: boolean;
+  fieldsAfterClick?: Field[];
+  unadviseHr: number;
+  eventsRefsAfterRelease: number;
+}
+
+describe('credential provider under Wine', function () {
+  this.timeout(240_000);
+  let prefix: WinePrefix;
+  let dll: string;
+  let harness: string;
+  let daemon: ChildProcess | undefined;
+  let requestsLog: string;
+
+  const runHarness = async (scenario: 'logon' | 'unlock', click: 'none' | 'forgot' | 'unlock'): Promise<HarnessReport> => {
+    const result = await wine(prefix, [harness, scenario, click, '4000'], { timeoutMs: 30_000 });
+    assert.equal(result.code, 0, `cp-harness exited ${result.code}: ${result.stdout}${result.stderr}`);
+    return JSON.parse(result.stdout) as HarnessReport;
+  };
+  const field = (fields: Field[] | undefined, id: number): Field => {
+    const f = fields?.find((x) => x.id === id);
+    assert.ok(f, `field ${id} missing`);
+    return f;
+  };
+  const requests = (): Array<Record<string, unknown>> =>
+    fs.existsSync(requestsLog) ? fs.readFileSync(requestsLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+
+  const startDaemon = async (env: NodeJS.ProcessEnv = {}): Promise<void> => {
+    const bundle = path.join(prefix.driveC, 'keyhatch', 'launch-daemon.cjs');
+    fs.mkdirSync(path.dirname(bundle), { recursive: true });
+    await bundleForWindowsNode(path.join(repoRoot, 'test/native/fixtures/launch-daemon.ts'), bundle);
+    const node = installFile(prefix, windowsNodeExe());
+    const started = wineBackground(prefix, [node, windowsPath(prefix, bundle), windowsPath(prefix, requestsLog)], env);
+    daemon = started.child;
+    await waitForFile(started.stdoutFile, (t) => /listening|failed/.test(t), 30_000).then((t) => assert.match(t, /listening \\\\.\\pipe\\Keyhatch.Launch/));
+  };
+  const stopDaemon = async (): Promise<void> => {
+    if (!daemon) return;
+    const exited = new Promise((r) => daemon!.once('exit', r));
+    daemon.kill('SIGTERM');
+    await exited;
+    daemon = undefined;
+    await wine(prefix, ['taskkill', '/f', '/im', 'node.exe']);
+  };
+
+  before(async () => {
+    const buildMs = buildNative('credential-provider');
+    console.log(`      native build: ${buildMs} ms`);
+    const bootStarted = Date.now();
+    prefix = await winePrefix();
+    console.log(`      wine prefix ready: ${Date.now() - bootStarted} ms`);
+    dll = installFile(prefix, path.join(repoRoot, 'native/credential-provider/build/KeyhatchCredentialProvider.dll'));
+    harness = installFile(prefix, path.join(repoRoot, 'native/credential-provider/build/cp-harness.exe'));
+    requestsLog = path.join(prefix.driveC, 'keyhatch', 'requests.jsonl');
+  });
+  after(async () => {
+    await stopDaemon();
+  });
+
+  it('registers with regsvr32 under its own CLSID as a credential provider', async () => {
+    const result = await wine(prefix, ['regsvr32', '/s', dll]);
+    assert.equal(result.code, 0);
+    const provider = await regQuery(prefix, `${PROVIDERS_KEY}\\${CLSID}`);
+    assert.match(provider ?? '', /\(Default\)\s+REG_SZ\s+Keyhatch/);
+    const inproc = await regQuery(prefix, `HKCR\\CLSID\\${CLSID}\\InprocServer32`);
+    assert.match(inproc ?? '', /KeyhatchCredentialProvider\.dll/i);
+    assert.match(inproc ?? '', /ThreadingModel\s+REG_SZ\s+Apartment/);
+  });
+
+  it('supports logon and unlock only, and hides the links with a clear text while the daemon is down', async () => {
+    const r = await runHarness('logon', 'none');
+    assert.deepEqual(r.scenarios.map((s) => s.hr), [0, 0, E_NOTIMPL, E_NOTIMPL, E_NOTIMPL]);
+    assert.equal(r.setUsageScenarioHr, 0);
+    assert.equal(r.statusNotified, true, 'the background status check must report through CredentialsChanged');
+    assert.equal(r.adviseContext, 0x4b48);
+    assert.equal(r.credentialCount, 1);
+    assert.equal(r.defaultCredential, -1, 'never the default tile');
+    assert.equal(r.autoLogon, false);
+    assert.equal(field(r.fields, FORGOT).state, CPFS_HIDDEN);
+    assert.equal(field(r.fields, UNLOCK).state, CPFS_HIDDEN);
+    assert.equal(field(r.fields, STATUS).state, CPFS_DISPLAY_IN_SELECTED_TILE);
+    assert.equal(field(r.fields, STATUS).text, en['logon.unavailable']);
+    assert.equal(r.eventsRefsAfterRelease, 1, 'the provider must release the events sink');
+  });
+
+  it('describes its fields in CoTaskMem and answers bad calls with errors, not crashes', async () => {
+    const r = await runHarness('unlock', 'none');
+    assert.deepEqual(r.descriptors.map((d) => [d.id, d.type]), [[0, 2], [1, 1], [2, 2], [3, CPFT_COMMAND_LINK], [4, CPFT_COMMAND_LINK]]);
+    assert.equal(r.descriptors[LABEL]?.providerLabel, true);
+    assert.equal(r.descriptorOutOfRangeHr, E_INVALIDARG);
+    assert.equal(r.descriptorOutOfRangeNulled, true);
+    assert.equal(r.nullCountHr, E_POINTER);
+    assert.equal(r.badFieldHr, E_INVALIDARG);
+    assert.equal(r.badFieldNulled, true);
+    assert.equal(r.nullOutHr, E_POINTER);
+    assert.equal(r.serializationHr, 0);
+    assert.equal(r.serializationResponse, 0, 'CPGSR_NO_CREDENTIAL_NOT_FINISHED: this tile never submits a credential');
+    assert.equal(r.serializationBytes, 0);
+    assert.equal(r.autoLogonOnSelect, false);
+    assert.equal(field(r.fields, TITLE).text, 'Keyhatch');
+  });
+
+  it('shows both links once the daemon answers, and Forgot password sends LaunchKiosk for this session', async () => {
+    await startDaemon();
+    const r = await runHarness('logon', 'forgot');
+    assert.equal(field(r.fields, FORGOT).state, CPFS_DISPLAY_IN_SELECTED_TILE);
+    assert.equal(field(r.fields, UNLOCK).state, CPFS_DISPLAY_IN_SELECTED_TILE);
+    assert.equal(field(r.fields, FORGOT).text, en['logon.forgotPassword']);
+    assert.equal(field(r.fields, UNLOCK).text, en['logon.unlockAccount']);
+    assert.equal(field(r.fields, STATUS).text, '');
+    assert.equal(r.clickHr, 0);
+    assert.equal(r.statusSetOnClick, en['logon.starting']);
+    assert.equal(r.launchNotified, true);
+    assert.equal(field(r.fieldsAfterClick, STATUS).text, en['logon.starting']);
+    assert.deepEqual(requests(), [{ v: 1, type: 'LaunchKiosk', sessionId: r.sessionId, scenario: 'logon', action: 'reset' }]);
+  });
+
+  it('Unlock account on the unlock screen sends scenario unlock, action unlock', async () => {
+    fs.rmSync(requestsLog, { force: true });
+    const r = await runHarness('unlock', 'unlock');
+    assert.equal(r.clickHr, 0);
+    const [req, ...rest] = requests();
+    assert.equal(rest.length, 0);
+    assert.equal(req?.type, 'LaunchKiosk');
+    assert.equal(req?.sessionId, r.sessionId);
+    assert.equal(req?.scenario, 'unlock');
+    assert.equal(req?.action, 'unlock');
+    // The locked session's user, when Wine's WTS answers one, travels as DOMAIN\name.
+    if (req?.user !== undefined) assert.match(String(req.user), /^[^\\]+\\[^\\]+$|^[^\\]+$/);
+  });
+
+  it('follows Group Policy: hidden link, custom text, language; a rejected launch says not available', async () => {
+    fs.rmSync(requestsLog, { force: true });
+    await wine(prefix, ['reg', 'add', POLICY_KEY, '/v', 'ShowForgotPassword', '/t', 'REG_DWORD', '/d', '0', '/f']);
+    await wine(prefix, ['reg', 'add', POLICY_KEY, '/v', 'UnlockAccountText', '/t', 'REG_SZ', '/d', 'Konto freischalten (Keyhatch)', '/f']);
+    await wine(prefix, ['reg', 'add', POLICY_KEY, '/v', 'Language', '/t', 'REG_SZ', '/d', 'de-AT', '/f']);
+    await stopDaemon();
+    await startDaemon({ KH_FIXTURE_REJECT: 'logon/unlock' });
+    const r = await runHarness('logon', 'unlock');
+    assert.equal(field(r.fields, FORGOT).state, CPFS_HIDDEN);
+    assert.equal(field(r.fields, FORGOT).text, de['logon.forgotPassword']);
+    assert.equal(field(r.fields, UNLOCK).state, CPFS_DISPLAY_IN_SELECTED_TILE);
+    assert.equal(field(r.fields, UNLOCK).text, 'Konto freischalten (Keyhatch)');
+    assert.equal(r.statusSetOnClick, de['logon.starting']);
+    assert.equal(r.launchNotified, true);
+    assert.equal(field(r.fieldsAfterClick, STATUS).text, de['logon.unavailable']);
+    assert.equal(requests().length, 1, 'the daemon saw the request and rejected it');
+  });
+
+  it('shows no tile at all when policy hides both links', async () => {
+    await wine(prefix, ['reg', 'add', POLICY_KEY, '/v', 'ShowUnlockAccount', '/t', 'REG_DWORD', '/d', '0', '/f']);
+    const r = await runHarness('unlock', 'none');
+    assert.equal(r.credentialCount, 0);
+    await wine(prefix, ['reg', 'delete', 'HKLM\\SOFTWARE\\Policies\\Keyhatch', '/f']);
+  });
+
+  it('unregisters with regsvr32 /u and leaves no key behind', async () => {
+    await stopDaemon();
+    const result = await wine(prefix, ['regsvr32', '/s', '/u', dll]);
+    assert.equal(result.code, 0);
+    assert.equal(await regQuery(prefix, `${PROVIDERS_KEY}\\${CLSID}`), undefined);
+    assert.equal(await regQuery(prefix, `HKCR\\CLSID\\${CLSID}`), undefined);
+  });
+});
