@@ -69,6 +69,73 @@ export const entraSchema = z.strictObject({
   message: 'needs clientSecret, or certFile and keyFile (certificate credentials)',
 });
 
+export const smsSchema = z.discriminatedUnion('provider', [
+  z.strictObject({
+    provider: z.literal('webhook'),
+    /** HTTPS endpoint that receives {"to","text"} as JSON, signed with HMAC-SHA256 in X-Keyhatch-Signature. */
+    url: z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL'),
+    secret: z.string().min(16, 'must be at least 16 characters'),
+    caFile: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    provider: z.literal('twilio'),
+    accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits'),
+    authToken: z.string().min(8),
+    from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +15550100'),
+    baseUrl: z.url().default('https://api.twilio.com'),
+    caFile: z.string().min(1).optional(),
+  }),
+]);
+
+const factorType = z.enum(['email', 'sms', 'totp', 'webauthn', 'questions', 'helpdesk']);
+
+/** How much proof an action needs: a number of factors and a total weight (strong = 2, weak = 1). */
+const requirement = z.strictObject({
+  factors: z.number().int().min(1).max(4).default(1),
+  minWeight: z.number().int().min(1).max(8).default(2),
+});
+
+export const recoverySchema = z.strictObject({
+  sessionSeconds: z.number().int().min(60).max(3600).default(600),
+  codeSeconds: z.number().int().min(60).max(600).default(600),
+  codeTries: z.number().int().min(1).max(3).default(3),
+  enabledFactors: z.array(factorType).default(['email', 'sms', 'totp', 'webauthn', 'questions', 'helpdesk']),
+  unlock: requirement.prefault({}),
+  reset: requirement.prefault({ factors: 1, minWeight: 2 }),
+  /** Stricter (or looser) rules for members of a group (DN), first match wins. */
+  groupPolicies: z.array(z.strictObject({
+    group: z.string().min(1),
+    unlock: requirement.optional(),
+    reset: requirement.optional(),
+    disabledFactors: z.array(factorType).default([]),
+  })).default([]),
+  /** Offer directory `mail` / `mobile` as e-mail / SMS factors without enrollment. */
+  preEnrollFromDirectory: z.boolean().default(false),
+  /** Unknown/unenrolled users are shown these factor types (same shape as a real answer). */
+  decoyFactors: z.array(factorType).default(['email', 'totp']),
+});
+
+export const rateLimitSchema = z.strictObject({
+  attempts: z.number().int().min(1).max(1000).default(5),
+  windowSeconds: z.number().int().min(1).max(86_400).default(3600),
+  blockSeconds: z.number().int().min(1).max(7 * 86_400).default(86_400),
+  /** Starting recoveries per source address per window (looser: one NAT can hide many people). */
+  startsPerSource: z.number().int().min(1).max(100_000).default(60),
+});
+
+export const questionsSchema = z.strictObject({
+  list: z.array(z.string().min(5)).min(3).default([
+    'What was the name of your first school?',
+    'In which city were you born?',
+    'What was the make of your first car?',
+    'What is the name of the street you grew up on?',
+    'What was the name of your first pet?',
+    'What is your favourite book?',
+  ]),
+  required: z.number().int().min(1).max(10).default(3),
+  minAnswerLength: z.number().int().min(1).max(64).default(3),
+});
+
 export const configSchema = z.strictObject({
   role: z.enum(['standalone', 'gateway', 'relay']).default('standalone'),
   listen: z.string().regex(hostPort, 'must be host:port').default('127.0.0.1:7788'),
@@ -81,6 +148,23 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   ad: adSchema.optional(),
   smtp: smtpSchema.optional(),
+  sms: smsSchema.optional(),
+  recovery: recoverySchema.prefault({}),
+  rateLimits: rateLimitSchema.prefault({}),
+  questions: questionsSchema.prefault({}),
+  webauthn: z.strictObject({
+    rpId: z.string().min(1).optional(),
+    rpName: z.string().min(1).default('Keyhatch'),
+    /** Origins the kiosk and portal are served from; default: the listen address over http. */
+    origins: z.array(z.string().min(1)).optional(),
+  }).prefault({}),
+  enrollment: z.strictObject({
+    tokenSeconds: z.number().int().min(60).max(3600).default(900),
+  }).prefault({}),
+  kiosk: z.strictObject({
+    /** Require the per-launch secret on recovery calls (the Electron kiosk sends it). */
+    requireSecret: z.boolean().default(true),
+  }).prefault({}),
   entra: entraSchema.optional(),
 });
 

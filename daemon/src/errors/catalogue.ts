@@ -33,6 +33,17 @@ export const ERROR_CATALOGUE = {
   DIRECTORY_THROTTLED: { status: 503, message: 'The directory is busy right now. Try again in a minute.', exit: 1 },
   ENTRA_ROLE_MISSING: { status: 502, message: 'The Keyhatch application lacks the Entra ID directory role needed to reset passwords (User Administrator, Password Administrator or Helpdesk Administrator).', exit: 1 },
   OPERATION_UNSUPPORTED: { status: 501, message: 'This operation is not available for this kind of account.', exit: 1 },
+  RATE_LIMITED: { status: 429, message: 'Too many attempts. Try again later or contact your help desk.', exit: 1 },
+  VERIFICATION_FAILED: { status: 401, message: 'That did not match. Check it and try again.', exit: 1 },
+  SESSION_EXPIRED: { status: 410, message: 'This session has ended. Please start again.', exit: 1 },
+  NOT_VERIFIED: { status: 403, message: 'Verify your identity first.', exit: 1 },
+  NOT_FOUND: { status: 404, message: 'Not found.', exit: 1 },
+  UNAUTHORIZED: { status: 401, message: 'Sign in first.', exit: 1 },
+  FACTOR_UNAVAILABLE: { status: 400, message: 'That verification method is not available.', exit: 1 },
+  DELIVERY_FAILED: { status: 502, message: 'The code could not be sent. Try another method or try again shortly.', exit: 1 },
+  SMS_FAILED: { status: 502, message: 'The text message could not be sent. Try another method.', exit: 1 },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large.', exit: 2 },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON (Content-Type: application/json).', exit: 2 },
   INTERNAL: { status: 500, message: 'Something went wrong. Try again or contact your help desk.', exit: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
