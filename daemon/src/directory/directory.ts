@@ -5,6 +5,8 @@ import type { PasswordPolicy } from '../password/policy.js';
 export interface DirectoryUser {
   /** Stable id within the backend (AD: the DN; Entra: the object id). */
   readonly id: string;
+  /** Survives renames and moves (AD: objectGUID); enrollment is keyed by it. Defaults to `id`. */
+  readonly key?: string;
   readonly dn?: string;
   readonly sAMAccountName?: string;
   readonly userPrincipalName?: string;
@@ -62,4 +64,8 @@ export interface Directory {
   /** Proves the user's current password (enrollment sign-in). */
   verifyPassword(user: DirectoryUser, password: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export function userKeyOf(user: DirectoryUser): string {
+  return user.key ?? user.id;
 }

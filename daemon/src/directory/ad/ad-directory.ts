@@ -18,7 +18,7 @@ import { privilegedGroupsIn } from './privileged.js';
 import { ResetJournal, type JournalEntry } from './reset-journal.js';
 import { sidToString } from './sid.js';
 
-const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail', 'mobile'];
+const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail', 'mobile', 'objectGUID'];
 const STATUS_ATTRS = ['userAccountControl', 'msDS-User-Account-Control-Computed', 'pwdLastSet', 'lockoutTime', 'badPwdCount', 'accountExpires'];
 const POLICY_CACHE_MS = 5 * 60_000;
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user)';
@@ -77,7 +77,7 @@ export class AdDirectory implements Directory {
       filter = implicit ? `${USER_FILTER}(|${upn}(sAMAccountName=${escapeFilterValue(parsed.local)})))` : `${USER_FILTER}${upn})`;
     }
     let entries: Entry[];
-    try { entries = await this.search(this.cfg.baseDn, filter, USER_ATTRS, 'sub'); } catch (err) {
+    try { entries = await this.search(this.cfg.baseDn, filter, USER_ATTRS, 'sub', ['objectGUID']); } catch (err) {
       // Two matches hit the size limit of 2 — that is ambiguity, not an outage.
       if ((err as KeyhatchError).reason?.includes('LDAP result 4:')) throw new KeyhatchError('AMBIGUOUS_USER', { reason: filter });
       throw err;
@@ -86,8 +86,10 @@ export class AdDirectory implements Directory {
     const e = entries[0];
     if (!e || !isDnWithin(e.dn, this.cfg.baseDn)) return null;
     const str = (v: unknown) => (v === undefined || v === '' || (Array.isArray(v) && v.length === 0) ? undefined : String(Array.isArray(v) ? v[0] : v));
+    const guid = ([] as Buffer[]).concat((e.objectGUID as Buffer[] | Buffer | undefined) ?? [])[0];
     const user: DirectoryUser = {
       id: e.dn, dn: e.dn,
+      ...(guid ? { key: `ad:${guid.toString('hex')}` } : {}),
       sAMAccountName: str(e.sAMAccountName) as string,
       ...(str(e.userPrincipalName) ? { userPrincipalName: str(e.userPrincipalName) } : {}),
       ...(str(e.displayName) ? { displayName: str(e.displayName) } : {}),

@@ -1,0 +1,49 @@
+// Security questions: weak (weight 1), allowed because some sites need them. Answers are
+// normalised (case, accents' composition, spacing, punctuation) and stored as argon2id hashes.
+import argon2 from 'argon2';
+import { randomInt } from 'node:crypto';
+import type { FactorContext, FactorMethod, FactorState, Prompts } from './factor.js';
+
+export function normaliseAnswer(answer: string): string {
+  return answer.normalize('NFKC').toLowerCase().replace(/[\p{P}\p{S}]/gu, ' ').replace(/\s+/g, ' ').trim();
+}
+
+export async function hashAnswer(answer: string): Promise<string> {
+  return argon2.hash(normaliseAnswer(answer), { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+}
+
+interface StoredQuestion { question: string; hash: string }
+
+export class QuestionsFactor implements FactorMethod {
+  readonly type = 'questions' as const;
+  readonly labelKey = 'factor.questions';
+  readonly weight = 1;
+  readonly userSelectable = true;
+  constructor(private readonly ask: number) {}
+
+  async prompts(ctx: FactorContext): Promise<Prompts> {
+    const all = (ctx.factor.data.questions as StoredQuestion[] | undefined) ?? [];
+    const idx = all.map((_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) { const j = randomInt(0, i + 1); [idx[i], idx[j]] = [idx[j] as number, idx[i] as number]; }
+    const asked = idx.slice(0, Math.min(this.ask, all.length)).sort((a, b) => a - b);
+    ctx.scratch.asked = asked;
+    return { questions: asked.map((i) => ({ id: String(i), text: all[i]?.question })) };
+  }
+
+  async respond(ctx: FactorContext, response: unknown): Promise<FactorState> {
+    const asked = ctx.scratch.asked as number[] | undefined;
+    delete ctx.scratch.asked; // one set of answers per prompt
+    const all = (ctx.factor.data.questions as StoredQuestion[] | undefined) ?? [];
+    const answers = (response as { answers?: Array<{ id?: unknown; answer?: unknown }> } | null)?.answers;
+    if (!asked || !Array.isArray(answers) || answers.length !== asked.length) return 'failed';
+    let ok = true;
+    for (const i of asked) {
+      const given = answers.find((a) => a.id === String(i))?.answer;
+      const stored = all[i];
+      // Verify every answer even after a miss, so timing does not say which one was wrong.
+      const match = typeof given === 'string' && given.length <= 256 && stored !== undefined && await argon2.verify(stored.hash, normaliseAnswer(given));
+      ok = ok && match;
+    }
+    return ok ? 'complete' : 'failed';
+  }
+}

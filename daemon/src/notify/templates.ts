@@ -1,0 +1,59 @@
+// Localised texts for codes and notices. Keys are stable; {placeholders} are filled in.
+export type TemplateKind = 'code' | 'reset' | 'unlock' | 'factorAdded' | 'factorRemoved' | 'resetIncomplete';
+export const LOCALES = ['en', 'de', 'fr', 'es', 'nl'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+type Text = { subject: string; text: string };
+const T: Record<Locale, Record<TemplateKind, Text>> = {
+  en: {
+    code: { subject: 'Your Keyhatch verification code', text: 'Your verification code is {code}. It expires in {minutes} minutes. If you did not ask for it, tell your help desk.' },
+    reset: { subject: 'Your password was reset', text: 'The password of {user} was reset at {time} using self-service. If this was not you, contact your help desk immediately.' },
+    unlock: { subject: 'Your account was unlocked', text: 'The account {user} was unlocked at {time} using self-service. If this was not you, contact your help desk immediately.' },
+    factorAdded: { subject: 'A verification method was added', text: 'A verification method ({method}) was added to {user} at {time}. If this was not you, contact your help desk immediately.' },
+    factorRemoved: { subject: 'A verification method was removed', text: 'A verification method ({method}) was removed from {user} at {time}. If this was not you, contact your help desk immediately.' },
+    resetIncomplete: { subject: 'Your password reset did not finish', text: 'A password reset for {user} started at {time} did not finish. Your old password no longer works: start the reset again or call your help desk.' },
+  },
+  de: {
+    code: { subject: 'Ihr Keyhatch-Bestätigungscode', text: 'Ihr Bestätigungscode lautet {code}. Er läuft in {minutes} Minuten ab. Wenn Sie ihn nicht angefordert haben, informieren Sie Ihren Helpdesk.' },
+    reset: { subject: 'Ihr Kennwort wurde zurückgesetzt', text: 'Das Kennwort von {user} wurde um {time} per Self-Service zurückgesetzt. Falls Sie das nicht waren, wenden Sie sich sofort an Ihren Helpdesk.' },
+    unlock: { subject: 'Ihr Konto wurde entsperrt', text: 'Das Konto {user} wurde um {time} per Self-Service entsperrt. Falls Sie das nicht waren, wenden Sie sich sofort an Ihren Helpdesk.' },
+    factorAdded: { subject: 'Eine Bestätigungsmethode wurde hinzugefügt', text: 'Eine Bestätigungsmethode ({method}) wurde {user} um {time} hinzugefügt. Falls Sie das nicht waren, wenden Sie sich sofort an Ihren Helpdesk.' },
+    factorRemoved: { subject: 'Eine Bestätigungsmethode wurde entfernt', text: 'Eine Bestätigungsmethode ({method}) wurde bei {user} um {time} entfernt. Falls Sie das nicht waren, wenden Sie sich sofort an Ihren Helpdesk.' },
+    resetIncomplete: { subject: 'Ihre Kennwortzurücksetzung wurde nicht abgeschlossen', text: 'Eine Kennwortzurücksetzung für {user} (gestartet {time}) wurde nicht abgeschlossen. Ihr altes Kennwort gilt nicht mehr: Starten Sie die Zurücksetzung erneut oder rufen Sie Ihren Helpdesk an.' },
+  },
+  fr: {
+    code: { subject: 'Votre code de vérification Keyhatch', text: 'Votre code de vérification est {code}. Il expire dans {minutes} minutes. Si vous ne l’avez pas demandé, prévenez votre support.' },
+    reset: { subject: 'Votre mot de passe a été réinitialisé', text: 'Le mot de passe de {user} a été réinitialisé à {time} en libre-service. Si ce n’était pas vous, contactez immédiatement votre support.' },
+    unlock: { subject: 'Votre compte a été déverrouillé', text: 'Le compte {user} a été déverrouillé à {time} en libre-service. Si ce n’était pas vous, contactez immédiatement votre support.' },
+    factorAdded: { subject: 'Une méthode de vérification a été ajoutée', text: 'Une méthode de vérification ({method}) a été ajoutée à {user} à {time}. Si ce n’était pas vous, contactez immédiatement votre support.' },
+    factorRemoved: { subject: 'Une méthode de vérification a été supprimée', text: 'Une méthode de vérification ({method}) a été supprimée de {user} à {time}. Si ce n’était pas vous, contactez immédiatement votre support.' },
+    resetIncomplete: { subject: 'La réinitialisation de votre mot de passe n’a pas abouti', text: 'Une réinitialisation du mot de passe de {user} commencée à {time} n’a pas abouti. Votre ancien mot de passe ne fonctionne plus : recommencez ou appelez votre support.' },
+  },
+  es: {
+    code: { subject: 'Su código de verificación de Keyhatch', text: 'Su código de verificación es {code}. Caduca en {minutes} minutos. Si no lo ha solicitado, avise a su servicio de ayuda.' },
+    reset: { subject: 'Su contraseña se ha restablecido', text: 'La contraseña de {user} se restableció a las {time} mediante autoservicio. Si no fue usted, contacte de inmediato con su servicio de ayuda.' },
+    unlock: { subject: 'Su cuenta se ha desbloqueado', text: 'La cuenta {user} se desbloqueó a las {time} mediante autoservicio. Si no fue usted, contacte de inmediato con su servicio de ayuda.' },
+    factorAdded: { subject: 'Se añadió un método de verificación', text: 'Se añadió un método de verificación ({method}) a {user} a las {time}. Si no fue usted, contacte de inmediato con su servicio de ayuda.' },
+    factorRemoved: { subject: 'Se eliminó un método de verificación', text: 'Se eliminó un método de verificación ({method}) de {user} a las {time}. Si no fue usted, contacte de inmediato con su servicio de ayuda.' },
+    resetIncomplete: { subject: 'El restablecimiento de su contraseña no terminó', text: 'Un restablecimiento de contraseña de {user} iniciado a las {time} no terminó. Su contraseña anterior ya no funciona: vuelva a empezar o llame a su servicio de ayuda.' },
+  },
+  nl: {
+    code: { subject: 'Uw Keyhatch-verificatiecode', text: 'Uw verificatiecode is {code}. Deze verloopt over {minutes} minuten. Hebt u hem niet aangevraagd, meld het dan aan uw helpdesk.' },
+    reset: { subject: 'Uw wachtwoord is opnieuw ingesteld', text: 'Het wachtwoord van {user} is om {time} via selfservice opnieuw ingesteld. Was u dit niet, neem dan direct contact op met uw helpdesk.' },
+    unlock: { subject: 'Uw account is ontgrendeld', text: 'Het account {user} is om {time} via selfservice ontgrendeld. Was u dit niet, neem dan direct contact op met uw helpdesk.' },
+    factorAdded: { subject: 'Er is een verificatiemethode toegevoegd', text: 'Er is een verificatiemethode ({method}) toegevoegd aan {user} om {time}. Was u dit niet, neem dan direct contact op met uw helpdesk.' },
+    factorRemoved: { subject: 'Er is een verificatiemethode verwijderd', text: 'Er is een verificatiemethode ({method}) verwijderd van {user} om {time}. Was u dit niet, neem dan direct contact op met uw helpdesk.' },
+    resetIncomplete: { subject: 'Uw wachtwoordherstel is niet voltooid', text: 'Een wachtwoordherstel voor {user}, gestart om {time}, is niet voltooid. Uw oude wachtwoord werkt niet meer: begin opnieuw of bel uw helpdesk.' },
+  },
+};
+
+export function pickLocale(wanted: string | undefined): Locale {
+  const base = (wanted ?? 'en').toLowerCase().split(/[-_]/)[0] as Locale;
+  return (LOCALES as readonly string[]).includes(base) ? base : 'en';
+}
+
+export function render(kind: TemplateKind, locale: string | undefined, vars: Record<string, string>): Text {
+  const t = T[pickLocale(locale)][kind];
+  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`);
+  return { subject: fill(t.subject), text: fill(t.text) };
+}
