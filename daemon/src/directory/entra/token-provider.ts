@@ -49,14 +49,23 @@ export function decodeClaims(jwt: string): TokenClaims {
 class FetchNetworkClient implements INetworkModule {
   calls = 0;
   lastStatus: number | undefined;
+  /** MSAL replaces transport errors with a bare network_error: keep the real one to classify it. */
+  lastError: NodeJS.ErrnoException | undefined;
   constructor(private readonly doFetch: typeof fetch, private readonly timeoutMs: number) {}
 
   private async send<T>(url: string, method: 'GET' | 'POST', options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
     this.calls++;
-    const res = await this.doFetch(url, {
-      method, headers: options?.headers ?? {}, signal: AbortSignal.timeout(this.timeoutMs),
-      ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
-    });
+    this.lastError = undefined;
+    let res: Response;
+    try {
+      res = await this.doFetch(url, {
+        method, headers: options?.headers ?? {}, signal: AbortSignal.timeout(this.timeoutMs),
+        ...(method === 'POST' ? { body: options?.body ?? '' } : {}),
+      });
+    } catch (err) {
+      this.lastError = err as NodeJS.ErrnoException;
+      throw err;
+    }
     this.lastStatus = res.status;
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
@@ -133,17 +142,24 @@ export class MsalTokenProvider implements TokenProvider {
       if (!r?.accessToken) throw new KeyhatchError('SERVICE_BIND_FAILED', { reason: 'token endpoint returned no access token' });
       return { token: r.accessToken, expiresOn: r.expiresOn ?? null, claims: decodeClaims(r.accessToken) };
     } catch (err) {
-      throw this.mapError(err, this.net.calls > before ? this.net.lastStatus : undefined);
+      const called = this.net.calls > before;
+      throw this.mapError(err, called ? this.net.lastStatus : undefined, called ? this.net.lastError : undefined);
     }
   }
 
-  private mapError(err: unknown, status: number | undefined): KeyhatchError {
+  private mapError(err: unknown, status: number | undefined, transport: NodeJS.ErrnoException | undefined): KeyhatchError {
     if (err instanceof KeyhatchError) return err;
+    if (transport) {
+      const t = `${transport.code ?? ''} ${transport.message}`;
+      const reason = `token request failed: ${t}`;
+      if (/CERT|SELF_SIGNED|ALTNAME|UNABLE_TO_VERIFY|certificate/i.test(t)) return new KeyhatchError('DIRECTORY_TLS', { reason, cause: err });
+      return new KeyhatchError('DIRECTORY_UNAVAILABLE', { reason, cause: err });
+    }
     const e = err as { errorCode?: string; errorMessage?: string; message?: string; name?: string; cause?: unknown };
     const text = `${e.errorCode ?? ''} ${(e.errorMessage ?? e.message ?? '').split('\n')[0]}`.trim();
     const aadsts = /AADSTS\d+/.exec(e.errorMessage ?? e.message ?? '')?.[0];
     const reason = `token request failed${status ? ` (HTTP ${status})` : ''}: ${aadsts ?? ''} ${text}`.trim();
-    if (e.name === 'ServerError' || e.name === 'ServiceError' || status !== undefined) {
+    if (e.name === 'ServerError' || status !== undefined) {
       // No network call at all + a server error = MSAL's throttle cache answering for the endpoint.
       if (status === undefined && e.name === 'ServerError') return new KeyhatchError('DIRECTORY_THROTTLED', { reason: `${reason} (MSAL throttle cache)`, cause: err });
       if (status === 429) return new KeyhatchError('DIRECTORY_THROTTLED', { reason, cause: err });
