@@ -242,7 +242,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     try { header = JSON.parse(Buffer.from(h, 'base64url').toString()); payload = JSON.parse(Buffer.from(p, 'base64url').toString()); } catch { return 'malformed assertion'; }
     if (header['x5t#S256'] !== undefined ? header['x5t#S256'] !== thumbSha256 : header.x5t !== thumbSha1) return 'certificate thumbprint not registered on the app';
     const sig = Buffer.from(s, 'base64url');
-    let ok = false;
+    let ok: boolean;
     if (header.alg === 'PS256') ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify({ key: registeredKey, padding: cc.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig);
     else if (header.alg === 'RS256') ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(registeredKey, sig);
     else return `unsupported alg ${String(header.alg)}`;

@@ -70,7 +70,7 @@ class FetchNetworkClient implements INetworkModule {
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => { headers[k.toLowerCase()] = v; });
     const text = await res.text();
-    let body: unknown = {};
+    let body: unknown;
     try { body = text ? JSON.parse(text) : {}; } catch { body = { error: 'invalid_response', error_description: `non-JSON response (HTTP ${res.status})` }; }
     return { headers, body: body as T, status: res.status };
   }
