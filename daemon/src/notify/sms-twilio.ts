@@ -5,7 +5,7 @@ import type { smsSchema } from '../config/schema.js';
 import { createHttpsFetch, readCaFile } from '../directory/entra/https-fetch.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { SmsSender } from './sms.js';
-import { errorCode, SMS_TIMEOUT_MS } from './sms-webhook.js';
+import { SMS_TIMEOUT_MS, transportFailure } from './sms-webhook.js';
 
 export type TwilioSmsConfig = Extract<z.infer<typeof smsSchema>, { provider: 'twilio' }>;
 
@@ -53,15 +53,16 @@ export class TwilioSmsSender implements SmsSender {
   }
 
   private async post(body: string): Promise<Response> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
     try {
       return await this.fetch(this.url, {
         method: 'POST',
         headers: { authorization: this.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
       });
     } catch (err) {
-      throw new KeyhatchError('SMS_FAILED', { reason: `twilio unreachable (${errorCode(err)})`, cause: err });
+      throw new KeyhatchError('SMS_FAILED', { reason: `twilio ${transportFailure(err, signal, this.timeoutMs)}`, cause: err });
     }
   }
 }

@@ -38,6 +38,7 @@ export class WebhookSmsSender implements SmsSender {
   async send(to: string, text: string): Promise<void> {
     const body = JSON.stringify({ to, text });
     const timestamp = String(this.nowSeconds());
+    const signal = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {
       res = await this.fetch(this.config.url, {
@@ -48,19 +49,20 @@ export class WebhookSmsSender implements SmsSender {
           'x-keyhatch-signature': webhookSignature(this.config.secret, timestamp, body),
         },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
       });
     } catch (err) {
-      // Only the error code goes into the reason: a transport message could echo request details.
-      throw new KeyhatchError('SMS_FAILED', { reason: `webhook unreachable (${errorCode(err)})`, cause: err });
+      throw new KeyhatchError('SMS_FAILED', { reason: `webhook ${transportFailure(err, signal, this.timeoutMs)}`, cause: err });
     }
     await res.arrayBuffer().catch(() => undefined);
     if (!res.ok) throw new KeyhatchError('SMS_FAILED', { reason: `webhook HTTP ${res.status}` });
   }
 }
 
-export function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; name?: unknown; cause?: { code?: unknown } };
-  const code = e?.code ?? e?.cause?.code ?? e?.name;
-  return typeof code === 'string' ? code : 'error';
+/** Only an error code goes into the reason: a transport message could echo request details. */
+export function transportFailure(err: unknown, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted) return `timed out after ${timeoutMs} ms`;
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = e?.code ?? e?.cause?.code;
+  return `unreachable (${typeof code === 'string' ? code : 'network error'})`;
 }
