@@ -1,0 +1,14 @@
+// The addon's exported functions, one file each; registered in addon.cc.
+#pragma once
+#include <napi.h>
+
+Napi::Value Protect(const Napi::CallbackInfo &info);
+Napi::Value Unprotect(const Napi::CallbackInfo &info);
+Napi::Value WriteEventLog(const Napi::CallbackInfo &info);
+Napi::Value ListSessions(const Napi::CallbackInfo &info);
+Napi::Value RestrictPipe(const Napi::CallbackInfo &info);
+Napi::Value GetPipeSecurity(const Napi::CallbackInfo &info);
+Napi::Value LaunchKiosk(const Napi::CallbackInfo &info);
+Napi::Value WaitKiosk(const Napi::CallbackInfo &info);
+Napi::Value TerminateKiosk(const Napi::CallbackInfo &info);
+Napi::Value DescribeKiosk(const Napi::CallbackInfo &info);

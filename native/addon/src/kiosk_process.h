@@ -1,0 +1,46 @@
+// Process-side pieces of the kiosk launch: job object, desktop access, command line and
+// environment block, and the table of running kiosks.
+#pragma once
+#include <windows.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "unique_handle.h"
+
+// A job that dies with the daemon (KILL_ON_JOB_CLOSE; the daemon never closes or shares the
+// handle) and whose processes cannot touch other desktops, USER handles of processes outside
+// the job, the clipboard, system parameters or shutdown.
+bool CreateKioskJob(UniqueHandle *job, const char **failedCall);
+
+// Grants the token's user access to WinSta0 and `desktop` (no hooks, no journaling, no desktop
+// switching). Only possible for the caller's own session: returns false with
+// ERROR_NOT_SUPPORTED otherwise (see docs/native.md).
+bool GrantDesktopAccess(HANDLE token, const std::u16string &desktop, DWORD sessionId, const char **failedCall);
+
+// Quotes per the MSVC runtime rules so each argument arrives intact and alone.
+std::u16string BuildCommandLine(const std::u16string &executable, const std::vector<std::u16string> &args);
+
+// "NAME=value\0...\0\0", sorted case-insensitively as CreateProcess expects.
+std::vector<wchar_t> BuildEnvironmentBlock(const std::map<std::u16string, std::u16string> &env);
+
+// Running kiosks by id: the job and process handles live here until terminate/exit.
+struct Kiosk {
+  UniqueHandle job;
+  UniqueHandle process;
+  DWORD pid = 0;
+};
+uint32_t RegisterKiosk(Kiosk &&kiosk);
+// Duplicates the process handle so a waiter can outlive removal from the table.
+bool DuplicateKioskProcess(uint32_t id, UniqueHandle *process);
+bool TerminateKioskById(uint32_t id, DWORD *error);
+
+// What the job actually enforces, read back from the kernel (for health checks and tests).
+struct KioskJobInfo {
+  DWORD limitFlags = 0;
+  DWORD uiRestrictions = 0;
+  DWORD activeProcessLimit = 0;
+  DWORD activeProcesses = 0;
+};
+bool DescribeKioskJob(uint32_t id, KioskJobInfo *info, DWORD *error);

@@ -1,0 +1,148 @@
+#include <windows.h>
+#include "kiosk_token.h"
+
+#include <bcrypt.h>
+#include <lm.h>
+#include <ntsecapi.h>
+#include <sddl.h>
+
+#include <vector>
+
+#include "wide.h"
+
+namespace {
+
+bool FailWith(TokenError *error, const char *syscall, DWORD win32 = GetLastError()) {
+  error->syscall = syscall;
+  error->win32 = win32;
+  return false;
+}
+
+bool Refuse(TokenError *error, const char *code, const char *message) {
+  error->code = code;
+  error->message = message;
+  return false;
+}
+
+// 32 characters from four classes, so any complexity policy accepts it.
+bool RandomPassword(wchar_t (&out)[33]) {
+  static const wchar_t kClasses[4][27] = {L"ABCDEFGHJKLMNPQRSTUVWXYZ", L"abcdefghijkmnopqrstuvwxyz", L"23456789", L"!#%+-.:=?@_"};
+  unsigned char random[32];
+  if (!BCRYPT_SUCCESS(BCryptGenRandom(nullptr, random, sizeof(random), BCRYPT_USE_SYSTEM_PREFERRED_RNG))) return false;
+  for (int i = 0; i < 32; ++i) {
+    const wchar_t *set = kClasses[i % 4];
+    out[i] = set[random[i] % lstrlenW(set)];
+  }
+  out[32] = L'\0';
+  SecureZeroMemory(random, sizeof(random));
+  return true;
+}
+
+// The kiosk account may log on interactively at this machine only.
+bool DenyRemoteLogon(PSID sid, TokenError *error) {
+  LSA_OBJECT_ATTRIBUTES attributes = {};
+  LSA_HANDLE policy = nullptr;
+  NTSTATUS status = LsaOpenPolicy(nullptr, &attributes, POLICY_LOOKUP_NAMES | POLICY_CREATE_ACCOUNT, &policy);
+  if (status != 0) return FailWith(error, "LsaOpenPolicy", LsaNtStatusToWinError(status));
+  wchar_t network[] = L"SeDenyNetworkLogonRight";
+  wchar_t remote[] = L"SeDenyRemoteInteractiveLogonRight";
+  LSA_UNICODE_STRING rights[2] = {
+      {static_cast<USHORT>(lstrlenW(network) * 2), static_cast<USHORT>(sizeof(network)), network},
+      {static_cast<USHORT>(lstrlenW(remote) * 2), static_cast<USHORT>(sizeof(remote)), remote},
+  };
+  status = LsaAddAccountRights(policy, sid, rights, 2);
+  LsaClose(policy);
+  if (status != 0) return FailWith(error, "LsaAddAccountRights", LsaNtStatusToWinError(status));
+  return true;
+}
+
+bool TokenUserIs(HANDLE token, WELL_KNOWN_SID_TYPE type) {
+  BYTE buffer[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+  DWORD size = 0;
+  if (!GetTokenInformation(token, TokenUser, buffer, sizeof(buffer), &size)) return true;  // unknown: assume the worst
+  return IsWellKnownSid(reinterpret_cast<TOKEN_USER *>(buffer)->User.Sid, type) != FALSE;
+}
+
+bool IsServiceIdentity(HANDLE token) {
+  return TokenUserIs(token, WinLocalSystemSid) || TokenUserIs(token, WinLocalServiceSid) || TokenUserIs(token, WinNetworkServiceSid);
+}
+
+}  // namespace
+
+bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, TokenError *error) {
+  wchar_t password[33];
+  if (!RandomPassword(password)) return Refuse(error, "RANDOM_FAILED", "could not generate the kiosk account password");
+  std::u16string comment = u"Keyhatch kiosk (throwaway; password rotated on every launch)";
+  USER_INFO_1 info = {};
+  info.usri1_name = const_cast<LPWSTR>(W(account));
+  info.usri1_password = password;
+  info.usri1_priv = USER_PRIV_USER;
+  info.usri1_comment = const_cast<LPWSTR>(W(comment));
+  info.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT | UF_DONT_EXPIRE_PASSWD | UF_PASSWD_CANT_CHANGE;
+  NET_API_STATUS status = NetUserAdd(nullptr, 1, reinterpret_cast<BYTE *>(&info), nullptr);
+  if (status == NERR_UserExists) {
+    USER_INFO_1003 change = {password};
+    status = NetUserSetInfo(nullptr, W(account), 1003, reinterpret_cast<BYTE *>(&change), nullptr);
+  }
+  bool ok = status == NERR_Success;
+  if (!ok) FailWith(error, "NetUserAdd/NetUserSetInfo", status);
+  if (ok && !LogonUserW(W(account), L".", password, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT, token->Put())) {
+    ok = FailWith(error, "LogonUserW");
+  }
+  SecureZeroMemory(password, sizeof(password));
+  if (!ok) return false;
+
+  BYTE buffer[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+  DWORD size = 0;
+  if (!GetTokenInformation(token->Get(), TokenUser, buffer, sizeof(buffer), &size)) return FailWith(error, "GetTokenInformation");
+  if (IsServiceIdentity(token->Get())) return Refuse(error, "REFUSED_SYSTEM_TOKEN", "the kiosk account resolved to a service identity");
+  return DenyRemoteLogon(reinterpret_cast<TOKEN_USER *>(buffer)->User.Sid, error);
+}
+
+bool OpenCurrentNonServiceToken(UniqueHandle *token, TokenError *error) {
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT | TOKEN_ADJUST_SESSIONID,
+                        token->Put())) {
+    return FailWith(error, "OpenProcessToken");
+  }
+  if (IsServiceIdentity(token->Get())) {
+    return Refuse(error, "REFUSED_SYSTEM_TOKEN", "refusing to derive the kiosk token from a service identity (the kiosk never runs as SYSTEM); use the kiosk account mode");
+  }
+  return true;
+}
+
+bool MakeKioskToken(HANDLE source, DWORD sessionId, UniqueHandle *kioskToken, TokenError *error) {
+  // Administrators becomes deny-only even if someone added the account to it; every
+  // privilege but SeChangeNotify is removed.
+  BYTE adminSid[SECURITY_MAX_SID_SIZE];
+  DWORD adminSize = sizeof(adminSid);
+  if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, nullptr, adminSid, &adminSize)) return FailWith(error, "CreateWellKnownSid");
+  SID_AND_ATTRIBUTES disable[1] = {{adminSid, 0}};
+  UniqueHandle restricted;
+  if (!CreateRestrictedToken(source, DISABLE_MAX_PRIVILEGE, 1, disable, 0, nullptr, 0, nullptr, restricted.Put())) {
+    return FailWith(error, "CreateRestrictedToken");
+  }
+  if (!DuplicateTokenEx(restricted.Get(), TOKEN_ALL_ACCESS, nullptr, SecurityImpersonation, TokenPrimary, kioskToken->Put())) {
+    return FailWith(error, "DuplicateTokenEx");
+  }
+  // Low integrity: the kiosk cannot write to medium/system objects nor send messages to
+  // LogonUI's windows (UIPI).
+  PSID lowSid = nullptr;
+  if (!ConvertStringSidToSidW(L"S-1-16-4096", &lowSid)) return FailWith(error, "ConvertStringSidToSidW");
+  TOKEN_MANDATORY_LABEL label = {};
+  label.Label.Attributes = SE_GROUP_INTEGRITY;
+  label.Label.Sid = lowSid;
+  BOOL labelled = SetTokenInformation(kioskToken->Get(), TokenIntegrityLevel, &label, sizeof(label) + GetLengthSid(lowSid));
+  DWORD labelError = GetLastError();
+  LocalFree(lowSid);
+  if (!labelled) return FailWith(error, "SetTokenInformation(TokenIntegrityLevel)", labelError);
+
+  DWORD current = 0, size = 0;
+  if (!GetTokenInformation(kioskToken->Get(), TokenSessionId, &current, sizeof(current), &size)) {
+    return FailWith(error, "GetTokenInformation(TokenSessionId)");
+  }
+  // Moving a token to another session needs SeTcbPrivilege, which the service has.
+  if (current != sessionId && !SetTokenInformation(kioskToken->Get(), TokenSessionId, &sessionId, sizeof(sessionId))) {
+    return FailWith(error, "SetTokenInformation(TokenSessionId)");
+  }
+  return true;
+}

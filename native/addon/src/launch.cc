@@ -1,0 +1,231 @@
+// launchKiosk / waitKiosk / terminateKiosk: starts the kiosk on WinSta0\Winlogon of the
+// requesting session under a throwaway low-privilege account (or, outside a service, a
+// restricted copy of the caller's token), low integrity, inside a kill-on-close job.
+// The per-launch secret travels in the environment block, never on the command line.
+#include <map>
+#include <vector>
+
+#include "args.h"
+#include "exports.h"
+#include "kiosk_process.h"
+#include "kiosk_token.h"
+#include "wide.h"
+#include "worker.h"
+
+namespace {
+
+struct LaunchSpec {
+  DWORD sessionId = 0;
+  std::u16string executable;
+  std::vector<std::u16string> args;
+  std::u16string cwd;
+  std::map<std::u16string, std::u16string> env;
+  std::u16string desktop;
+  std::u16string account;  // empty: restricted copy of the caller's token
+  bool grantDesktop = true;
+};
+
+class LaunchWorker final : public PromiseWorker {
+ public:
+  LaunchWorker(Napi::Env env, LaunchSpec spec) : PromiseWorker(env), spec_(std::move(spec)) {}
+
+  ~LaunchWorker() override {
+    for (auto &kv : spec_.env) SecureZeroMemory(&kv.second[0], kv.second.size() * sizeof(char16_t));
+  }
+
+  void Execute() override {
+    UniqueHandle source;
+    TokenError tokenError;
+    bool ok = spec_.account.empty() ? OpenCurrentNonServiceToken(&source, &tokenError)
+                                    : LogonKioskAccount(spec_.account, &source, &tokenError);
+    UniqueHandle token;
+    if (ok) ok = MakeKioskToken(source.Get(), spec_.sessionId, &token, &tokenError);
+    if (!ok) {
+      if (tokenError.code) Fail(tokenError.code, tokenError.message);
+      else FailWin32(tokenError.syscall, tokenError.win32);
+      return;
+    }
+    const char *failed = nullptr;
+    if (spec_.grantDesktop) {
+      desktopGranted_ = GrantDesktopAccess(token.Get(), spec_.desktop, spec_.sessionId, &failed);
+      if (!desktopGranted_ && GetLastError() != ERROR_NOT_SUPPORTED) {
+        FailWin32(failed);
+        return;
+      }
+    }
+    Kiosk kiosk;
+    if (!CreateKioskJob(&kiosk.job, &failed)) {
+      FailWin32(failed);
+      return;
+    }
+    std::u16string commandLine = BuildCommandLine(spec_.executable, spec_.args);
+    std::vector<wchar_t> environment = BuildEnvironmentBlock(spec_.env);
+    std::u16string desktop = spec_.desktop;
+    STARTUPINFOW si = {};
+    si.cb = sizeof(si);
+    si.lpDesktop = const_cast<LPWSTR>(W(desktop));
+    PROCESS_INFORMATION pi = {};
+    // Suspended until it is in the job, so not one instruction runs outside the limits.
+    // bInheritHandles FALSE: the kiosk gets no handle of the daemon's.
+    BOOL created = CreateProcessAsUserW(token.Get(), W(spec_.executable), const_cast<LPWSTR>(W(commandLine)), nullptr, nullptr, FALSE,
+                                        CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP, environment.data(),
+                                        spec_.cwd.empty() ? nullptr : W(spec_.cwd), &si, &pi);
+    SecureZeroMemory(environment.data(), environment.size() * sizeof(wchar_t));
+    if (!created) {
+      FailWin32("CreateProcessAsUserW");
+      return;
+    }
+    UniqueHandle thread(pi.hThread);
+    kiosk.process.Reset(pi.hProcess);
+    kiosk.pid = pi.dwProcessId;
+    if (!AssignProcessToJobObject(kiosk.job.Get(), pi.hProcess)) {
+      DWORD err = GetLastError();
+      TerminateProcess(pi.hProcess, 1);
+      FailWin32("AssignProcessToJobObject", err);
+      return;
+    }
+    if (ResumeThread(pi.hThread) == static_cast<DWORD>(-1)) {
+      DWORD err = GetLastError();
+      TerminateJobObject(kiosk.job.Get(), 1);
+      FailWin32("ResumeThread", err);
+      return;
+    }
+    pid_ = kiosk.pid;
+    id_ = RegisterKiosk(std::move(kiosk));
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", Napi::Number::New(env, id_));
+    o.Set("pid", Napi::Number::New(env, pid_));
+    o.Set("desktopAccessGranted", Napi::Boolean::New(env, desktopGranted_));
+    return o;
+  }
+
+ private:
+  LaunchSpec spec_;
+  uint32_t id_ = 0;
+  DWORD pid_ = 0;
+  bool desktopGranted_ = false;
+};
+
+class WaitWorker final : public PromiseWorker {
+ public:
+  WaitWorker(Napi::Env env, uint32_t id, uint32_t timeoutMs) : PromiseWorker(env), id_(id), timeoutMs_(timeoutMs) {}
+
+  void Execute() override {
+    UniqueHandle process;
+    if (!DuplicateKioskProcess(id_, &process)) {
+      Fail("UNKNOWN_KIOSK", "no running kiosk has id " + std::to_string(id_));
+      return;
+    }
+    DWORD wait = WaitForSingleObject(process.Get(), timeoutMs_);
+    if (wait == WAIT_TIMEOUT) {
+      timedOut_ = true;
+      return;
+    }
+    if (wait != WAIT_OBJECT_0) {
+      FailWin32("WaitForSingleObject");
+      return;
+    }
+    if (!GetExitCodeProcess(process.Get(), &exitCode_)) FailWin32("GetExitCodeProcess");
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    if (timedOut_) return env.Null();
+    return Napi::Number::New(env, exitCode_);
+  }
+
+ private:
+  uint32_t id_;
+  uint32_t timeoutMs_;
+  bool timedOut_ = false;
+  DWORD exitCode_ = 0;
+};
+
+LaunchSpec ParseSpec(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = args::Object(info, 0, "options");
+  LaunchSpec spec;
+  spec.sessionId = args::UInt32(o.Get("sessionId"), "options.sessionId");
+  spec.executable = args::String(o.Get("executable"), "options.executable", MAX_PATH);
+  Napi::Value list = o.Get("args");
+  if (!list.IsUndefined()) {
+    if (!list.IsArray()) throw Napi::TypeError::New(env, "options.args must be an array of strings");
+    Napi::Array array = list.As<Napi::Array>();
+    if (array.Length() > 64) throw Napi::RangeError::New(env, "options.args must have at most 64 entries");
+    for (uint32_t i = 0; i < array.Length(); ++i) {
+      spec.args.push_back(args::String(array.Get(i), ("options.args[" + std::to_string(i) + "]").c_str(), 4096, true));
+    }
+  }
+  if (!o.Get("cwd").IsUndefined()) spec.cwd = args::String(o.Get("cwd"), "options.cwd", MAX_PATH);
+  Napi::Value envValue = o.Get("env");
+  if (!envValue.IsObject() || envValue.IsArray()) throw Napi::TypeError::New(env, "options.env must be an object of strings");
+  Napi::Object envObject = envValue.As<Napi::Object>();
+  Napi::Array names = envObject.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    std::u16string name = args::String(names.Get(i), "options.env key", 255);
+    if (name.find(u'=') != std::u16string::npos) throw Napi::RangeError::New(env, "options.env keys must not contain '='");
+    std::string label = "options.env." + names.Get(i).As<Napi::String>().Utf8Value();
+    spec.env[name] = args::String(envObject.Get(names.Get(i)), label.c_str(), 32767, true);
+  }
+  spec.desktop = o.Get("desktop").IsUndefined() ? u"WinSta0\\Winlogon" : args::String(o.Get("desktop"), "options.desktop", 256);
+  Napi::Value account = o.Get("account");
+  if (!account.IsUndefined()) {
+    spec.account = args::String(account, "options.account", 20);
+    if (spec.account.find_first_of(u"\"/\\[]:;|=,+*?<>@ ") != std::u16string::npos) {
+      throw Napi::RangeError::New(env, "options.account must be a plain local user name (no \\ / [ ] : ; | = , + * ? < > @ or spaces)");
+    }
+  }
+  Napi::Value grant = o.Get("grantDesktopAccess");
+  if (!grant.IsUndefined()) {
+    if (!grant.IsBoolean()) throw Napi::TypeError::New(env, "options.grantDesktopAccess must be a boolean");
+    spec.grantDesktop = grant.As<Napi::Boolean>().Value();
+  }
+  return spec;
+}
+
+}  // namespace
+
+// launchKiosk(options): Promise<{id, pid, desktopAccessGranted}>
+Napi::Value LaunchKiosk(const Napi::CallbackInfo &info) { return Start(new LaunchWorker(info.Env(), ParseSpec(info))); }
+
+// waitKiosk(id, timeoutMs): Promise<number | null>   (exit code, or null on timeout)
+Napi::Value WaitKiosk(const Napi::CallbackInfo &info) {
+  uint32_t id = args::UInt32(info[0], "id");
+  uint32_t timeout = args::UInt32(info[1], "timeoutMs", 24u * 3600u * 1000u);
+  return Start(new WaitWorker(info.Env(), id, timeout));
+}
+
+// terminateKiosk(id): void   (synchronous: TerminateJobObject does not block)
+Napi::Value TerminateKiosk(const Napi::CallbackInfo &info) {
+  uint32_t id = args::UInt32(info[0], "id");
+  DWORD error = 0;
+  if (!TerminateKioskById(id, &error)) {
+    Napi::Error e = Napi::Error::New(info.Env(), error == ERROR_NOT_FOUND ? "no running kiosk has id " + std::to_string(id)
+                                                                          : "TerminateJobObject failed: " + std::to_string(error));
+    e.Set("code", Napi::String::New(info.Env(), error == ERROR_NOT_FOUND ? "UNKNOWN_KIOSK" : "WIN32_" + std::to_string(error)));
+    throw e;
+  }
+  return info.Env().Undefined();
+}
+
+// describeKiosk(id): {limitFlags, uiRestrictions, activeProcessLimit, activeProcesses}
+Napi::Value DescribeKiosk(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uint32_t id = args::UInt32(info[0], "id");
+  KioskJobInfo job;
+  DWORD error = 0;
+  if (!DescribeKioskJob(id, &job, &error)) {
+    Napi::Error e = Napi::Error::New(env, error == ERROR_NOT_FOUND ? "no running kiosk has id " + std::to_string(id)
+                                                                   : "QueryInformationJobObject failed: " + std::to_string(error));
+    e.Set("code", Napi::String::New(env, error == ERROR_NOT_FOUND ? "UNKNOWN_KIOSK" : "WIN32_" + std::to_string(error)));
+    throw e;
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("limitFlags", Napi::Number::New(env, job.limitFlags));
+  o.Set("uiRestrictions", Napi::Number::New(env, job.uiRestrictions));
+  o.Set("activeProcessLimit", Napi::Number::New(env, job.activeProcessLimit));
+  o.Set("activeProcesses", Napi::Number::New(env, job.activeProcesses));
+  return o;
+}
