@@ -73,6 +73,14 @@ describe('EntraDirectory against the Graph emulator', () => {
       assert.equal(raw.body.value.length, USERS.length);
     });
 
+    it('sampleUser returns an enabled user (decoy target for anti-enumeration)', async () => {
+      for (const u of g.state.users.values()) if (u.id !== USERS[2]?.id) u.accountEnabled = false;
+      const { dir } = makeDirectory(g);
+      assert.equal((await dir.sampleUser())?.id, USERS[2]?.id);
+      for (const u of g.state.users.values()) u.accountEnabled = false;
+      assert.equal(await dir.sampleUser(), null);
+    });
+
     it('reports ambiguity when two accounts match', async () => {
       g.state.users.set('dup', { ...g.state.users.get(USERS[0]?.id as string)!, id: 'dup', userPrincipalName: 'ann2@contoso.test' });
       const { dir } = makeDirectory(g);

@@ -100,6 +100,13 @@ export class HybridDirectory implements Directory {
     return null;
   }
 
+  /** A decoy target for recovery's anti-enumeration: AD's when it offers one, else Entra's. */
+  async sampleUser(): Promise<DirectoryUser | null> {
+    const ad = this.deps.ad as Directory & { sampleUser?: () => Promise<DirectoryUser | null> };
+    const fromAd = ad.sampleUser ? await ad.sampleUser() : null;
+    return fromAd ?? this.deps.entra.sampleUser();
+  }
+
   /** Callers may hand back a plain DirectoryUser (e.g. rebuilt from its id): route by the id's shape. */
   private homeOf(user: DirectoryUser): 'ad' | 'entra' {
     const h = (user as Partial<HybridUser>).home;

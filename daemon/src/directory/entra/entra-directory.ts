@@ -109,6 +109,13 @@ export class EntraDirectory implements Directory {
     return g ? toEntraUser(g) : null;
   }
 
+  /** Any ordinary enabled user: recovery's decoy lookups cost the same Graph work as real ones. */
+  async sampleUser(): Promise<EntraUser | null> {
+    const r = await this.graph.request<{ value?: GraphUser[] }>({ path: '/users', query: { $filter: 'accountEnabled eq true', $select: USER_SELECT, $top: '1' } });
+    const g = r.body?.value?.[0];
+    return g ? toEntraUser(g) : null;
+  }
+
   /** Fresh state of one user (by object id). */
   async getUser(id: string): Promise<EntraUser> {
     const r = await this.graph.request<GraphUser>({ path: `/users/${encodeURIComponent(id)}`, query: { $select: USER_SELECT } });

@@ -89,8 +89,10 @@ export class GraphClient {
     }
     const method = req.method ?? 'GET';
     let refreshed = false;
+    let forceRefresh = false;
     for (let attempt = 0; ; attempt++) {
-      const token = await this.deps.tokens.getToken(refreshed);
+      const token = await this.deps.tokens.getToken(forceRefresh);
+      forceRefresh = false;
       const headers: Record<string, string> = { authorization: `Bearer ${token.token}`, accept: 'application/json' };
       if (req.advanced) headers.consistencylevel = 'eventual';
       let body: string | undefined;
@@ -110,7 +112,7 @@ export class GraphClient {
       }
       const errBody = await res.json().catch(() => undefined) as GraphErrorBody | undefined;
       const requestId = res.headers.get('request-id') ?? undefined;
-      if (res.status === 401 && !refreshed) { refreshed = true; attempt--; continue; }
+      if (res.status === 401 && !refreshed) { refreshed = true; forceRefresh = true; attempt--; continue; }
       if (RETRYABLE.has(res.status)) {
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'), Date.now());
         const tooLong = retryAfter !== undefined && retryAfter > this.retry.maxRetryAfterMs;
