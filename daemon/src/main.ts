@@ -7,6 +7,21 @@ import type { Directory } from './directory/directory.js';
 import { AdDirectory } from './directory/ad/ad-directory.js';
 import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { FileSecretStore, type SecretStore } from './secrets/secret-store.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+import { FactorRegistry } from './factors/factor.js';
+import { emailCodeFactor, smsCodeFactor } from './factors/code-factors.js';
+import { TotpFactor } from './factors/totp.js';
+import { QuestionsFactor } from './factors/questions.js';
+import { HelpdeskFactor } from './factors/helpdesk.js';
+import { SmtpMailer, type Mailer } from './notify/mailer.js';
+import type { SmsSender } from './notify/sms.js';
+import { createSmsSender } from './notify/sms-factory.js';
+import { Outbox } from './notify/outbox.js';
+import { RateLimiter } from './recovery/rate-limiter.js';
+import { RecoveryService } from './recovery/recovery-service.js';
+import { EnrollmentService, type WebAuthnEnrollment } from './enrollment/enrollment-service.js';
 
 export interface CoreServices {
   readonly config: KeyhatchConfig;
@@ -49,6 +64,77 @@ export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}):
     async close() {
       await directory.close();
       await Promise.all([audit.close(), log.close()]);
+    },
+  };
+}
+
+export interface RecoveryServices {
+  readonly store: Store;
+  readonly secrets: SecretStore;
+  readonly outbox: Outbox;
+  readonly registry: FactorRegistry;
+  readonly limiter: RateLimiter;
+  readonly recovery: RecoveryService;
+  readonly enrollment: EnrollmentService;
+  readonly helpdesk: HelpdeskFactor;
+  close(): Promise<void>;
+}
+
+export interface RecoveryOptions {
+  /** Swap the clock in tests. */
+  now?: () => number;
+  mailer?: Mailer;
+  sms?: SmsSender;
+  webauthn?: { factor: import('./factors/factor.js').FactorMethod; enrollment: WebAuthnEnrollment };
+}
+
+/** Store, factors, delivery, rate limits and the two services the HTTP API exposes. */
+export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): RecoveryServices {
+  const c = core.config;
+  const now = opts.now ?? (() => Date.now());
+  const store = new SqliteStore(c.dataDir);
+  const secrets = new FileSecretStore(c.dataDir);
+  const mailer = opts.mailer ?? (c.smtp ? new SmtpMailer(c.smtp.url, c.smtp.from, c.smtp.caFile) : undefined);
+  const sms = opts.sms ?? (c.sms ? createSmsSender(c.sms) : undefined);
+  const outbox = new Outbox({ ...(mailer ? { mailer } : {}), ...(sms ? { sms } : {}), audit: core.audit, log: core.log });
+  const codeKey = secrets.key('code-mac');
+  const codeSettings = { key: codeKey, ttlMs: c.recovery.codeSeconds * 1000, tries: c.recovery.codeTries, now };
+  const totp = new TotpFactor(secrets.key('totp-seal'), now);
+  const helpdesk = new HelpdeskFactor(store, codeKey, now);
+  const registry = new FactorRegistry().register(totp).register(new QuestionsFactor(Math.min(2, c.questions.required))).register(helpdesk);
+  if (mailer) registry.register(emailCodeFactor(outbox, codeSettings));
+  if (sms) registry.register(smsCodeFactor(outbox, codeSettings));
+  if (opts.webauthn) registry.register(opts.webauthn.factor);
+  for (const t of registry.types()) if (!c.recovery.enabledFactors.includes(t)) core.log.info('factor type disabled by configuration', { type: t });
+  const limiter = new RateLimiter(store.rates, c.rateLimits, now);
+  const recovery = new RecoveryService({
+    directory: core.directory, store, registry, limiter, outbox, audit: core.audit, log: core.log, now,
+    decoyKey: secrets.key('decoy'),
+    settings: {
+      sessionSeconds: c.recovery.sessionSeconds,
+      decoyFactors: c.recovery.decoyFactors.filter((t) => registry.get(t)),
+      preEnrollFromDirectory: c.recovery.preEnrollFromDirectory,
+      allowPrivileged: c.ad?.allowPrivileged ?? false,
+      startsPerSource: c.rateLimits.startsPerSource,
+      policy: { unlock: c.recovery.unlock, reset: c.recovery.reset, enabledFactors: c.recovery.enabledFactors.filter((t) => registry.get(t)), groupPolicies: c.recovery.groupPolicies },
+      questionList: c.questions.list,
+      questionsAsked: Math.min(2, c.questions.required),
+    },
+  });
+  const enrollment = new EnrollmentService({
+    directory: core.directory, store, limiter, outbox, audit: core.audit, totp, codeKey, now,
+    ...(opts.webauthn ? { webauthn: opts.webauthn.enrollment } : {}),
+    settings: {
+      tokenSeconds: c.enrollment.tokenSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries,
+      questions: c.questions.list, questionsRequired: c.questions.required, minAnswerLength: c.questions.minAnswerLength,
+      allowPrivileged: c.ad?.allowPrivileged ?? false,
+    },
+  });
+  return {
+    store, secrets, outbox, registry, limiter, recovery, enrollment, helpdesk,
+    async close() {
+      await outbox.flush();
+      await store.close();
     },
   };
 }

@@ -38,4 +38,5 @@ export const USAGE = `usage: keyhatch [--config FILE] <command>
   unlock <name>                  help-desk unlock (audited)
   reset <name> --password-stdin  help-desk reset, new password read from stdin (audited)
   policy show <name>             effective password policy (domain or PSO) as JSON
+  helpdesk code <name>           one-time code to read to a caller you verified (audited)
 <name>: sAMAccountName, DOMAIN\\name or UPN. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.`;

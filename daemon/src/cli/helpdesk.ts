@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { DirectoryUser, OperationContext } from '../directory/directory.js';
-import type { CoreServices } from '../main.js';
+import type { CoreServices, RecoveryServices } from '../main.js';
+import { userKeyOf } from '../directory/directory.js';
 
 export function operatorContext(): OperationContext {
   let name = 'unknown';
@@ -90,4 +91,14 @@ export async function policyShow(core: CoreServices, name: string): Promise<Reco
   const user = await resolve(core, name);
   const policy = await core.directory.effectivePolicy(user);
   return { user: user.sAMAccountName ?? user.id, ...policy };
+}
+
+/** Issues a one-time code the agent reads to a caller whose identity they verified. */
+export async function helpdeskCode(core: CoreServices, services: RecoveryServices, name: string): Promise<string> {
+  const ctx = operatorContext();
+  const user = await resolve(core, name);
+  await guard(core, user, ctx, 'helpdesk.code');
+  const { code, expiresAt } = await services.helpdesk.issue(userKeyOf(user));
+  core.audit.write({ action: 'helpdesk.code', actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'success', correlationId: ctx.correlationId, details: { expiresAt: new Date(expiresAt).toISOString() } });
+  return `one-time code for ${user.sAMAccountName ?? name}: ${code.slice(0, 4)} ${code.slice(4)} (valid until ${new Date(expiresAt).toISOString()}, single use)`;
 }

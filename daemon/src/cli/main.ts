@@ -2,10 +2,11 @@
 import { loadConfig } from '../config/load.js';
 import { NoPolicySource } from '../config/policy-source.js';
 import { KeyhatchError } from '../errors/catalogue.js';
-import { buildCore, type CoreServices } from '../main.js';
+import { buildCore, buildRecovery, type CoreServices } from '../main.js';
+import { userKeyOf } from '../directory/directory.js';
 import { parseArgs, UsageError, USAGE } from './args.js';
 import { formatChecks, runDoctor } from './doctor.js';
-import { helpdeskReset, helpdeskUnlock, policyShow, userShow } from './helpdesk.js';
+import { helpdeskCode, helpdeskReset, helpdeskUnlock, policyShow, userShow } from './helpdesk.js';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -41,7 +42,20 @@ const COMMANDS: Record<string, Handler> = {
     return checks.every((c) => c.ok) ? 0 : 1;
   },
   async 'user show'(core, args, _flags, io) {
-    io.stdout(JSON.stringify(await userShow(core, needName(args, 'user show <name>'), async () => []), null, 2));
+    const services = buildRecovery(core);
+    try {
+      const listFactors = async (u: Parameters<typeof userKeyOf>[0]) => (await services.store.factors.list(userKeyOf(u)))
+        .map((f) => ({ type: f.type, hint: f.hint, confirmed: f.confirmed, enrolled: f.createdAt }));
+      io.stdout(JSON.stringify(await userShow(core, needName(args, 'user show <name>'), listFactors), null, 2));
+    } finally { await services.close(); }
+    return 0;
+  },
+  async 'helpdesk code'(core, args, _flags, io) {
+    const name = needName(args, 'helpdesk code <name>');
+    const services = buildRecovery(core);
+    try {
+      io.stdout(await helpdeskCode(core, services, name));
+    } finally { await services.close(); }
     return 0;
   },
   async unlock(core, args, _flags, io) {

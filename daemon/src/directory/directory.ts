@@ -61,6 +61,11 @@ export interface Directory {
   /** Returns true when an operation was open (the account then holds a temporary password). */
   abandonReset(operationId: string, ctx: OperationContext): Promise<boolean>;
   changePassword(user: DirectoryUser, oldPassword: string, newPassword: string, ctx: OperationContext): Promise<void>;
+  /**
+   * Any ordinary user under the search base. Recovery runs its decoy lookups against it so an
+   * unknown name costs the same directory work as a real one. Optional.
+   */
+  sampleUser?(): Promise<DirectoryUser | null>;
   /** Proves the user's current password (enrollment sign-in). */
   verifyPassword(user: DirectoryUser, password: string): Promise<void>;
   close(): Promise<void>;

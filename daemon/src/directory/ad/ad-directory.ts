@@ -99,6 +99,12 @@ export class AdDirectory implements Directory {
     return user;
   }
 
+  async sampleUser(): Promise<DirectoryUser | null> {
+    const entries = await this.search(this.cfg.baseDn, `${USER_FILTER}(!(userAccountControl:1.2.840.113556.1.4.803:=2)))`, ['sAMAccountName'], 'sub');
+    const e = entries[0];
+    return e ? { id: e.dn, dn: e.dn, sAMAccountName: String(e.sAMAccountName) } : null;
+  }
+
   private dnOf(user: DirectoryUser): string {
     if (!user.dn) throw new KeyhatchError('INTERNAL', { reason: 'AD user without DN' });
     return user.dn;

@@ -1,0 +1,57 @@
+// The daemon's HTTP app: API v1, the kiosk and the portal, all from one origin on loopback.
+import express from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EnrollmentService } from '../enrollment/enrollment-service.js';
+import { KeyhatchError } from '../errors/catalogue.js';
+import type { Logger } from '../log/logger.js';
+import type { RecoveryService } from '../recovery/recovery-service.js';
+import { LOCALES, pickLocale } from '../notify/templates.js';
+import { enrollmentRoutes } from './enrollment-routes.js';
+import { apiNoStore, errorHandler, jsonBody, jsonOnlySameOrigin, requireKioskSecret, securityHeaders } from './middleware.js';
+import { recoveryRoutes } from './recovery-routes.js';
+
+export interface AppDeps {
+  recovery: RecoveryService;
+  enrollment: EnrollmentService;
+  log: Logger;
+  kioskSecret: string;
+  requireKioskSecret: boolean;
+  defaultLocale: string;
+  sessionSeconds: number;
+  /** Where the built kiosk and portal live (kiosk-ui/dist). */
+  uiDir?: string;
+}
+
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../kiosk-ui/dist', import.meta.url));
+
+export function createApp(d: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', false);
+  app.use(securityHeaders);
+
+  const api = express.Router();
+  api.use(apiNoStore, jsonOnlySameOrigin, jsonBody);
+  api.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
+  api.get('/ui-config', (_req, res) => { res.json({ defaultLocale: pickLocale(d.defaultLocale), locales: LOCALES, sessionSeconds: d.sessionSeconds }); });
+  api.use('/recovery', requireKioskSecret(d.kioskSecret, d.requireKioskSecret), recoveryRoutes(d.recovery));
+  api.use('/enrollment', enrollmentRoutes(d.enrollment));
+  api.use((_req, _res, next) => next(new KeyhatchError('NOT_FOUND')));
+  app.use('/api/v1', api);
+
+  const ui = d.uiDir ?? DEFAULT_UI_DIR;
+  for (const page of ['kiosk', 'portal']) {
+    const dir = join(ui, page);
+    app.use(`/${page}`, (req, res, next) => {
+      if (!existsSync(join(dir, 'index.html'))) return next(new KeyhatchError('NOT_FOUND', { message: `The ${page} is not built (npm run build).` }));
+      express.static(dir, { index: 'index.html', fallthrough: false, dotfiles: 'deny', redirect: true })(req, res, next);
+    });
+  }
+  app.get('/', (_req, res) => { res.redirect(302, '/portal/'); });
+  app.use((_req, _res, next) => next(new KeyhatchError('NOT_FOUND')));
+  app.use(errorHandler(d.log));
+  return app;
+}
