@@ -412,16 +412,21 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       }
       if (seg.length === 2 && rec.method === 'PATCH') return patchUser(res, rec, u, raw, roles, wids);
       if (seg[2] === 'transitiveMemberOf' && rec.method === 'GET') {
-        if (!canReadMembers) return graphError(res, rec, 403, 'Authorization_RequestDenied', INSUFFICIENT);
+        // Another user's memberships, application: User.Read.All is the least privileged permission.
+        if (!canReadUsers && !canReadMembers) return graphError(res, rec, 403, 'Authorization_RequestDenied', INSUFFICIENT);
         const cast = seg[3];
         if (cast !== undefined && cast !== 'microsoft.graph.group' && cast !== 'microsoft.graph.directoryRole') return graphError(res, rec, 400, 'Request_BadRequest', `Invalid cast ${cast}.`);
         if (cast !== undefined && !advancedOk(rec, q)) return graphError(res, rec, 400, 'Request_UnsupportedQuery', 'Type cast on a directory object collection requires ConsistencyLevel: eventual and $count=true.');
+        // Objects of a type the app may not read come back with limited information (type and id only).
+        const canReadRoles = roles.some((r) => ['Directory.Read.All', 'Directory.ReadWrite.All', 'RoleManagement.Read.Directory'].includes(r));
         const out: Obj[] = [];
         for (const g of groups.values()) {
-          if (memberIdsOf(g).users.has(u.id) && cast !== 'microsoft.graph.directoryRole') out.push({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName });
+          if (memberIdsOf(g).users.has(u.id) && cast !== 'microsoft.graph.directoryRole') out.push({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: canReadMembers ? g.displayName : null });
         }
         if (cast !== 'microsoft.graph.group') {
-          for (const r of u.roles ?? []) out.push({ '@odata.type': '#microsoft.graph.directoryRole', id: `role-${r}`, displayName: ROLE_NAMES[r] ?? r, roleTemplateId: r });
+          for (const r of u.roles ?? []) {
+            out.push({ '@odata.type': '#microsoft.graph.directoryRole', id: `role-${r}`, displayName: canReadRoles ? ROLE_NAMES[r] ?? r : null, roleTemplateId: canReadRoles ? r : null });
+          }
         }
         return page(res, rec, out, q, rec.path, 'directoryObjects');
       }

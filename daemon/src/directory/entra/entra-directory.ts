@@ -164,7 +164,8 @@ export class EntraDirectory implements Directory {
     const objs = await this.memberOf(user);
     const via: string[] = [];
     for (const o of objs) {
-      if (o['@odata.type'] === '#microsoft.graph.directoryRole') via.push(o.displayName ?? roleName(o.roleTemplateId ?? o.id));
+      // Without Directory.Read.All Graph returns roles with limited information (type and id only): still privileged.
+      if (o['@odata.type'] === '#microsoft.graph.directoryRole') via.push(o.displayName ?? (o.roleTemplateId ? roleName(o.roleTemplateId) : `directory role ${o.id}`));
       else if (this.cfg.privilegedGroups.includes(o.id)) via.push(o.displayName ?? o.id);
     }
     return { privileged: via.length > 0, via, adminCountHint: false };
