@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../../daemon/src/directory/directory.js';
 import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
+import { KeyhatchError, isKeyhatchError } from '../../daemon/src/errors/catalogue.js';
 import type { PasswordPolicy } from '../../daemon/src/password/policy.js';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
 import { ctx, emulatorConfig, makeDirectory } from './helpers.js';
@@ -142,6 +143,13 @@ describe('HybridDirectory (fake AD + Graph emulator)', () => {
     await h.unlock({ id: BOB_DN, dn: BOB_DN }, ctx);
     assert.ok(ad.calls.some((c) => c.op === 'unlock' && c.id === BOB_DN));
     await assert.rejects(h.verifyPassword({ id: ANN_ID }, 'x'), /not available/);
+  });
+
+  it('with AD unreachable, cloud-only users are still served and synced users are not', async () => {
+    const { h, ad } = hybrid();
+    ad.findUser = async () => { throw new KeyhatchError('DIRECTORY_UNAVAILABLE', { reason: 'test: DCs down' }); };
+    assert.equal((await h.findUser('ann@contoso.test'))?.home, 'entra');
+    await assert.rejects(h.findUser('bob@contoso.test'), (e: unknown) => isKeyhatchError(e, 'DIRECTORY_UNAVAILABLE'));
   });
 
   it('unknown everywhere → null', async () => {

@@ -79,7 +79,14 @@ export class HybridDirectory implements Directory {
   get entra(): EntraDirectory { return this.deps.entra; }
 
   async findUser(name: string): Promise<HybridUser | null> {
-    const adUser = await this.deps.ad.findUser(name);
+    let adUser: DirectoryUser | null;
+    try { adUser = await this.deps.ad.findUser(name); } catch (err) {
+      if (!isKeyhatchError(err, 'DIRECTORY_UNAVAILABLE')) throw err;
+      // AD unreachable: cloud-only users can still be served; synced ones cannot (their password lives in AD).
+      const cloud = await this.deps.entra.findUser(name);
+      if (cloud && !cloud.onPremisesSyncEnabled) return { ...cloud, home: 'entra', entraUser: cloud };
+      throw err;
+    }
     let entraUser: EntraUser | null = null;
     try {
       entraUser = await this.deps.entra.findUser(name);

@@ -51,6 +51,9 @@ export interface RiskState {
   note?: string;
 }
 
+/** Characters Entra accepts in a cloud password (ASCII letters, digits, listed symbols and space). */
+export const ENTRA_PASSWORD_CHARS = /^[A-Za-z0-9@#$%^&*\-_!+=[\]{}|\\:',.?/`~"();<> ]*$/;
+
 /** What "unlock" means for a cloud account — shown by the kiosk (see docs/entra.md). */
 export const CLOUD_UNLOCK_NOTE =
   'Cloud accounts are not locked the way Windows accounts are: Microsoft Entra smart lockout releases the account by itself after a short wait. ' +
@@ -238,13 +241,17 @@ export class EntraDirectory implements Directory {
         body: { passwordProfile: { password: newPassword, forceChangePasswordNextSignIn: false } },
       });
     } catch (err) {
-      throw await this.explainResetError(err, user, ctx);
+      throw await this.explainResetError(err, user, ctx, newPassword);
     }
     this.deps.log.info('entra password reset', { user: user.id, correlationId: ctx.correlationId });
   }
 
   /** A 403 on reset is either the missing app permission or the missing directory role: the token says which. */
-  private async explainResetError(err: unknown, user: DirectoryUser, ctx: OperationContext): Promise<unknown> {
+  private async explainResetError(err: unknown, user: DirectoryUser, ctx: OperationContext, newPassword: string): Promise<unknown> {
+    if (isKeyhatchError(err, 'PASSWORD_POLICY') && !ENTRA_PASSWORD_CHARS.test(newPassword) && !err.violations?.some((v) => v.code === 'invalid_character')) {
+      // Entra's message is the generic complexity one; say what is really wrong, too.
+      return new KeyhatchError('PASSWORD_POLICY', { violations: [...(err.violations ?? []), { code: 'invalid_character' }], ...(err.reason ? { reason: err.reason } : {}), cause: err });
+    }
     if (!isKeyhatchError(err, 'ENTRA_ROLE_MISSING')) return err;
     const claims = (await this.tokens.getToken().catch(() => undefined))?.claims;
     if (claims && !claims.roles.some((r) => USER_WRITE_PERMISSIONS.includes(r))) {
