@@ -9,7 +9,8 @@ import type { FactorContext, FactorMethod, FactorState, Prompts } from './factor
 
 export interface WebAuthnSettings { rpId: string; rpName: string; origins: string[] }
 
-export interface WebAuthnData { credentialId: string; publicKey: string /* base64url COSE key */; counter: number; transports?: string[] }
+// A type alias, not an interface, so it can be stored where Record<string, unknown> is expected.
+export type WebAuthnData = { credentialId: string; publicKey: string /* base64url COSE key */; counter: number; transports?: string[] };
 
 const TIMEOUT_MS = 60_000;
 const CHALLENGE_KEY = 'webauthnChallenge';
