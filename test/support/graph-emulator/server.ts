@@ -380,6 +380,10 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     }
     const seg = rec.path.slice('/v1.0'.length).split('/').filter(Boolean).map(decodeURIComponent);
     const select = q.$select ? q.$select.split(',').map((s) => s.trim()) : undefined;
+    if (seg[0] === 'users' && seg.length <= 2 && select) {
+      const unknown = select.find((p) => !USER_PROPS.some((x) => x.toLowerCase() === p.toLowerCase()));
+      if (unknown) return graphError(res, rec, 400, 'Request_BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.user'.`);
+    }
     const canReadUsers = roles.some((r) => ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].includes(r));
     const canReadMembers = roles.some((r) => ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].includes(r));
 
