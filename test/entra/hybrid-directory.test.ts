@@ -136,6 +136,8 @@ describe('HybridDirectory (fake AD + Graph emulator)', () => {
     assert.ok(!ad.calls.some((c) => c.op === 'resetPassword'));
     assert.equal(h.syncStatus().watching.length, 0);
     assert.equal((await h.effectivePolicy(ann!)).source, 'entra');
+    assert.match(h.unlockNote(ann!) ?? '', /smart lockout releases the account by itself/);
+    assert.equal(h.unlockNote((await h.findUser('bob'))!), null, 'AD users get a real unlock');
   });
 
   it('routes a plain DirectoryUser by the shape of its id', async () => {

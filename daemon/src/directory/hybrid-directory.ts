@@ -125,6 +125,11 @@ export class HybridDirectory implements Directory {
     return h.entraUser ?? (this.homeOf(user) === 'entra' ? user : undefined);
   }
 
+  /** Null for AD-homed users (a real unlock exists); the cloud note for cloud-only users. */
+  unlockNote(user: DirectoryUser): string | null {
+    return this.homeOf(user) === 'entra' ? this.deps.entra.unlockNote(user) : null;
+  }
+
   async accountStatus(user: DirectoryUser): Promise<AccountStatus> {
     return this.homeOf(user) === 'ad' ? this.deps.ad.accountStatus(this.adSide(user)) : this.deps.entra.accountStatus(user);
   }

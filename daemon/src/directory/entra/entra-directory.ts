@@ -274,6 +274,9 @@ export class EntraDirectory implements Directory {
     throw new KeyhatchError('OPERATION_UNSUPPORTED', { reason: 'proving a cloud password needs an interactive Entra sign-in (ROPC is not used: it bypasses MFA and fails for federated users)' });
   }
 
+  /** What "unlock" can mean for this user, for the kiosk to show (cloud accounts: see CLOUD_UNLOCK_NOTE). */
+  unlockNote(_user: DirectoryUser): string | null { return CLOUD_UNLOCK_NOTE; }
+
   now(): Date { return this.clock(); }
 
   async close(): Promise<void> {}
