@@ -37,6 +37,13 @@ describe('Entra token acquisition (emulator)', () => {
     assert.ok(!g.state.requests.some((r) => /well-known|discovery/.test(r.path)));
   });
 
+  it('sends the x5c chain when entra.sendX5c is set (subject name + issuer authentication)', async () => {
+    const { dir } = makeDirectory(g, { clientSecret: undefined, certFile: g.pki.appCertFile, keyFile: g.pki.appKeyFile, sendX5c: true });
+    await dir.tokens.getToken();
+    assert.equal(g.state.tokenRequests()[0]?.status, 200);
+    assert.equal(g.state.assertionsWithX5c, 1);
+  });
+
   it('refuses a certificate the app does not hold (signature does not verify) with SERVICE_BIND_FAILED', async () => {
     // The other key signs, but the header names the registered certificate's thumbprint.
     const { dir } = makeDirectory(g, {

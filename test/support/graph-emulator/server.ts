@@ -108,6 +108,8 @@ export interface EmulatorState {
   p2Licensed: boolean;
   maxPageSize: number;
   tokensIssued: number;
+  /** Client assertions that carried an x5c chain (subject name + issuer authentication). */
+  readonly assertionsWithX5c: number;
   clock: () => Date;
   /** Set a user's lastPasswordChangeDateTime as if a password hash sync had arrived. */
   markPasswordSynced(idOrUpn: string, at?: Date): void;
@@ -184,6 +186,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     p2Licensed: opts.p2Licensed ?? true,
     maxPageSize: opts.maxPageSize ?? 999,
     tokensIssued: 0,
+    get assertionsWithX5c() { return x5cSeen; },
     clock,
     markPasswordSynced(key, at) {
       const u = findUser(key);
@@ -196,6 +199,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
   };
 
   let base = '';
+  let x5cSeen = 0;
   const issuedLinks = new Set<string>();
 
   const send = (res: ServerResponse, rec: RecordedRequest, status: number, body?: unknown, headers: Record<string, string> = {}) => {
@@ -241,6 +245,12 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     let header: Record<string, unknown>, payload: Record<string, unknown>;
     try { header = JSON.parse(Buffer.from(h, 'base64url').toString()); payload = JSON.parse(Buffer.from(p, 'base64url').toString()); } catch { return 'malformed assertion'; }
     if (header['x5t#S256'] !== undefined ? header['x5t#S256'] !== thumbSha256 : header.x5t !== thumbSha1) return 'certificate thumbprint not registered on the app';
+    if (header.x5c !== undefined) {
+      // Subject name + issuer authentication: the first certificate of the chain is the signer.
+      const first = Array.isArray(header.x5c) ? String(header.x5c[0]) : String(header.x5c);
+      if (!Buffer.from(first, 'base64').equals(registeredCert.raw)) return 'x5c does not start with the registered certificate';
+      x5cSeen++;
+    }
     const sig = Buffer.from(s, 'base64url');
     let ok: boolean;
     if (header.alg === 'PS256') ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify({ key: registeredKey, padding: cc.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig);
