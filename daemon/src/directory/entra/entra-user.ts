@@ -42,6 +42,8 @@ export function toEntraUser(g: GraphUser): EntraUser {
   return {
     source: 'entra',
     id: g.id,
+    // Enrollment is keyed by this; the object id never changes (renames change the UPN only).
+    key: `entra:${g.id}`,
     ...opt('userPrincipalName', g.userPrincipalName),
     ...opt('displayName', g.displayName),
     ...opt('mail', g.mail),
