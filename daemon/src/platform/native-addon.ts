@@ -51,11 +51,12 @@ export interface KioskProcess {
   describe(): KioskJobInfo;
 }
 
+/** null where the kernel cannot report that class (Wine lacks some). */
 export interface KioskJobInfo {
-  limitFlags: number;
-  uiRestrictions: number;
-  activeProcessLimit: number;
-  activeProcesses: number;
+  limitFlags: number | null;
+  activeProcessLimit: number | null;
+  uiRestrictions: number | null;
+  activeProcesses: number | null;
 }
 
 export interface NativeAddon {

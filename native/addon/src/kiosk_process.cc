@@ -39,6 +39,12 @@ bool AddAce(HANDLE object, PSID sid, DWORD access, const char **failedCall) {
     SetLastError(err);
     return (*failedCall = "GetSecurityInfo(window object)", false);
   }
+  if (!oldDacl) {
+    // A NULL DACL already lets everyone in; merging our ACE into it would create a DACL that
+    // admits only the kiosk and locks every other process (LogonUI included) out.
+    LocalFree(descriptor);
+    return true;
+  }
   EXPLICIT_ACCESSW ea = {};
   ea.grfAccessPermissions = access;
   ea.grfAccessMode = GRANT_ACCESS;
@@ -173,24 +179,24 @@ bool DuplicateKioskProcess(uint32_t id, UniqueHandle *process) {
 }
 
 bool TerminateKioskById(uint32_t id, DWORD *error) {
-  Kiosk kiosk;
-  {
-    std::lock_guard<std::mutex> lock(g_kiosksMutex);
-    auto it = g_kiosks.find(id);
-    if (it == g_kiosks.end()) {
-      *error = ERROR_NOT_FOUND;
-      return false;
-    }
-    kiosk = std::move(it->second);
-    g_kiosks.erase(it);
+  std::lock_guard<std::mutex> lock(g_kiosksMutex);
+  auto it = g_kiosks.find(id);
+  if (it == g_kiosks.end()) {
+    *error = ERROR_NOT_FOUND;
+    return false;
   }
-  // Kills every process in the job, children included; closing the job handle afterwards
-  // would do the same through KILL_ON_JOB_CLOSE.
-  if (!TerminateJobObject(kiosk.job.Get(), 1)) {
+  // Kills every process in the job, children included. The entry stays so a waiter can still
+  // collect the exit code; ForgetKiosk drops it once the exit has been seen.
+  if (!TerminateJobObject(it->second.job.Get(), 1)) {
     *error = GetLastError();
     return false;
   }
   return true;
+}
+
+void ForgetKiosk(uint32_t id) {
+  std::lock_guard<std::mutex> lock(g_kiosksMutex);
+  g_kiosks.erase(id);
 }
 
 bool DescribeKioskJob(uint32_t id, KioskJobInfo *info, DWORD *error) {
@@ -204,15 +210,13 @@ bool DescribeKioskJob(uint32_t id, KioskJobInfo *info, DWORD *error) {
   JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits = {};
   JOBOBJECT_BASIC_UI_RESTRICTIONS ui = {};
   JOBOBJECT_BASIC_ACCOUNTING_INFORMATION accounting = {};
-  if (!QueryInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof(limits), nullptr) ||
-      !QueryInformationJobObject(job, JobObjectBasicUIRestrictions, &ui, sizeof(ui), nullptr) ||
-      !QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &accounting, sizeof(accounting), nullptr)) {
-    *error = GetLastError();
-    return false;
-  }
+  info->hasLimits = QueryInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof(limits), nullptr) != FALSE;
   info->limitFlags = limits.BasicLimitInformation.LimitFlags;
   info->activeProcessLimit = limits.BasicLimitInformation.ActiveProcessLimit;
+  info->hasUiRestrictions = QueryInformationJobObject(job, JobObjectBasicUIRestrictions, &ui, sizeof(ui), nullptr) != FALSE;
   info->uiRestrictions = ui.UIRestrictionsClass;
+  info->hasAccounting = QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &accounting, sizeof(accounting), nullptr) != FALSE;
   info->activeProcesses = accounting.ActiveProcesses;
+  *error = ERROR_SUCCESS;
   return true;
 }

@@ -35,12 +35,18 @@ uint32_t RegisterKiosk(Kiosk &&kiosk);
 // Duplicates the process handle so a waiter can outlive removal from the table.
 bool DuplicateKioskProcess(uint32_t id, UniqueHandle *process);
 bool TerminateKioskById(uint32_t id, DWORD *error);
+// Drops a kiosk whose process has exited (closes its job and process handles).
+void ForgetKiosk(uint32_t id);
 
 // What the job actually enforces, read back from the kernel (for health checks and tests).
+// A class the kernel cannot report (Wine lacks some) leaves its `has*` flag false.
 struct KioskJobInfo {
+  bool hasLimits = false;
   DWORD limitFlags = 0;
-  DWORD uiRestrictions = 0;
   DWORD activeProcessLimit = 0;
+  bool hasUiRestrictions = false;
+  DWORD uiRestrictions = 0;
+  bool hasAccounting = false;
   DWORD activeProcesses = 0;
 };
 bool DescribeKioskJob(uint32_t id, KioskJobInfo *info, DWORD *error);

@@ -128,7 +128,11 @@ class WaitWorker final : public PromiseWorker {
       FailWin32("WaitForSingleObject");
       return;
     }
-    if (!GetExitCodeProcess(process.Get(), &exitCode_)) FailWin32("GetExitCodeProcess");
+    if (!GetExitCodeProcess(process.Get(), &exitCode_)) {
+      FailWin32("GetExitCodeProcess");
+      return;
+    }
+    ForgetKiosk(id_);
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -210,7 +214,7 @@ Napi::Value TerminateKiosk(const Napi::CallbackInfo &info) {
   return info.Env().Undefined();
 }
 
-// describeKiosk(id): {limitFlags, uiRestrictions, activeProcessLimit, activeProcesses}
+// describeKiosk(id): {limitFlags, activeProcessLimit, uiRestrictions, activeProcesses}, null where unknown
 Napi::Value DescribeKiosk(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   uint32_t id = args::UInt32(info[0], "id");
@@ -223,9 +227,10 @@ Napi::Value DescribeKiosk(const Napi::CallbackInfo &info) {
     throw e;
   }
   Napi::Object o = Napi::Object::New(env);
-  o.Set("limitFlags", Napi::Number::New(env, job.limitFlags));
-  o.Set("uiRestrictions", Napi::Number::New(env, job.uiRestrictions));
-  o.Set("activeProcessLimit", Napi::Number::New(env, job.activeProcessLimit));
-  o.Set("activeProcesses", Napi::Number::New(env, job.activeProcesses));
+  auto number = [&](bool known, DWORD value) -> Napi::Value { return known ? Napi::Number::New(env, value) : env.Null(); };
+  o.Set("limitFlags", number(job.hasLimits, job.limitFlags));
+  o.Set("activeProcessLimit", number(job.hasLimits, job.activeProcessLimit));
+  o.Set("uiRestrictions", number(job.hasUiRestrictions, job.uiRestrictions));
+  o.Set("activeProcesses", number(job.hasAccounting, job.activeProcesses));
   return o;
 }

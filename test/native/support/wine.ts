@@ -48,7 +48,7 @@ export function winePrefix(): Promise<WinePrefix> {
   prefixPromise ??= (async () => {
     requireWindowsTools();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyhatch-wine-'));
-    const env = { ...process.env, WINEPREFIX: dir, WINEARCH: 'win64', WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
+    const env: NodeJS.ProcessEnv = { ...process.env, WINEPREFIX: dir, WINEARCH: 'win64', WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
     delete env.DISPLAY;
     const prefix: WinePrefix = { dir, env, driveC: path.join(dir, 'drive_c') };
     process.once('exit', () => cleanup(prefix));
