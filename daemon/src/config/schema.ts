@@ -116,7 +116,12 @@ export const recoverySchema = z.strictObject({
 });
 
 export const rateLimitSchema = z.strictObject({
+  /** Failures per user per window (Entra: 5 per hour, then 24 h). */
   attempts: z.number().int().min(1).max(1000).default(5),
+  /** Failures per workstation: looser, several people share one. */
+  deviceAttempts: z.number().int().min(1).max(10_000).default(20),
+  /** Failures per source address: loosest, every kiosk on a machine comes from loopback. */
+  sourceAttempts: z.number().int().min(1).max(100_000).default(100),
   windowSeconds: z.number().int().min(1).max(86_400).default(3600),
   blockSeconds: z.number().int().min(1).max(7 * 86_400).default(86_400),
   /** Starting recoveries per source address per window (looser: one NAT can hide many people). */

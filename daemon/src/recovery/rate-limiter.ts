@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { RateRepo } from '../store/store.js';
 
-export interface RateSettings { attempts: number; windowSeconds: number; blockSeconds: number; startsPerSource: number }
+export interface RateSettings { attempts: number; deviceAttempts: number; sourceAttempts: number; windowSeconds: number; blockSeconds: number; startsPerSource: number }
 
 export function gate(kind: 'user' | 'device' | 'source' | 'start' | 'login', value: string): string {
   return `${kind}:${createHash('sha256').update(value.toLowerCase()).digest('hex').slice(0, 32)}`;
@@ -26,12 +26,17 @@ export class RateLimiter {
     const blocked: string[] = [];
     for (const g of gates) {
       const n = await this.repo.hit(g, this.now(), this.s.windowSeconds * 1000);
-      if (n >= this.s.attempts) {
+      if (n >= this.limitFor(g)) {
         await this.repo.block(g, this.now() + this.s.blockSeconds * 1000);
         blocked.push(g);
       }
     }
     return blocked;
+  }
+
+  private limitFor(g: string): number {
+    const kind = g.slice(0, g.indexOf(':'));
+    return kind === 'device' ? this.s.deviceAttempts : kind === 'source' ? this.s.sourceAttempts : this.s.attempts;
   }
 
   /** For actions that are limited by volume rather than failure (starting a recovery). */
