@@ -22,6 +22,7 @@ import { Outbox } from './notify/outbox.js';
 import { RateLimiter } from './recovery/rate-limiter.js';
 import { RecoveryService } from './recovery/recovery-service.js';
 import { EnrollmentService, type WebAuthnEnrollment } from './enrollment/enrollment-service.js';
+import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from './factors/webauthn.js';
 
 export interface CoreServices {
   readonly config: KeyhatchConfig;
@@ -77,6 +78,8 @@ export interface RecoveryServices {
   readonly recovery: RecoveryService;
   readonly enrollment: EnrollmentService;
   readonly helpdesk: HelpdeskFactor;
+  /** Origins are completed by the server once it knows its port (when not configured). */
+  readonly webauthnSettings: WebAuthnSettings;
   close(): Promise<void>;
 }
 
@@ -104,7 +107,16 @@ export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): R
   const registry = new FactorRegistry().register(totp).register(new QuestionsFactor(Math.min(2, c.questions.required))).register(helpdesk);
   if (mailer) registry.register(emailCodeFactor(outbox, codeSettings));
   if (sms) registry.register(smsCodeFactor(outbox, codeSettings));
-  if (opts.webauthn) registry.register(opts.webauthn.factor);
+  // WebAuthn needs a domain as RP ID; on loopback that is "localhost" (IP origins cannot use it).
+  const webauthnSettings: WebAuthnSettings = { rpId: c.webauthn.rpId ?? 'localhost', rpName: c.webauthn.rpName, origins: [...(c.webauthn.origins ?? [])] };
+  const webauthn = opts.webauthn ?? {
+    factor: new WebAuthnFactor(webauthnSettings),
+    enrollment: {
+      registrationOptions: (user, existing) => registrationOptions(webauthnSettings, user, existing),
+      verifyRegistration: (response, challenge) => verifyRegistration(webauthnSettings, response, challenge),
+    } satisfies WebAuthnEnrollment,
+  };
+  registry.register(webauthn.factor);
   for (const t of registry.types()) if (!c.recovery.enabledFactors.includes(t)) core.log.info('factor type disabled by configuration', { type: t });
   const limiter = new RateLimiter(store.rates, c.rateLimits, now);
   const recovery = new RecoveryService({
@@ -123,7 +135,7 @@ export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): R
   });
   const enrollment = new EnrollmentService({
     directory: core.directory, store, limiter, outbox, audit: core.audit, totp, codeKey, now,
-    ...(opts.webauthn ? { webauthn: opts.webauthn.enrollment } : {}),
+    webauthn: webauthn.enrollment,
     settings: {
       tokenSeconds: c.enrollment.tokenSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries,
       questions: c.questions.list, questionsRequired: c.questions.required, minAnswerLength: c.questions.minAnswerLength,
@@ -131,7 +143,7 @@ export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): R
     },
   });
   return {
-    store, secrets, outbox, registry, limiter, recovery, enrollment, helpdesk,
+    store, secrets, outbox, registry, limiter, recovery, enrollment, helpdesk, webauthnSettings,
     async close() {
       await outbox.flush();
       await store.close();

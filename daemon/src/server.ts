@@ -51,6 +51,7 @@ export async function startServer(config: KeyhatchConfig, opts: ServerOptions = 
   });
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  if (!config.webauthn.origins) services.webauthnSettings.origins.push(`http://localhost:${addr.port}`);
   const sweeper = setInterval(() => { services.recovery.sweep().catch((err: Error) => core.log.warn('sweep failed', { error: err.message })); }, 30_000);
   sweeper.unref();
   core.log.info('keyhatch listening', { url, role: config.role });
