@@ -14,7 +14,7 @@ declare -A PACKAGES=(
 declare -A PROBES=(
   [ad]="samba samba-tool kinit ldapsearch openssl ip"
   [browser]="chromium"
-  [windows]="x86_64-w64-mingw32-g++-posix widl wine64 wixl msiinfo"
+  [windows]="x86_64-w64-mingw32-g++-posix x86_64-w64-mingw32-dlltool widl wine wineboot wixl msiinfo"
 )
 
 need=()
