@@ -9,12 +9,12 @@ set -euo pipefail
 declare -A PACKAGES=(
   [ad]="samba samba-ad-dc krb5-user ldap-utils winbind openssl iproute2"
   [browser]="chromium fonts-dejavu-core"
-  [windows]="g++-mingw-w64-x86-64 mingw-w64-tools wine wine64 msitools"
+  [windows]="g++-mingw-w64-x86-64 mingw-w64-tools wine wine64 msitools wixl"
 )
 declare -A PROBES=(
   [ad]="samba samba-tool kinit ldapsearch openssl ip"
   [browser]="chromium"
-  [windows]="x86_64-w64-mingw32-g++-posix x86_64-w64-mingw32-dlltool widl wine wineboot wixl msiinfo"
+  [windows]="x86_64-w64-mingw32-g++-posix x86_64-w64-mingw32-dlltool x86_64-w64-mingw32-widl wine wineboot wixl msiinfo"
 )
 
 need=()
