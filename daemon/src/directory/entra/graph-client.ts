@@ -64,8 +64,6 @@ export class GraphClient {
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
-  /** For tests and status: how many retries were made, and the waits chosen. */
-  readonly waits: number[] = [];
 
   constructor(private readonly deps: GraphClientDeps) {
     this.retry = { ...DEFAULT_RETRY, ...deps.retry };
@@ -108,7 +106,11 @@ export class GraphClient {
       }
       if (res.ok) {
         const text = res.status === 204 ? '' : await res.text();
-        return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+        let body: unknown;
+        try { body = text ? JSON.parse(text) : undefined; } catch {
+          throw new KeyhatchError('DIRECTORY_ERROR', { reason: `Graph ${method} ${pathOf(url)}: HTTP ${res.status} with a body that is not JSON` });
+        }
+        return { status: res.status, headers: res.headers, body: body as T };
       }
       const errBody = await res.json().catch(() => undefined) as GraphErrorBody | undefined;
       const requestId = res.headers.get('request-id') ?? undefined;
@@ -129,7 +131,6 @@ export class GraphClient {
   private async backoff(attempt: number, retryAfterMs: number | undefined, method: string, url: string, status?: number): Promise<void> {
     const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
     const wait = retryAfterMs ?? Math.floor(this.random() * exp);
-    this.waits.push(wait);
     this.deps.log.info('graph request retried', { method, path: pathOf(url), status: status ?? 'network', attempt: attempt + 1, waitMs: wait, retryAfter: retryAfterMs !== undefined });
     await this.sleep(wait);
   }
