@@ -70,6 +70,7 @@ export class HybridDirectory implements Directory {
   private lastPollAt: string | null = null;
   private lastPollError: string | null = null;
   private confirmed = 0;
+  private polling = false;
 
   constructor(private readonly deps: HybridDirectoryDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -184,7 +185,11 @@ export class HybridDirectory implements Directory {
     this.deps.audit.write({ action: 'entra.sync-pending', actor: ctx.actor, target: w.user, result: 'info', correlationId: ctx.correlationId,
       details: { landingZone: 'Active Directory', deadline: w.deadline, before } });
     if ((this.deps.autoPoll ?? true) && !this.timer) {
-      this.timer = setInterval(() => { void this.checkSync(); }, this.deps.config.syncPollSeconds * 1000);
+      this.timer = setInterval(() => {
+        if (this.polling) return; // a slow poll is still running
+        this.polling = true;
+        void this.checkSync().catch((err: unknown) => this.deps.log.warn('sync watch poll failed', { error: (err as Error).message })).finally(() => { this.polling = false; });
+      }, this.deps.config.syncPollSeconds * 1000);
       this.timer.unref();
     }
   }
