@@ -2,10 +2,12 @@
 // Results are printed and written to bench/results/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runAdEngineBench } from './ad-engine.bench.js';
+import { runRecoveryApiBench } from './recovery-api.bench.js';
 
 const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   'ad-engine': runAdEngineBench,
+  'recovery-api': runRecoveryApiBench,
 };
 
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };

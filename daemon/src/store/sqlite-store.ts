@@ -34,6 +34,8 @@ export class SqliteStore implements Store {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.db = new Database(join(dataDir, 'keyhatch.sqlite'));
     this.db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: no fsync per commit; survives a daemon crash. The reset journal fsyncs on its own.
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
