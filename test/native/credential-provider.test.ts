@@ -41,6 +41,7 @@ interface HarnessReport {
   setUsageScenarioHr: number;
   adviseHr: number;
   statusNotified: boolean;
+  statusNotifyMs: number;
   adviseContext: number;
   descriptors: Array<{ hr: number; id: number; type: number; providerLabel: boolean; label: string }>;
   descriptorOutOfRangeHr: number;
@@ -60,10 +61,15 @@ interface HarnessReport {
   clickHr?: number;
   statusSetOnClick?: string;
   launchNotified?: boolean;
+  launchNotifyMs?: number;
   fieldsAfterClick?: Field[];
   unadviseHr: number;
   eventsRefsAfterRelease: number;
+  maxCallMs: number;
 }
+
+// No call on LogonUI's thread may wait on the daemon; 50 ms leaves room for Wine on a busy CI box.
+const MAX_UI_CALL_MS = 50;
 
 describe('credential provider under Wine', function () {
   this.timeout(240_000);
@@ -142,6 +148,7 @@ describe('credential provider under Wine', function () {
     assert.equal(field(r.fields, STATUS).state, CPFS_DISPLAY_IN_SELECTED_TILE);
     assert.equal(field(r.fields, STATUS).text, en['logon.unavailable']);
     assert.equal(r.eventsRefsAfterRelease, 1, 'the provider must release the events sink');
+    assert.ok(r.maxCallMs < MAX_UI_CALL_MS, `a COM call held LogonUI's thread for ${r.maxCallMs} ms`);
   });
 
   it('describes its fields in CoTaskMem and answers bad calls with errors, not crashes', async () => {
@@ -213,6 +220,31 @@ describe('credential provider under Wine', function () {
     const r = await runHarness('unlock', 'none');
     assert.equal(r.credentialCount, 0);
     await wine(prefix, ['reg', 'delete', 'HKLM\\SOFTWARE\\Policies\\Keyhatch', '/f']);
+  });
+
+  it('a hung daemon costs LogonUI nothing: the status check gives up after ~100 ms and the links stay hidden', async () => {
+    await stopDaemon();
+    await startDaemon({ KH_FIXTURE_HANG: 'status' });
+    const r = await runHarness('logon', 'none');
+    assert.equal(r.statusNotified, true);
+    assert.ok(r.statusNotifyMs >= 90 && r.statusNotifyMs < 1500, `status settled after ${r.statusNotifyMs} ms`);
+    assert.equal(field(r.fields, FORGOT).state, CPFS_HIDDEN);
+    assert.equal(field(r.fields, UNLOCK).state, CPFS_HIDDEN);
+    assert.equal(field(r.fields, STATUS).text, en['logon.unavailable']);
+    assert.ok(r.maxCallMs < MAX_UI_CALL_MS, `a COM call held LogonUI's thread for ${r.maxCallMs} ms`);
+  });
+
+  it('a launch the daemon received but did not answer in 100 ms keeps "Opening…" and never blocks the click', async () => {
+    fs.rmSync(requestsLog, { force: true });
+    await stopDaemon();
+    await startDaemon({ KH_FIXTURE_HANG: 'launch' });
+    const r = await runHarness('logon', 'forgot');
+    assert.equal(r.clickHr, 0);
+    assert.equal(r.launchNotified, true);
+    assert.ok(r.launchNotifyMs! >= 90 && r.launchNotifyMs! < 1500, `launch settled after ${r.launchNotifyMs} ms`);
+    assert.equal(field(r.fieldsAfterClick, STATUS).text, en['logon.starting']);
+    assert.equal(requests().length, 1);
+    assert.ok(r.maxCallMs < MAX_UI_CALL_MS, `a COM call held LogonUI's thread for ${r.maxCallMs} ms`);
   });
 
   it('unregisters with regsvr32 /u and leaves no key behind', async () => {

@@ -13,6 +13,24 @@
 namespace {
 
 HANDLE g_changed = nullptr;
+double g_maxCallMs = 0;  // the slowest call made on this (LogonUI's) thread
+
+double NowMs() {
+  LARGE_INTEGER freq, now;
+  QueryPerformanceFrequency(&freq);
+  QueryPerformanceCounter(&now);
+  return static_cast<double>(now.QuadPart) * 1000.0 / static_cast<double>(freq.QuadPart);
+}
+
+// Runs one provider call and records how long LogonUI's thread was held by it.
+template <typename F>
+HRESULT Timed(F call) {
+  double start = NowMs();
+  HRESULT hr = call();
+  double took = NowMs() - start;
+  if (took > g_maxCallMs) g_maxCallMs = took;
+  return hr;
+}
 
 void PrintJsonString(const wchar_t *s) {
   putchar('"');
@@ -102,9 +120,9 @@ void PrintFields(ICredentialProviderCredential *cred) {
   for (DWORD i = 0; i < KFI_NUM_FIELDS; ++i) {
     CREDENTIAL_PROVIDER_FIELD_STATE state = CPFS_HIDDEN;
     CREDENTIAL_PROVIDER_FIELD_INTERACTIVE_STATE interactive = CPFIS_NONE;
-    HRESULT hrState = cred->GetFieldState(i, &state, &interactive);
+    HRESULT hrState = Timed([&] { return cred->GetFieldState(i, &state, &interactive); });
     LPWSTR text = nullptr;
-    HRESULT hrText = cred->GetStringValue(i, &text);
+    HRESULT hrText = Timed([&] { return cred->GetStringValue(i, &text); });
     printf("%s{\"id\":%lu,\"stateHr\":%ld,\"state\":%d,\"textHr\":%ld,\"text\":", i ? "," : "", i, hrState, state, hrText);
     PrintJsonString(text);
     printf("}");
@@ -152,12 +170,14 @@ int wmain(int argc, wchar_t **argv) {
   }
   Events events;
   CredEvents credEvents;
-  hr = provider->SetUsageScenario(scenario, 0);
+  hr = Timed([&] { return provider->SetUsageScenario(scenario, 0); });
   printf(",\"setUsageScenarioHr\":%ld", hr);
-  printf(",\"adviseHr\":%ld", provider->Advise(&events, 0x4b48));
+  double adviseAt = NowMs();
+  hr = Timed([&] { return provider->Advise(&events, 0x4b48); });
+  printf(",\"adviseHr\":%ld", hr);
   bool changed = WaitChanged(waitMs);
-  printf(",\"statusNotified\":%s,\"adviseContext\":%llu", changed ? "true" : "false",
-         static_cast<unsigned long long>(events.lastContext));
+  printf(",\"statusNotified\":%s,\"statusNotifyMs\":%.1f,\"adviseContext\":%llu", changed ? "true" : "false",
+         NowMs() - adviseAt, static_cast<unsigned long long>(events.lastContext));
 
   DWORD fieldCount = 0;
   provider->GetFieldDescriptorCount(&fieldCount);
@@ -181,7 +201,7 @@ int wmain(int argc, wchar_t **argv) {
 
   DWORD count = 0, def = 0;
   BOOL autoLogon = TRUE;
-  hr = provider->GetCredentialCount(&count, &def, &autoLogon);
+  hr = Timed([&] { return provider->GetCredentialCount(&count, &def, &autoLogon); });
   printf(",\"credentialCount\":%lu,\"defaultCredential\":%ld,\"autoLogon\":%s,\"nullCountHr\":%ld", count,
          static_cast<LONG>(def), autoLogon ? "true" : "false", provider->GetCredentialCount(nullptr, &def, &autoLogon));
 
@@ -204,19 +224,24 @@ int wmain(int argc, wchar_t **argv) {
     printf(",\"serializationHr\":%ld,\"serializationResponse\":%d,\"serializationBytes\":%lu", hr, gsr, cpcs.cbSerialization);
     if (click != KFI_NUM_FIELDS) {
       ResetEvent(g_changed);
-      hr = cred->CommandLinkClicked(click);
+      double clickAt = NowMs();
+      hr = Timed([&] { return cred->CommandLinkClicked(click); });
       printf(",\"clickHr\":%ld,\"statusSetOnClick\":", hr);
       PrintJsonString(credEvents.statusSet);
       // The launch reports back through CredentialsChanged; LogonUI then re-reads the tile.
       bool done = WaitChanged(waitMs);
-      printf(",\"launchNotified\":%s,\"fieldsAfterClick\":", done ? "true" : "false");
+      printf(",\"launchNotified\":%s,\"launchNotifyMs\":%.1f,\"fieldsAfterClick\":", done ? "true" : "false", NowMs() - clickAt);
       PrintFields(cred);
     }
     cred->UnAdvise();
     cred->Release();
   }
   printf(",\"unadviseHr\":%ld", provider->UnAdvise());
+  double releaseAt = NowMs();
   provider->Release();
+  double releaseMs = NowMs() - releaseAt;
+  if (releaseMs > g_maxCallMs) g_maxCallMs = releaseMs;
+  printf(",\"maxCallMs\":%.1f", g_maxCallMs);
   CoFreeUnusedLibrariesEx(0, 0);
   printf(",\"eventsRefsAfterRelease\":%ld}\n", events.refs);
   fflush(stdout);
