@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { buildNative, bundleForWindowsNode, installFile, repoRoot, wine, winePrefix, windowsNodeExe, windowsPath } from './support/wine.js';
 
-type Outcome = { ok: true; value: any } | { ok: false; error: string; code?: string; name?: string }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Outcome = { ok: true; value: any } | { ok: false; error: string; code?: string; name?: string };
 
 // winnt.h values the job must carry.
 const JOB_OBJECT_LIMIT_ACTIVE_PROCESS = 0x8;
@@ -19,7 +19,7 @@ describe('native addon under Wine (Windows node.exe)', function () {
   let wineTrace: string;
   const SECRET = 'k1osk-secret-Zq8wT3vN5pL0';
 
-  const ok = (name: string): any => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const ok = (name: string): any => {
     const r = results[name];
     assert.ok(r, `no result for ${name}`);
     assert.ok(r.ok, `${name} failed: ${!r.ok ? `${r.code} ${r.error}` : ''}`);
