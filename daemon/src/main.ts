@@ -5,6 +5,8 @@ import type { KeyhatchConfig } from './config/schema.js';
 import { KeyhatchError } from './errors/catalogue.js';
 import type { Directory } from './directory/directory.js';
 import { AdDirectory } from './directory/ad/ad-directory.js';
+import { EntraDirectory } from './directory/entra/entra-directory.js';
+import { HybridDirectory } from './directory/hybrid-directory.js';
 import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { FileSecretStore, type SecretStore } from './secrets/secret-store.js';
@@ -29,8 +31,12 @@ export interface CoreServices {
   readonly log: Logger;
   readonly audit: AuditLog;
   readonly directory: Directory;
-  /** Present when the directory is Active Directory (doctor, journal recovery). */
+  /** Present when Active Directory is configured (doctor, journal recovery). */
   readonly ad: AdDirectory | undefined;
+  /** Present when Entra ID is configured. */
+  readonly entra: EntraDirectory | undefined;
+  /** Present when both are: synced users reset in AD, cloud-only users in Entra. */
+  readonly hybrid: HybridDirectory | undefined;
   close(): Promise<void>;
 }
 
@@ -44,24 +50,36 @@ export function logDir(config: KeyhatchConfig): string {
   return config.log.dir ?? join(config.dataDir, 'logs');
 }
 
-/** The directory backend, chosen once. */
-export function createDirectory(config: KeyhatchConfig, log: Logger, audit: AuditSink): AdDirectory {
-  if (config.ad) return new AdDirectory({ config: config.ad, dataDir: config.dataDir, log, audit });
-  throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: ad: no directory configured (set ad.* or KEYHATCH_AD_URL)' });
+export interface Backends {
+  directory: Directory;
+  ad: AdDirectory | undefined;
+  entra: EntraDirectory | undefined;
+  hybrid: HybridDirectory | undefined;
+}
+
+/** The directory backend, chosen once: AD, Entra ID, or both (hybrid). */
+export function createDirectory(config: KeyhatchConfig, log: Logger, audit: AuditSink): Backends {
+  const ad = config.ad ? new AdDirectory({ config: config.ad, dataDir: config.dataDir, log, audit }) : undefined;
+  const entra = config.entra ? new EntraDirectory({ config: config.entra, log, audit }) : undefined;
+  const hybrid = ad && entra && config.entra ? new HybridDirectory({ ad, entra, config: config.entra, log, audit }) : undefined;
+  const directory = hybrid ?? entra ?? ad;
+  if (!directory) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: ad: no directory configured (set ad.* / KEYHATCH_AD_URL or entra.* / KEYHATCH_ENTRA_TENANT_ID)' });
+  return { directory, ad, entra, hybrid };
 }
 
 export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}): Promise<CoreServices> {
   const log = createLogger({ dir: logDir(config), level: config.log.level, console: opts.logToConsole ?? config.log.console });
   const audit = createAuditLog(logDir(config), opts.extraAuditSinks);
-  let directory: AdDirectory;
+  let backends: Backends;
   try {
-    directory = createDirectory(config, log, audit);
+    backends = createDirectory(config, log, audit);
   } catch (err) {
     await Promise.all([log.close(), audit.close()]);
     throw err;
   }
+  const { directory } = backends;
   return {
-    config, log, audit, directory, ad: directory,
+    config, log, audit, ...backends,
     async close() {
       await directory.close();
       await Promise.all([audit.close(), log.close()]);
@@ -126,7 +144,7 @@ export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): R
       sessionSeconds: c.recovery.sessionSeconds,
       decoyFactors: c.recovery.decoyFactors.filter((t) => registry.get(t)),
       preEnrollFromDirectory: c.recovery.preEnrollFromDirectory,
-      allowPrivileged: c.ad?.allowPrivileged ?? false,
+      allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
       startsPerSource: c.rateLimits.startsPerSource,
       policy: { unlock: c.recovery.unlock, reset: c.recovery.reset, enabledFactors: c.recovery.enabledFactors.filter((t) => registry.get(t)), groupPolicies: c.recovery.groupPolicies },
       questionList: c.questions.list,
@@ -139,7 +157,7 @@ export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): R
     settings: {
       tokenSeconds: c.enrollment.tokenSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries,
       questions: c.questions.list, questionsRequired: c.questions.required, minAnswerLength: c.questions.minAnswerLength,
-      allowPrivileged: c.ad?.allowPrivileged ?? false,
+      allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
     },
   });
   return {

@@ -88,7 +88,7 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
     const entra = new EntraDirectory({ config: config.entra!, log, audit });
     hybrid = new HybridDirectory({ ad, entra, config: config.entra!, log, audit, clock, autoPoll: false });
     const core: CoreServices = {
-      config, log, audit, directory: hybrid, ad,
+      config, log, audit, directory: hybrid, ad, entra, hybrid,
       async close() { await hybrid.close(); await Promise.all([audit.close(), log.close()]); },
     };
     server = await startServer(config, { core });

@@ -28,6 +28,7 @@ const ENV_MAP: ReadonlyArray<[string, string, ((v: string) => unknown)?]> = [
   ['KEYHATCH_ENTRA_KEY_FILE', 'entra.keyFile'],
   ['KEYHATCH_ENTRA_AUTHORITY_HOST', 'entra.authorityHost'],
   ['KEYHATCH_ENTRA_GRAPH_URL', 'entra.graphUrl'],
+  ['KEYHATCH_ENTRA_CA_FILE', 'entra.caFile'],
 ];
 
 function setPath(target: RawConfig, path: string, value: unknown): void {
