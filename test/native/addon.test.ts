@@ -73,6 +73,11 @@ describe('native addon under Wine (Windows node.exe)', function () {
     assert.equal(failed('dpapi.entropyRequired').code, 'ERROR_INVALID_DATA');
   });
 
+  it('the secret store keeps DPAPI machine-scope blobs bound to Keyhatch\'s entropy', () => {
+    const v = ok('secretStore');
+    assert.deepEqual(v, { kind: 'dpapi', back: 'S3rvice!pass', onDiskContainsPlain: false, plainUnprotect: 'ERROR_INVALID_DATA' });
+  });
+
   it('validates arguments with errors that name the argument', () => {
     const cases: Array<[string, string, RegExp]> = [
       ['args.dataNotBuffer', 'TypeError', /^data must be a Buffer/],

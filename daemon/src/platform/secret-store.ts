@@ -1,0 +1,115 @@
+// Secrets at rest (directory credentials, client secrets): DPAPI machine scope on Windows
+// through the native addon, a 0600 file in a 0700 directory elsewhere. One file per secret.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { NativeAddon } from './native-addon.js';
+
+export interface SecretStore {
+  /** 'dpapi' on Windows with the addon, 'file' (0600) elsewhere. */
+  readonly kind: 'dpapi' | 'file';
+  get(name: string): Promise<Buffer | undefined>;
+  set(name: string, value: Buffer): Promise<void>;
+  delete(name: string): Promise<void>;
+}
+
+export class SecretStoreError extends Error {
+  constructor(
+    readonly code: 'INVALID_SECRET_NAME' | 'SECRET_FILE_PERMISSIONS',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SecretStoreError';
+  }
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// DPAPI optional entropy: ties blobs to this product, so another DPAPI consumer on the machine
+// cannot be tricked into decrypting them for an unprivileged caller.
+const ENTROPY = Buffer.from('keyhatch-secret-store-v1', 'utf8');
+
+function checkName(name: string): void {
+  if (!NAME.test(name) || name.includes('..')) {
+    throw new SecretStoreError('INVALID_SECRET_NAME', `secret name ${JSON.stringify(name)} must match ${NAME} (letters, digits, . _ -)`);
+  }
+}
+
+async function readIfExists(file: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Writes via a temporary file and rename, so a crash never leaves half a secret. */
+async function writeAtomic(file: string, data: Buffer, mode: number): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const handle = await fs.open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+export function createSecretStore(dir: string, addon?: NativeAddon): SecretStore {
+  return addon ? dpapiStore(dir, addon) : fileStore(dir);
+}
+
+function fileStore(dir: string): SecretStore {
+  const fileOf = (name: string): string => {
+    checkName(name);
+    return path.join(dir, `${name}.secret`);
+  };
+  return {
+    kind: 'file',
+    async get(name) {
+      const file = fileOf(name);
+      let stat;
+      try {
+        stat = await fs.stat(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+      // Refuse rather than use a secret others could have read (or replaced).
+      if ((stat.mode & 0o077) !== 0) {
+        throw new SecretStoreError('SECRET_FILE_PERMISSIONS', `${file} is accessible by group/others (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 on it`);
+      }
+      return readIfExists(file);
+    },
+    async set(name, value) {
+      const file = fileOf(name);
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      await fs.chmod(dir, 0o700);
+      await writeAtomic(file, value, 0o600);
+    },
+    async delete(name) {
+      await fs.rm(fileOf(name), { force: true });
+    },
+  };
+}
+
+function dpapiStore(dir: string, addon: NativeAddon): SecretStore {
+  const fileOf = (name: string): string => {
+    checkName(name);
+    return path.join(dir, `${name}.dpapi`);
+  };
+  return {
+    kind: 'dpapi',
+    async get(name) {
+      const blob = await readIfExists(fileOf(name));
+      return blob && addon.unprotect(blob, 'machine', ENTROPY);
+    },
+    async set(name, value) {
+      await fs.mkdir(dir, { recursive: true });
+      await writeAtomic(fileOf(name), await addon.protect(value, 'machine', ENTROPY), 0o600);
+    },
+    async delete(name) {
+      await fs.rm(fileOf(name), { force: true });
+    },
+  };
+}
