@@ -11,11 +11,12 @@ export const DIST = join(root, 'dist');
 
 export interface BuildResult { [file: string]: number }
 
-export async function buildKioskUi(): Promise<BuildResult> {
-  rmSync(DIST, { recursive: true, force: true });
+/** Builds into `dist` (default kiosk-ui/dist); tests build into their own directory. */
+export async function buildKioskUi(dist = DIST): Promise<BuildResult> {
+  rmSync(dist, { recursive: true, force: true });
   const pages = { kiosk: 'src/renderer/main.dom.ts', portal: 'src/portal/main.dom.ts' } as const;
   for (const [page, entry] of Object.entries(pages)) {
-    const out = join(DIST, page);
+    const out = join(dist, page);
     mkdirSync(join(out, 'locales'), { recursive: true });
     await build({
       entryPoints: [join(root, entry)], outfile: join(out, 'app.js'), bundle: true, minify: true, format: 'esm',
@@ -27,7 +28,7 @@ export async function buildKioskUi(): Promise<BuildResult> {
       copyFileSync(join(repo, 'locales', f), join(out, 'locales', f));
     }
   }
-  const electronOut = join(DIST, 'electron');
+  const electronOut = join(dist, 'electron');
   await build({
     entryPoints: [join(root, 'src/electron/kiosk.main.ts')], outfile: join(electronOut, 'kiosk.main.mjs'), bundle: true,
     format: 'esm', platform: 'node', target: 'node20', external: ['electron'], logLevel: 'warning',
@@ -38,7 +39,7 @@ export async function buildKioskUi(): Promise<BuildResult> {
   });
   const sizes: BuildResult = {};
   for (const page of ['kiosk', 'portal']) {
-    for (const f of ['index.html', 'app.js', 'app.css']) sizes[`${page}/${f}`] = statSync(join(DIST, page, f)).size;
+    for (const f of ['index.html', 'app.js', 'app.css']) sizes[`${page}/${f}`] = statSync(join(dist, page, f)).size;
   }
   return sizes;
 }
