@@ -34,7 +34,7 @@
             "VCCLCompilerTool": {
               "ExceptionHandling": 1,
               "RuntimeLibrary": 0,
-              "WarningLevel": 4,
+              "WarningLevel": 3,
               "TreatWarningAsError": "true",
               "BufferSecurityCheck": "true",
               "ControlFlowGuard": "Guard",
