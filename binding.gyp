@@ -2,6 +2,32 @@
 # sources with mingw-w64 via native/addon/Makefile. node-gyp adds its own delay-load hook for
 # node.exe on MSVC, so native/addon/src/delay_load_hook.cc is only for the mingw build.
 {
+  "conditions": [
+    ["OS=='win'", {
+      "targets": [
+        {
+          # Shipped next to keyhatch_native.node; see native/addon/src/kiosk_start.h.
+          "target_name": "keyhatch-session-helper",
+          "type": "executable",
+          "sources": ["native/addon/helper/session-helper.cpp", "native/addon/src/desktop_access.cc"],
+          "defines": ["UNICODE", "_UNICODE", "WIN32_LEAN_AND_MEAN", "_WIN32_WINNT=0x0A00"],
+          "libraries": ["advapi32.lib", "user32.lib"],
+          "msvs_settings": {
+            "VCCLCompilerTool": {
+              "RuntimeLibrary": 0,
+              "WarningLevel": 4,
+              "TreatWarningAsError": "true",
+              "AdditionalOptions": ["/std:c++17", "/sdl", "/Qspectre", "/guard:cf", "/permissive-", "/utf-8", "/EHsc"]
+            },
+            "VCLinkerTool": {
+              "SubSystem": 2,
+              "AdditionalOptions": ["/guard:cf", "/DYNAMICBASE", "/NXCOMPAT", "/HIGHENTROPYVA", "/CETCOMPAT"]
+            }
+          }
+        }
+      ]
+    }]
+  ],
   "targets": [
     {
       "target_name": "keyhatch_native",
@@ -10,9 +36,11 @@
           "sources": [
             "native/addon/src/addon.cc",
             "native/addon/src/args.cc",
+            "native/addon/src/desktop_access.cc",
             "native/addon/src/dpapi.cc",
             "native/addon/src/eventlog.cc",
             "native/addon/src/kiosk_process.cc",
+            "native/addon/src/kiosk_start.cc",
             "native/addon/src/kiosk_token.cc",
             "native/addon/src/launch.cc",
             "native/addon/src/pipe_security.cc",

@@ -38,6 +38,7 @@ describe('native addon under Wine (Windows node.exe)', function () {
     const prefix = await winePrefix();
     const addon = installFile(prefix, path.join(repoRoot, 'native/addon/build/keyhatch_native.node'));
     installFile(prefix, path.join(repoRoot, 'native/addon/build/kiosk-probe.exe'));
+    installFile(prefix, path.join(repoRoot, 'native/addon/build/keyhatch-session-helper.exe'));
     const node = installFile(prefix, windowsNodeExe());
     const bundle = path.join(prefix.driveC, 'keyhatch', 'addon-checks.cjs');
     await bundleForWindowsNode(path.join(repoRoot, 'test/native/fixtures/addon-checks.ts'), bundle);
@@ -117,9 +118,10 @@ describe('native addon under Wine (Windows node.exe)', function () {
     assert.deepEqual(v.status, { v: 1, ok: true, available: true });
   });
 
-  it('launches the kiosk suspended-into-a-job, secret in the environment only, arguments intact', () => {
-    const v = ok('launch');
-    assert.deepEqual(v.seen.argv, ['C:\\keyhatch\\launch.json', 'two words', 'quote"inside', 'trailing\\']);
+  const assertLaunched = (name: string): void => {
+    const v = ok(name);
+    assert.equal(v.seen.pid, v.kiosk.pid, 'the pid reported is the kiosk\'s');
+    assert.deepEqual(v.seen.argv, [`C:\\keyhatch\\${name}.json`, 'two words', 'quote"inside', 'trailing\\']);
     assert.equal(v.seen.secretPresent, true);
     assert.equal(v.seen.secret, SECRET);
     assert.ok(!v.seen.commandLine.includes(SECRET), 'secret on the command line');
@@ -130,6 +132,21 @@ describe('native addon under Wine (Windows node.exe)', function () {
     assert.equal(v.exitCode, 1, 'terminate() ends the job with exit code 1');
     assert.equal(v.aliveAfter, false);
     assert.equal(v.job.activeProcesses, 1);
+  };
+
+  it('launches the kiosk suspended-into-a-job, secret in the environment only, arguments intact', () => {
+    assertLaunched('launch');
+  });
+
+  it('launches through keyhatch-session-helper.exe (the service\'s way into another session) with the same guarantees', () => {
+    assertLaunched('launch.viaHelper');
+    assert.equal(ok('launch.viaHelper').kiosk.desktopAccessGranted, true);
+  });
+
+  it('reports the session helper\'s failure with its Win32 code', () => {
+    const r = failed('launch.helperReportsFailure');
+    assert.equal(r.code, 'ERROR_FILE_NOT_FOUND');
+    assert.match(r.error, /^keyhatch-session-helper failed/);
   });
 
   it('sets kill-on-close, die-on-exception, a process cap and every UI limit on the job (where Wine reports them)', () => {

@@ -35,8 +35,15 @@ export interface KioskLaunchOptions {
   account?: string;
   /** Default WinSta0\Winlogon. */
   desktop?: string;
-  /** Default true: add the kiosk user to the window station's and desktop's DACL (same session only). */
+  /** Default true: add the kiosk user to the window station's and desktop's DACL. */
   grantDesktopAccess?: boolean;
+  /**
+   * keyhatch-session-helper.exe, which the service starts as SYSTEM in the target session to
+   * grant desktop access and start the kiosk there (a session 0 service cannot open another
+   * session's WinSta0). Default: the helper next to the addon when present. false: start the
+   * kiosk directly, which works only when the daemon runs in the kiosk's session.
+   */
+  sessionHelper?: string | false;
 }
 
 export interface KioskProcess {
@@ -95,6 +102,7 @@ interface RawAddon {
 }
 
 const ADDON_FILE = 'keyhatch_native.node';
+const HELPER_FILE = 'keyhatch-session-helper.exe';
 
 function moduleDir(): string {
   // import.meta.url is absent when this file is bundled to CommonJS (the Windows service build).
@@ -138,11 +146,12 @@ export function loadNativeAddon(): NativeAddon {
   } catch (err) {
     throw new KeyhatchNativeUnavailable(`${file} failed to load: ${(err as Error).message}`);
   }
-  cached = wrap(raw);
+  const helper = path.join(path.dirname(file), HELPER_FILE);
+  cached = wrap(raw, fs.existsSync(helper) ? helper : undefined);
   return cached;
 }
 
-function wrap(raw: RawAddon): NativeAddon {
+function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
   return {
     protect: (data, scope, entropy) => raw.protect(data, scope, entropy),
     unprotect: (blob, scope, entropy) => raw.unprotect(blob, scope, entropy),
@@ -157,6 +166,7 @@ function wrap(raw: RawAddon): NativeAddon {
       if (args.some((a) => a.includes(options.secret)) || options.executable.includes(options.secret)) {
         throw new RangeError('secret must never appear on the command line; it is passed in the environment');
       }
+      const sessionHelper = options.sessionHelper === false ? undefined : (options.sessionHelper ?? defaultHelper);
       const started = await raw.launchKiosk({
         sessionId: options.sessionId,
         executable: options.executable,
@@ -166,6 +176,7 @@ function wrap(raw: RawAddon): NativeAddon {
         ...(options.account !== undefined && { account: options.account }),
         ...(options.desktop !== undefined && { desktop: options.desktop }),
         ...(options.grantDesktopAccess !== undefined && { grantDesktopAccess: options.grantDesktopAccess }),
+        ...(sessionHelper !== undefined && { sessionHelper }),
       });
       return {
         ...started,

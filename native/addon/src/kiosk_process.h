@@ -14,14 +14,6 @@
 // the job, the clipboard, system parameters or shutdown.
 bool CreateKioskJob(UniqueHandle *job, const char **failedCall);
 
-// Grants the token's user access to WinSta0 and `desktop` (no hooks, no journaling, no desktop
-// switching). Only possible for the caller's own session: returns false with
-// ERROR_NOT_SUPPORTED otherwise (see docs/native.md).
-bool GrantDesktopAccess(HANDLE token, const std::u16string &desktop, DWORD sessionId, const char **failedCall);
-
-// Quotes per the MSVC runtime rules so each argument arrives intact and alone.
-std::u16string BuildCommandLine(const std::u16string &executable, const std::vector<std::u16string> &args);
-
 // "NAME=value\0...\0\0", sorted case-insensitively as CreateProcess expects.
 std::vector<wchar_t> BuildEnvironmentBlock(const std::map<std::u16string, std::u16string> &env);
 

@@ -12,13 +12,13 @@
 
 namespace {
 
-bool FailWith(TokenError *error, const char *syscall, DWORD win32 = GetLastError()) {
+bool FailWith(LaunchError *error, const char *syscall, DWORD win32 = GetLastError()) {
   error->syscall = syscall;
   error->win32 = win32;
   return false;
 }
 
-bool Refuse(TokenError *error, const char *code, const char *message) {
+bool Refuse(LaunchError *error, const char *code, const char *message) {
   error->code = code;
   error->message = message;
   return false;
@@ -39,7 +39,7 @@ bool RandomPassword(wchar_t (&out)[33]) {
 }
 
 // The kiosk account may log on interactively at this machine only.
-bool DenyRemoteLogon(PSID sid, TokenError *error) {
+bool DenyRemoteLogon(PSID sid, LaunchError *error) {
   LSA_OBJECT_ATTRIBUTES attributes = {};
   LSA_HANDLE policy = nullptr;
   NTSTATUS status = LsaOpenPolicy(nullptr, &attributes, POLICY_LOOKUP_NAMES | POLICY_CREATE_ACCOUNT, &policy);
@@ -69,7 +69,7 @@ bool IsServiceIdentity(HANDLE token) {
 
 }  // namespace
 
-bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, TokenError *error) {
+bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, LaunchError *error) {
   wchar_t password[33];
   if (!RandomPassword(password)) return Refuse(error, "RANDOM_FAILED", "could not generate the kiosk account password");
   std::u16string comment = u"Keyhatch kiosk (throwaway; password rotated on every launch)";
@@ -99,7 +99,7 @@ bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, Token
   return DenyRemoteLogon(reinterpret_cast<TOKEN_USER *>(buffer)->User.Sid, error);
 }
 
-bool OpenCurrentNonServiceToken(UniqueHandle *token, TokenError *error) {
+bool OpenCurrentNonServiceToken(UniqueHandle *token, LaunchError *error) {
   if (!OpenProcessToken(GetCurrentProcess(), TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT | TOKEN_ADJUST_SESSIONID,
                         token->Put())) {
     return FailWith(error, "OpenProcessToken");
@@ -110,7 +110,7 @@ bool OpenCurrentNonServiceToken(UniqueHandle *token, TokenError *error) {
   return true;
 }
 
-bool MakeKioskToken(HANDLE source, DWORD sessionId, UniqueHandle *kioskToken, TokenError *error) {
+bool MakeKioskToken(HANDLE source, DWORD sessionId, UniqueHandle *kioskToken, LaunchError *error) {
   // Administrators becomes deny-only even if someone added the account to it; every
   // privilege but SeChangeNotify is removed.
   BYTE adminSid[SECURITY_MAX_SID_SIZE];

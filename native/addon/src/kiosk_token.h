@@ -5,22 +5,17 @@
 
 #include <string>
 
+#include "launch_error.h"
 #include "unique_handle.h"
 
-struct TokenError {
-  const char *syscall = nullptr;  // a Win32 call that failed, with win32 set
-  DWORD win32 = 0;
-  const char *code = nullptr;     // or a Keyhatch refusal code
-  std::string message;
-};
 
 // Logs on the throwaway local account `account`, creating it on first use. Its password is
 // random, set on every launch, held only in this function's stack and then wiped.
-bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, TokenError *error);
+bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, LaunchError *error);
 
 // Duplicates the calling process's token (for the restricted-token mode). Refuses when the
 // process runs as SYSTEM, LocalService or NetworkService.
-bool OpenCurrentNonServiceToken(UniqueHandle *token, TokenError *error);
+bool OpenCurrentNonServiceToken(UniqueHandle *token, LaunchError *error);
 
 // Restricts `source` into a primary token for the kiosk in `sessionId`.
-bool MakeKioskToken(HANDLE source, DWORD sessionId, UniqueHandle *kioskToken, TokenError *error);
+bool MakeKioskToken(HANDLE source, DWORD sessionId, UniqueHandle *kioskToken, LaunchError *error);

@@ -8,11 +8,14 @@
 #include "args.h"
 #include "exports.h"
 #include "kiosk_process.h"
+#include "kiosk_start.h"
 #include "kiosk_token.h"
 #include "wide.h"
 #include "worker.h"
 
 namespace {
+
+std::wstring Wide(const std::u16string &s) { return std::wstring(W(s), s.size()); }
 
 struct LaunchSpec {
   DWORD sessionId = 0;
@@ -22,6 +25,7 @@ struct LaunchSpec {
   std::map<std::u16string, std::u16string> env;
   std::u16string desktop;
   std::u16string account;  // empty: restricted copy of the caller's token
+  std::u16string helper;   // keyhatch-session-helper.exe; empty: start directly (same session only)
   bool grantDesktop = true;
 };
 
@@ -35,62 +39,39 @@ class LaunchWorker final : public PromiseWorker {
 
   void Execute() override {
     UniqueHandle source;
-    TokenError tokenError;
-    bool ok = spec_.account.empty() ? OpenCurrentNonServiceToken(&source, &tokenError)
-                                    : LogonKioskAccount(spec_.account, &source, &tokenError);
+    LaunchError error;
+    bool ok = spec_.account.empty() ? OpenCurrentNonServiceToken(&source, &error) : LogonKioskAccount(spec_.account, &source, &error);
     UniqueHandle token;
-    if (ok) ok = MakeKioskToken(source.Get(), spec_.sessionId, &token, &tokenError);
-    if (!ok) {
-      if (tokenError.code) Fail(tokenError.code, tokenError.message);
-      else FailWin32(tokenError.syscall, tokenError.win32);
-      return;
-    }
-    const char *failed = nullptr;
-    if (spec_.grantDesktop) {
-      desktopGranted_ = GrantDesktopAccess(token.Get(), spec_.desktop, spec_.sessionId, &failed);
-      if (!desktopGranted_ && GetLastError() != ERROR_NOT_SUPPORTED) {
-        FailWin32(failed);
-        return;
-      }
-    }
+    if (ok) ok = MakeKioskToken(source.Get(), spec_.sessionId, &token, &error);
     Kiosk kiosk;
-    if (!CreateKioskJob(&kiosk.job, &failed)) {
-      FailWin32(failed);
-      return;
-    }
-    std::u16string commandLine = BuildCommandLine(spec_.executable, spec_.args);
+    const char *failedJob = nullptr;
+    if (ok && !CreateKioskJob(&kiosk.job, &failedJob)) ok = error.Win32(failedJob);
     std::vector<wchar_t> environment = BuildEnvironmentBlock(spec_.env);
-    std::u16string desktop = spec_.desktop;
-    STARTUPINFOW si = {};
-    si.cb = sizeof(si);
-    si.lpDesktop = const_cast<LPWSTR>(W(desktop));
-    PROCESS_INFORMATION pi = {};
-    // Suspended until it is in the job, so not one instruction runs outside the limits.
-    // bInheritHandles FALSE: the kiosk gets no handle of the daemon's.
-    BOOL created = CreateProcessAsUserW(token.Get(), W(spec_.executable), const_cast<LPWSTR>(W(commandLine)), nullptr, nullptr, FALSE,
-                                        CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT | CREATE_NEW_PROCESS_GROUP, environment.data(),
-                                        spec_.cwd.empty() ? nullptr : W(spec_.cwd), &si, &pi);
+    StartResult started;
+    if (ok) {
+      StartRequest request;
+      request.token = token.Get();
+      request.job = kiosk.job.Get();
+      request.sessionId = spec_.sessionId;
+      request.executable = Wide(spec_.executable);
+      for (const auto &arg : spec_.args) request.args.push_back(Wide(arg));
+      request.cwd = Wide(spec_.cwd);
+      request.desktop = Wide(spec_.desktop);
+      request.environment = environment.data();
+      request.helper = Wide(spec_.helper);
+      request.grantDesktop = spec_.grantDesktop;
+      ok = spec_.helper.empty() ? StartKioskDirect(request, &started, &error) : StartKioskViaHelper(request, &started, &error);
+    }
     SecureZeroMemory(environment.data(), environment.size() * sizeof(wchar_t));
-    if (!created) {
-      FailWin32("CreateProcessAsUserW");
+    if (!ok) {
+      if (error.code) Fail(error.code, error.message);
+      else FailWin32(error.syscall, error.win32);
       return;
     }
-    UniqueHandle thread(pi.hThread);
-    kiosk.process.Reset(pi.hProcess);
-    kiosk.pid = pi.dwProcessId;
-    if (!AssignProcessToJobObject(kiosk.job.Get(), pi.hProcess)) {
-      DWORD err = GetLastError();
-      TerminateProcess(pi.hProcess, 1);
-      FailWin32("AssignProcessToJobObject", err);
-      return;
-    }
-    if (ResumeThread(pi.hThread) == static_cast<DWORD>(-1)) {
-      DWORD err = GetLastError();
-      TerminateJobObject(kiosk.job.Get(), 1);
-      FailWin32("ResumeThread", err);
-      return;
-    }
-    pid_ = kiosk.pid;
+    kiosk.process = std::move(started.process);
+    kiosk.pid = started.pid;
+    pid_ = started.pid;
+    desktopGranted_ = started.desktopGranted;
     id_ = RegisterKiosk(std::move(kiosk));
   }
 
@@ -181,6 +162,7 @@ LaunchSpec ParseSpec(const Napi::CallbackInfo &info) {
       throw Napi::RangeError::New(env, "options.account must be a plain local user name (no \\ / [ ] : ; | = , + * ? < > @ or spaces)");
     }
   }
+  if (!o.Get("sessionHelper").IsUndefined()) spec.helper = args::String(o.Get("sessionHelper"), "options.sessionHelper", MAX_PATH);
   Napi::Value grant = o.Get("grantDesktopAccess");
   if (!grant.IsUndefined()) {
     if (!grant.IsBoolean()) throw Napi::TypeError::New(env, "options.grantDesktopAccess must be a boolean");

@@ -19,7 +19,7 @@ int wmain(int argc, wchar_t **argv) {
   if (argc < 2) return 2;
   FILE *f = _wfopen(argv[1], L"w");
   if (!f) return 3;
-  fprintf(f, "{\"commandLine\":");
+  fprintf(f, "{\"pid\":%lu,\"commandLine\":", GetCurrentProcessId());
   JsonString(f, GetCommandLineW());
   fprintf(f, ",\"argv\":[");
   for (int i = 1; i < argc; ++i) {
