@@ -92,6 +92,13 @@ describe('launch pipe server (unix socket on Linux)', () => {
     assert.ok(closed >= 250 && closed < 2000, `closed after ${closed} ms`);
   });
 
+  it('refuses the Windows pipe name off Windows instead of creating a stray file', async function () {
+    if (process.platform === 'win32') this.skip(); // on Windows that name is the real pipe (tested under Wine)
+    const windowsDefault = new LaunchPipeServer({ handler });
+    await assert.rejects(windowsDefault.listen(), /is a Windows named pipe; on linux pass a unix socket path/);
+    assert.equal(fs.existsSync('\\\\.\\pipe\\Keyhatch.Launch'), false);
+  });
+
   it('closes the server when securing the pipe fails', async () => {
     const other = new LaunchPipeServer({
       handler,

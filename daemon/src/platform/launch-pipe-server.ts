@@ -52,6 +52,10 @@ export class LaunchPipeServer {
   }
 
   async listen(): Promise<void> {
+    if (process.platform !== 'win32' && this.options.path.startsWith('\\\\.\\pipe\\')) {
+      // Off Windows this would quietly create a file with that odd name in the working directory.
+      throw new Error(`${this.options.path} is a Windows named pipe; on ${process.platform} pass a unix socket path`);
+    }
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.path, () => {

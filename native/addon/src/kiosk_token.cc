@@ -6,6 +6,7 @@
 #include <ntsecapi.h>
 #include <sddl.h>
 
+#include <mutex>
 #include <vector>
 
 #include "wide.h"
@@ -70,6 +71,9 @@ bool IsServiceIdentity(HANDLE token) {
 }  // namespace
 
 bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, LaunchError *error) {
+  // Two sessions launching at once must not rotate the password between the other's set and logon.
+  static std::mutex rotation;
+  std::lock_guard<std::mutex> lock(rotation);
   wchar_t password[33];
   if (!RandomPassword(password)) return Refuse(error, "RANDOM_FAILED", "could not generate the kiosk account password");
   std::u16string comment = u"Keyhatch kiosk (throwaway; password rotated on every launch)";
