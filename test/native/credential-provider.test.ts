@@ -28,7 +28,8 @@ const E_POINTER = 0x80004003 | 0;
 const CPFS_HIDDEN = 0;
 const CPFS_DISPLAY_IN_SELECTED_TILE = 1;
 const CPFT_COMMAND_LINK = 3;
-const [LABEL, TITLE, STATUS, FORGOT, UNLOCK] = [0, 1, 2, 3, 4];
+const CPFT_TILE_IMAGE = 6;
+const [LABEL, TITLE, STATUS, FORGOT, UNLOCK, TILEIMAGE] = [0, 1, 2, 3, 4, 5];
 
 const en = JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales/en.json'), 'utf8')) as Record<string, string>;
 const de = JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales/de.json'), 'utf8')) as Record<string, string>;
@@ -43,7 +44,7 @@ interface HarnessReport {
   statusNotified: boolean;
   statusNotifyMs: number;
   adviseContext: number;
-  descriptors: Array<{ hr: number; id: number; type: number; providerLabel: boolean; label: string }>;
+  descriptors: Array<{ hr: number; id: number; type: number; providerLabel: boolean; providerLogo: boolean; label: string }>;
   descriptorOutOfRangeHr: number;
   descriptorOutOfRangeNulled: boolean;
   credentialCount: number;
@@ -55,6 +56,12 @@ interface HarnessReport {
   badFieldHr?: number;
   badFieldNulled?: boolean;
   nullOutHr?: number;
+  bitmapHr?: number;
+  bitmapWidth?: number;
+  bitmapHeight?: number;
+  bitmapBits?: number;
+  bitmapWrongFieldHr?: number;
+  bitmapWrongFieldNulled?: boolean;
   serializationHr?: number;
   serializationResponse?: number;
   serializationBytes?: number;
@@ -153,8 +160,12 @@ describe('credential provider under Wine', function () {
 
   it('describes its fields in CoTaskMem and answers bad calls with errors, not crashes', async () => {
     const r = await runHarness('unlock', 'none');
-    assert.deepEqual(r.descriptors.map((d) => [d.id, d.type]), [[0, 2], [1, 1], [2, 2], [3, CPFT_COMMAND_LINK], [4, CPFT_COMMAND_LINK]]);
+    assert.deepEqual(r.descriptors.map((d) => [d.id, d.type]), [[0, 2], [1, 1], [2, 2], [3, CPFT_COMMAND_LINK], [4, CPFT_COMMAND_LINK], [5, CPFT_TILE_IMAGE]]);
     assert.equal(r.descriptors[LABEL]?.providerLabel, true);
+    assert.equal(r.descriptors[TILEIMAGE]?.providerLogo, true);
+    assert.deepEqual([r.bitmapHr, r.bitmapWidth, r.bitmapHeight, r.bitmapBits], [0, 128, 128, 24], 'the tile logo is the 128x128 bitmap resource');
+    assert.equal(r.bitmapWrongFieldHr, E_INVALIDARG);
+    assert.equal(r.bitmapWrongFieldNulled, true);
     assert.equal(r.descriptorOutOfRangeHr, E_INVALIDARG);
     assert.equal(r.descriptorOutOfRangeNulled, true);
     assert.equal(r.nullCountHr, E_POINTER);

@@ -6,6 +6,7 @@
 #include "StatusMonitor.h"
 #include "dll.h"
 #include "helpers.h"
+#include "resource.h"
 
 static const WCHAR kTitle[] = L"Keyhatch";
 
@@ -110,9 +111,15 @@ IFACEMETHODIMP Credential::GetStringValue(DWORD dwFieldID, LPWSTR *ppsz) {
   return CoTaskMemStrDup(text, ppsz);
 }
 
-IFACEMETHODIMP Credential::GetBitmapValue(DWORD, HBITMAP *phbmp) {
-  if (phbmp) *phbmp = nullptr;
-  return E_NOTIMPL;
+IFACEMETHODIMP Credential::GetBitmapValue(DWORD dwFieldID, HBITMAP *phbmp) {
+  if (!phbmp) return E_POINTER;
+  *phbmp = nullptr;
+  if (dwFieldID != KFI_TILEIMAGE) return E_INVALIDARG;
+  // LogonUI owns (and deletes) the bitmap it is handed.
+  HBITMAP bitmap = static_cast<HBITMAP>(LoadImageW(g_hinst, MAKEINTRESOURCEW(IDB_TILE_IMAGE), IMAGE_BITMAP, 0, 0, LR_CREATEDIBSECTION));
+  if (!bitmap) return HRESULT_FROM_WIN32(GetLastError());
+  *phbmp = bitmap;
+  return S_OK;
 }
 
 IFACEMETHODIMP Credential::GetCheckboxValue(DWORD, BOOL *pbChecked, LPWSTR *ppszLabel) {

@@ -10,7 +10,8 @@ enum KEYHATCH_FIELD_ID {
   KFI_STATUS = 2,    // "not available" / "opening..." / daemon errors
   KFI_FORGOT = 3,    // command link "Forgot password?"
   KFI_UNLOCK = 4,    // command link "Unlock account"
-  KFI_NUM_FIELDS = 5,
+  KFI_TILEIMAGE = 5, // provider logo in "Sign-in options" and on the tile
+  KFI_NUM_FIELDS = 6,
 };
 
 struct FIELD_STATE_PAIR {
@@ -25,6 +26,7 @@ static const CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR s_rgFieldDescriptors[KFI_NUM_F
     {KFI_STATUS, CPFT_SMALL_TEXT, const_cast<LPWSTR>(L"Status"), GUID_NULL},
     {KFI_FORGOT, CPFT_COMMAND_LINK, const_cast<LPWSTR>(L"Forgot password"), GUID_NULL},
     {KFI_UNLOCK, CPFT_COMMAND_LINK, const_cast<LPWSTR>(L"Unlock account"), GUID_NULL},
+    {KFI_TILEIMAGE, CPFT_TILE_IMAGE, const_cast<LPWSTR>(L"Image"), CPFG_CREDENTIAL_PROVIDER_LOGO},
 };
 
 // Logon screen: the links sit on the selected tile; the title also labels the deselected tile.
@@ -34,6 +36,7 @@ static const FIELD_STATE_PAIR s_rgLogonFieldStates[KFI_NUM_FIELDS] = {
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
+    {CPFS_DISPLAY_IN_BOTH, CPFIS_NONE},
 };
 
 // Unlock screen: same layout; kept separate so the scenarios can diverge without surprises.
@@ -43,4 +46,5 @@ static const FIELD_STATE_PAIR s_rgUnlockFieldStates[KFI_NUM_FIELDS] = {
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
+    {CPFS_DISPLAY_IN_BOTH, CPFIS_NONE},
 };

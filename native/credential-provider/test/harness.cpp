@@ -187,8 +187,9 @@ int wmain(int argc, wchar_t **argv) {
     HRESULT hrFd = provider->GetFieldDescriptorAt(i, &fd);
     printf("%s{\"hr\":%ld", i ? "," : "", hrFd);
     if (fd) {
-      printf(",\"id\":%lu,\"type\":%d,\"providerLabel\":%s,\"label\":", fd->dwFieldID, fd->cpft,
-             IsEqualGUID(fd->guidFieldType, CPFG_CREDENTIAL_PROVIDER_LABEL) ? "true" : "false");
+      printf(",\"id\":%lu,\"type\":%d,\"providerLabel\":%s,\"providerLogo\":%s,\"label\":", fd->dwFieldID, fd->cpft,
+             IsEqualGUID(fd->guidFieldType, CPFG_CREDENTIAL_PROVIDER_LABEL) ? "true" : "false",
+             IsEqualGUID(fd->guidFieldType, CPFG_CREDENTIAL_PROVIDER_LOGO) ? "true" : "false");
       PrintJsonString(fd->pszLabel);
       CoTaskMemFree(fd->pszLabel);
       CoTaskMemFree(fd);
@@ -216,6 +217,17 @@ int wmain(int argc, wchar_t **argv) {
     HRESULT hrBadField = cred->GetStringValue(99, &text);
     printf(",\"badFieldHr\":%ld,\"badFieldNulled\":%s", hrBadField, text == nullptr ? "true" : "false");
     printf(",\"nullOutHr\":%ld", cred->GetStringValue(KFI_TITLE, nullptr));
+    // The logo: a bitmap LogonUI would own and delete.
+    HBITMAP bitmap = nullptr;
+    HRESULT hrBitmap = Timed([&] { return cred->GetBitmapValue(KFI_TILEIMAGE, &bitmap); });
+    BITMAP info = {};
+    if (bitmap) GetObjectW(bitmap, sizeof(info), &info);
+    printf(",\"bitmapHr\":%ld,\"bitmapWidth\":%ld,\"bitmapHeight\":%ld,\"bitmapBits\":%d", hrBitmap, info.bmWidth, info.bmHeight,
+           info.bmBitsPixel);
+    if (bitmap) DeleteObject(bitmap);
+    HBITMAP wrong = reinterpret_cast<HBITMAP>(1);
+    HRESULT hrWrongBitmap = cred->GetBitmapValue(KFI_TITLE, &wrong);
+    printf(",\"bitmapWrongFieldHr\":%ld,\"bitmapWrongFieldNulled\":%s", hrWrongBitmap, wrong == nullptr ? "true" : "false");
     CREDENTIAL_PROVIDER_GET_SERIALIZATION_RESPONSE gsr = CPGSR_RETURN_CREDENTIAL_FINISHED;
     CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION cpcs = {};
     LPWSTR statusText = nullptr;
