@@ -53,6 +53,20 @@ describe('launch pipe server (unix socket on Linux)', () => {
     assert.deepEqual(handler.launches, [req]);
   });
 
+  it('still answers a client that half-closes after sending its request', async () => {
+    handler.delayMs = 100; // the answer comes well after the client's FIN
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const c = net.connect(sock(), () => c.end(encodeFrame({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'logon', action: 'reset' })));
+      c.on('data', (d: Buffer) => chunks.push(d));
+      c.on('end', () => resolve());
+      c.on('error', reject);
+    });
+    const all = Buffer.concat(chunks);
+    assert.ok(all.length > 4, 'no answer after half-close');
+    assert.deepEqual(JSON.parse(all.subarray(4).toString('utf8')), { v: 1, ok: true });
+  });
+
   it('answers UNSUPPORTED_VERSION and never calls the handler', async () => {
     const res = await exchangeRaw(sock(), encodeFrame({ v: 9, type: 'LaunchKiosk', sessionId: 1 }));
     assert.equal(res.ok, false);

@@ -44,7 +44,9 @@ export class LaunchPipeServer {
 
   constructor(options: LaunchPipeServerOptions) {
     this.options = { path: LAUNCH_PIPE_PATH, requestTimeoutMs: 2000, handlerTimeoutMs: 10_000, ...options };
-    this.server = net.createServer((socket) => this.serve(socket));
+    // allowHalfOpen: a client may shut down its sending side after the request and still read
+    // the answer; the request timeout still drops clients that never finish.
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.serve(socket));
   }
 
   get path(): string {
@@ -81,8 +83,13 @@ export class LaunchPipeServer {
   private serve(socket: net.Socket): void {
     const reader = new FrameReader();
     let answered = false;
+    let received = false;
     socket.setTimeout(this.options.requestTimeoutMs, () => socket.destroy());
     socket.on('error', () => socket.destroy());
+    // A client that stops sending before a whole request can never be answered.
+    socket.on('end', () => {
+      if (!received) socket.destroy();
+    });
     const reply = (response: LaunchResponse): void => {
       if (answered) return;
       answered = true;
@@ -104,6 +111,7 @@ export class LaunchPipeServer {
         return;
       }
       // The request is in: from here the handler timeout governs, not the request timeout.
+      received = true;
       socket.setTimeout(0);
       socket.pause();
       void this.dispatch(request).then(reply);
