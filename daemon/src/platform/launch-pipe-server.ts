@@ -88,7 +88,7 @@ export class LaunchPipeServer {
     socket.on('error', () => socket.destroy());
     // A client that stops sending before a whole request can never be answered.
     socket.on('end', () => {
-      if (!received) socket.destroy();
+      if (!received && !answered) socket.destroy();
     });
     const reply = (response: LaunchResponse): void => {
       if (answered) return;
