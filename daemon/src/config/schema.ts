@@ -169,6 +169,10 @@ export const configSchema = z.strictObject({
   kiosk: z.strictObject({
     /** Require the per-launch secret on recovery calls (the Electron kiosk sends it). */
     requireSecret: z.boolean().default(true),
+    /** The Electron kiosk executable (Windows; installed by the MSI). */
+    executable: z.string().min(1).default('C:\\Program Files\\Keyhatch\\kiosk\\Keyhatch Kiosk.exe'),
+    /** Throwaway local account the kiosk runs as (created on first use; never SYSTEM). */
+    account: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be a local account name').default('KeyhatchKiosk'),
   }).prefault({}),
   entra: entraSchema.optional(),
 });

@@ -1,0 +1,67 @@
+// What the daemon does when the credential provider asks for the kiosk: check the session is a
+// real, attached one, give the kiosk a private profile directory and the per-launch secret (in the
+// environment block only), keep one kiosk per session, and audit it.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditSink } from '../log/audit.js';
+import type { Logger } from '../log/logger.js';
+import type { LaunchHandler } from './launch-pipe-server.js';
+import type { LaunchKioskRequest } from './launch-protocol.js';
+import type { KioskProcess, NativeAddon } from './native-addon.js';
+
+export interface KioskLauncherOptions {
+  addon: Pick<NativeAddon, 'listSessions' | 'launchKiosk'>;
+  /** The daemon's own origin (http://localhost:port). */
+  origin: string;
+  secret: string;
+  executable: string;
+  account: string;
+  dataDir: string;
+  audit: AuditSink;
+  log: Logger;
+  /** Whether the daemon can serve recoveries right now (directory reachable). */
+  available: () => Promise<boolean>;
+}
+
+const ATTACHED = new Set(['active', 'connected']);
+
+export class KioskLauncher implements LaunchHandler {
+  private readonly running = new Map<number, KioskProcess>();
+  constructor(private readonly o: KioskLauncherOptions) {}
+
+  async status(): Promise<{ available: boolean }> {
+    return { available: await this.o.available().catch(() => false) };
+  }
+
+  async launchKiosk(req: LaunchKioskRequest): Promise<void> {
+    const sessions = await this.o.addon.listSessions();
+    const session = sessions.find((s) => s.sessionId === req.sessionId);
+    if (!session || !ATTACHED.has(session.state) || session.sessionId === 0) {
+      this.o.audit.write({ action: 'kiosk.launch', actor: 'logonui', result: 'refused', reason: 'BAD_SESSION', correlationId: `s${req.sessionId}`, details: { sessionId: req.sessionId } });
+      throw new Error(`session ${req.sessionId} is not an attached interactive session`);
+    }
+    this.running.get(req.sessionId)?.terminate(); // one kiosk per session; a second click restarts it
+    const profile = join(this.o.dataDir, 'kiosk', String(req.sessionId));
+    for (const d of ['AppData', 'LocalAppData', 'Temp']) mkdirSync(join(profile, d), { recursive: true });
+    const query = new URLSearchParams({ action: req.action, scenario: req.scenario, ...(req.user ? { user: req.user } : {}) });
+    const url = `${this.o.origin}/kiosk/?${query.toString()}`;
+    const proc = await this.o.addon.launchKiosk({
+      sessionId: req.sessionId, executable: this.o.executable, account: this.o.account, url, secret: this.o.secret,
+      env: {
+        SystemRoot: process.env.SystemRoot ?? 'C:\\Windows',
+        APPDATA: join(profile, 'AppData'), LOCALAPPDATA: join(profile, 'LocalAppData'), TEMP: join(profile, 'Temp'), TMP: join(profile, 'Temp'),
+        KEYHATCH_KIOSK_URL: url,
+      },
+    });
+    this.running.set(req.sessionId, proc);
+    this.o.audit.write({ action: 'kiosk.launch', actor: 'logonui', target: req.user, result: 'success', correlationId: `s${req.sessionId}-${proc.pid}`,
+      details: { sessionId: req.sessionId, scenario: req.scenario, action: req.action, pid: proc.pid } });
+    void proc.wait(24 * 3600_000).then(() => { if (this.running.get(req.sessionId) === proc) this.running.delete(req.sessionId); });
+  }
+
+  /** Kills every kiosk (daemon shutdown; the job objects would too). */
+  stopAll(): void {
+    for (const p of this.running.values()) p.terminate();
+    this.running.clear();
+  }
+}
