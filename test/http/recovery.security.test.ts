@@ -229,6 +229,15 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
       assert.equal((await start(victim2Name())).status, 201, 'still serving');
     });
 
+    it('static pages cannot be used to read files outside the UI directory', async () => {
+      for (const p of ['/kiosk/%2e%2e/%2e%2e/package.json', '/kiosk/..%2f..%2fpackage.json', '/portal/%2e%2e/%2e%2e/%2e%2e/etc/passwd', '/kiosk/.env']) {
+        const r = await fetch(`${k.url}${p}`);
+        const text = await r.text();
+        assert.ok(r.status === 404 || r.status === 400, `${p}: ${r.status}`);
+        assert.ok(!text.includes('"name": "keyhatch"') && !text.includes('root:'), p);
+      }
+    });
+
     it('sends security headers on every response', async () => {
       const r = await k.api('GET', '/api/v1/health');
       assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'.*frame-ancestors 'none'/);

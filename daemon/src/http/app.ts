@@ -24,7 +24,15 @@ export interface AppDeps {
   uiDir?: string;
 }
 
-export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../kiosk-ui/dist', import.meta.url));
+/** kiosk-ui/dist at the package root, whether this runs from source (tsx) or from dist/. */
+export const DEFAULT_UI_DIR = ((): string => {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'kiosk-ui'))) return join(dir, 'kiosk-ui', 'dist');
+    dir = join(dir, '..');
+  }
+  return fileURLToPath(new URL('../../../kiosk-ui/dist', import.meta.url));
+})();
 
 export function createApp(d: AppDeps): express.Express {
   const app = express();

@@ -83,7 +83,8 @@ export function errorHandler(log: Logger) {
     if (err instanceof KeyhatchError) e = err;
     else if (type === 'entity.too.large') e = new KeyhatchError('PAYLOAD_TOO_LARGE');
     else if (type === 'entity.parse.failed' || type === 'encoding.unsupported' || type === 'charset.unsupported') e = new KeyhatchError('BAD_REQUEST', { message: 'The request body is not valid JSON.' });
-    else if (status === 404) e = new KeyhatchError('NOT_FOUND');
+    // serve-static and friends: traversal attempts (403), missing files (404), bad URLs (400).
+    else if (typeof status === 'number' && status >= 400 && status < 500) e = new KeyhatchError(status === 400 ? 'BAD_REQUEST' : 'NOT_FOUND', { reason: `http ${status}` });
     else {
       log.error('unhandled error', { path: req.path, method: req.method, error: (err as Error)?.message });
       e = new KeyhatchError('INTERNAL');
