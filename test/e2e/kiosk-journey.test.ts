@@ -20,7 +20,7 @@ describe('kiosk and portal in Chromium: enroll, lock out, unlock, reset (Samba A
   let browser: Browser;
   let ctx: BrowserContext;
   let page: Page;
-  let offset = 0;
+  const offset = 0;
   const now = () => Date.now() + offset;
   const user = { name: 'kiosk1', password: 'Kiosk-Start-2026!', display: 'Petra Keyes', mail: 'kiosk1@mail.keyhatch.test' };
   const newPassword = 'Maple-Winter-2026!';
@@ -70,7 +70,7 @@ describe('kiosk and portal in Chromium: enroll, lock out, unlock, reset (Samba A
     await page.locator('#no-methods').waitFor();
 
     // E-mail: the code arrives at the real SMTP server.
-    let mails = k.smtp.messages().length;
+    const mails = k.smtp.messages().length;
     await page.click('[data-add=email]');
     await checkStep(page, 'portal-04-add-email', 'add-email');
     await page.fill('#address', user.mail);
