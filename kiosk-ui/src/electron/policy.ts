@@ -91,6 +91,8 @@ export function isBlockedShortcut(input: KeyInput): boolean {
   const key = input.key.length === 1 ? input.key.toLowerCase() : input.key;
   if (['F1', 'F3', 'F5', 'F6', 'F7', 'F11', 'F12', 'BrowserBack', 'BrowserForward', 'BrowserRefresh', 'BrowserHome', 'BrowserSearch'].includes(key)) return true;
   if (input.alt && (key === 'ArrowLeft' || key === 'ArrowRight' || key === 'Home' || key === 'd')) return true;
+  // AltGr arrives as Ctrl+Alt: characters typed with it (@ \ | € on many layouts) must get through.
+  if (input.control && input.alt && input.key.length === 1) return false;
   if (input.control || input.meta) {
     if (['0', '+', '-', '=', 'a', 'c', 'v', 'x', 'z', 'y', 'ArrowLeft', 'ArrowRight', 'Backspace', 'Delete', 'Home', 'End'].includes(key) && !input.shift) return false;
     if (key === 'z' && input.shift) return false; // redo

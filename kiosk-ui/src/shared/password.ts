@@ -54,6 +54,7 @@ export function strength(password: string): 0 | 1 | 2 | 3 | 4 {
   const unique = new Set(chars.map((c) => c.toLowerCase())).size;
   let bits = unique < 4 ? chars.length : chars.length * Math.log2(Math.min(94, 10 + classes * 21));
   if (/(.)\1\1/.test(password)) bits -= 10;
+  if (/^[A-Z]?[a-z]+[0-9]{1,4}[!.?]?$/.test(password)) bits -= 20; // Word + year, the classic "Summer2026"
   if (/(0123|1234|2345|3456|4567|5678|6789|abcd|qwer|asdf|pass)/i.test(password)) bits -= 15;
   if (bits < 28) return 0;
   if (bits < 45) return 1;
