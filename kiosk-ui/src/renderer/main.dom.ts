@@ -29,6 +29,7 @@ async function boot(): Promise<void> {
   if (bridge) for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, () => bridge.activity(), { passive: true });
   wizard.show('who');
   document.body.dataset.ready = 'true';
+  performance.mark('keyhatch:interactive'); // time-to-interactive for bench/kiosk.bench.ts
 }
 
 function applyChrome(locale: string, t: (k: string) => string): void {
