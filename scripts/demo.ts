@@ -65,7 +65,7 @@ async function enroll(u: typeof maria, withTotp: boolean): Promise<string | unde
   let secret: string | undefined;
   if (withTotp) {
     const t = await api('POST', '/enrollment/factors/totp', undefined, token);
-    secret = t.secret;
+    secret = t.secret ?? '';
     const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate();
     await api('POST', `/enrollment/factors/${t.factorId}/confirm`, { code }, token);
   }
