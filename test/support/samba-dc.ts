@@ -190,7 +190,8 @@ export class SambaDomain {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null) return;
+    // A child killed by a signal (Ctrl-C reaches the whole process group) has signalCode, not exitCode.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => { child.kill('SIGKILL'); }, 5000);
       child.once('exit', () => { clearTimeout(timer); resolve(); });

@@ -68,7 +68,7 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
       throw new Error(`no mail to ${to} matching ${pattern} within ${timeoutMs} ms (got ${mails.length}: ${mails.map((m) => `${m.to.join()}:${m.subject}`).join('; ')})`);
     },
     close: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     }),
