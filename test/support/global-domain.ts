@@ -9,10 +9,12 @@ export interface TestDomain {
   seed: SeedInfo;
 }
 
-let shared: Promise<TestDomain> | undefined;
+// Shared through globalThis: mocha may load this module once via require() and once via import().
+const KEY = Symbol.for('keyhatch.test.domain');
+const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= { shared: undefined }) as { shared: Promise<TestDomain> | undefined };
 
 export function testDomain(): Promise<TestDomain> {
-  shared ??= (async () => {
+  slot.shared ??= (async () => {
     const dc = await SambaDomain.create({ address: process.env.KEYHATCH_TEST_DC_ADDRESS ?? '127.0.0.11' });
     rememberSecret(dc.adminPassword, SEED_PASSWORD);
     try {
@@ -22,19 +24,22 @@ export function testDomain(): Promise<TestDomain> {
       throw err;
     }
   })();
-  return shared;
+  return slot.shared;
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
-  if (!shared) return;
-  const d = await shared.catch(() => undefined);
+  if (!slot.shared) return;
+  const d = await slot.shared.catch(() => undefined);
+  slot.shared = undefined;
   await d?.dc.destroy();
 }
 
 /** Root hook: after the whole run, no log any test produced may contain a secret a test used. */
 export const mochaHooks = {
   afterAll(): void {
-    const hits = filesContainingSecrets(runDir(), rememberedSecrets());
+    const secrets = rememberedSecrets();
+    if (process.env.KEYHATCH_TEST_VERBOSE) console.log(`secret check: ${secrets.length} secrets against ${runDir()}`);
+    const hits = filesContainingSecrets(runDir(), secrets);
     if (hits.length > 0) {
       throw new Error(`secrets found in logs: ${hits.map((h) => `${h.file} contains ${h.secret}`).join('; ')}`);
     }

@@ -4,13 +4,17 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-let root: string | undefined;
-const secrets = new Set<string>();
+// Mocha loads some spec files through require() and others through import(), so this module can
+// exist twice in one run; the state lives on globalThis so both copies share it.
+interface RunState { root: string | undefined; secrets: Set<string> }
+const KEY = Symbol.for('keyhatch.test.run-state');
+const state: RunState = ((globalThis as Record<symbol, unknown>)[KEY] ??= { root: undefined, secrets: new Set<string>() }) as RunState;
+const secrets = state.secrets;
 
 export function runDir(): string {
-  root ??= process.env.KEYHATCH_TEST_RUN_DIR ?? mkdtempSync(join(tmpdir(), 'keyhatch-run-'));
-  mkdirSync(root, { recursive: true });
-  return root;
+  state.root ??= process.env.KEYHATCH_TEST_RUN_DIR ?? mkdtempSync(join(tmpdir(), 'keyhatch-run-'));
+  mkdirSync(state.root, { recursive: true });
+  return state.root;
 }
 
 /** A fresh directory under the run dir. */
