@@ -11,6 +11,8 @@ export interface PortalDeps { api: Api; t: Translator; view: HTMLElement; user: 
 
 type Adding = FactorType | undefined;
 const ADDABLE: readonly FactorType[] = ['email', 'sms', 'totp', 'webauthn', 'questions'];
+/** Types whose (masked) hint tells two methods apart; the others' hints are the server's English labels. */
+const HINTED: ReadonlySet<FactorType> = new Set<FactorType>(['email', 'sms', 'webauthn']);
 
 export class Portal {
   private displayName: string | undefined;
@@ -69,8 +71,8 @@ export class Portal {
     const t = this.t;
     const list = this.factors.length === 0 ? h('p', { id: 'no-methods' }, t.t('portal.methods.none'))
       : h('ul', { class: 'methods', id: 'methods' }, ...this.factors.map((f) => h('li', { 'data-type': f.type, 'data-confirmed': String(f.confirmed) },
-        h('span', { class: 'name' }, t.t(methodNameKey(f.type))), h('span', { class: 'hint' }, f.hint, f.confirmed ? '' : ` ${t.t('portal.methods.pending')}`),
-        h('button', { type: 'button', 'aria-label': t.t('portal.methods.removeLabel', { method: `${t.t(methodNameKey(f.type))} ${f.hint}` }), onclick: (e: Event) => this.remove(f, e.currentTarget as HTMLButtonElement) }, t.t('portal.methods.remove')))));
+        h('span', { class: 'name' }, t.t(methodNameKey(f.type))), h('span', { class: 'hint' }, HINTED.has(f.type) ? f.hint : '', f.confirmed ? '' : ` ${t.t('portal.methods.pending')}`),
+        h('button', { type: 'button', 'aria-label': t.t('portal.methods.removeLabel', { method: `${t.t(methodNameKey(f.type))}${HINTED.has(f.type) ? ` ${f.hint}` : ''}` }), onclick: (e: Event) => this.remove(f, e.currentTarget as HTMLButtonElement) }, t.t('portal.methods.remove')))));
     const addButtons = h('ul', { class: 'choices' }, ...ADDABLE.map((type, i) => h('li', {},
       h('button', { type: 'button', class: 'choice', 'data-add': type, 'data-autofocus': !this.adding && i === 0 && !this.notice, onclick: () => this.startAdd(type) }, t.t(`portal.add.${type}`)))));
     return h('section', { class: 'step', 'aria-labelledby': 'step-heading' },
