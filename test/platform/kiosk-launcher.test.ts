@@ -45,6 +45,10 @@ describe('kiosk launcher (pipe handler)', () => {
     assert.equal(o.secret, 'per-launch-secret-abc');
     assert.ok(!(o.args ?? []).join(' ').includes('per-launch-secret-abc') && !o.url.includes('per-launch-secret-abc'));
     assert.equal(o.url, 'http://localhost:7788/kiosk/?action=unlock&scenario=unlock&user=CORP%5Calice');
+    // What the Electron shell reads (parseLaunch in kiosk-ui/src/electron/policy.ts).
+    const { parseLaunch } = await import('../../kiosk-ui/src/electron/policy.js');
+    const launch = parseLaunch(['kiosk.exe', ...(o.args ?? [])], o.env ?? {});
+    assert.equal(launch.origin, 'http://localhost:7788');
     assert.match(o.env?.APPDATA ?? '', /kiosk[/\\]1[/\\]AppData$/);
     assert.equal(audit.events[0]?.action, 'kiosk.launch');
     assert.equal(audit.events[0]?.result, 'success');

@@ -1,5 +1,6 @@
 // One throwaway Samba domain per test run, started lazily by the first test that asks for it
 // and removed when mocha finishes.
+import { connect } from 'node:net';
 import { SambaDomain } from './samba-dc.js';
 import { seedDomain, type SeedInfo, SEED_PASSWORD } from './seed.js';
 import { filesContainingSecrets, rememberSecret, rememberedSecrets, runDir } from './run-dir.js';
@@ -15,7 +16,7 @@ const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= { shared: undefin
 
 export function testDomain(): Promise<TestDomain> {
   slot.shared ??= (async () => {
-    const dc = await SambaDomain.create({ address: process.env.KEYHATCH_TEST_DC_ADDRESS ?? '127.0.0.11' });
+    const dc = await SambaDomain.create({ address: process.env.KEYHATCH_TEST_DC_ADDRESS ?? await freeLoopbackAddress() });
     rememberSecret(dc.adminPassword, SEED_PASSWORD);
     try {
       return { dc, seed: await seedDomain(dc) };
@@ -25,6 +26,21 @@ export function testDomain(): Promise<TestDomain> {
     }
   })();
   return slot.shared;
+}
+
+/** The first 127.0.0.x (x ≥ 11) where nothing answers on 389 — a DC left over from another run cannot break this one. */
+async function freeLoopbackAddress(): Promise<string> {
+  for (let x = 11; x < 250; x++) {
+    const address = `127.0.0.${x}`;
+    const busy = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: address, port: 389 });
+      s.setTimeout(300, () => { s.destroy(); resolve(false); });
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (!busy) return address;
+  }
+  throw new Error('no free loopback address for the test DC (127.0.0.11-249 all answer on 389)');
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {

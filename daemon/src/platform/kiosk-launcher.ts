@@ -45,9 +45,13 @@ export class KioskLauncher implements LaunchHandler {
     for (const d of ['AppData', 'LocalAppData', 'Temp']) mkdirSync(join(profile, d), { recursive: true });
     const query = new URLSearchParams({ action: req.action, scenario: req.scenario, ...(req.user ? { user: req.user } : {}) });
     const url = `${this.o.origin}/kiosk/?${query.toString()}`;
+    // The Electron shell's launch contract (kiosk-ui/src/electron/policy.ts): URL as an argument,
+    // secret only in its environment block (a command line is readable by every process).
     const proc = await this.o.addon.launchKiosk({
       sessionId: req.sessionId, executable: this.o.executable, account: this.o.account, url, secret: this.o.secret,
+      args: [`--keyhatch-url=${url}`],
       env: {
+        KEYHATCH_KIOSK_SECRET: this.o.secret,
         SystemRoot: process.env.SystemRoot ?? 'C:\\Windows',
         APPDATA: join(profile, 'AppData'), LOCALAPPDATA: join(profile, 'LocalAppData'), TEMP: join(profile, 'Temp'), TMP: join(profile, 'Temp'),
         KEYHATCH_KIOSK_URL: url,
