@@ -93,6 +93,6 @@ async function coldStart(): Promise<Record<string, number>> {
   const d = await measure('./support/recovery-server.ts', ['10'], '/api/v1/health');
   const r = await measure('./support/raw-server.ts', [], '/x');
   console.log(`  cold start to first answer: daemon ${d.ms.toFixed(0)} ms vs bare node:http ${r.ms.toFixed(0)} ms (${(d.ms / r.ms).toFixed(2)}×); idle RSS daemon ${d.rssMb.toFixed(1)} MiB vs bare ${r.rssMb.toFixed(1)} MiB (${(d.rssMb / r.rssMb).toFixed(2)}×)`);
-  console.log('  (both run TypeScript through tsx, so both cold starts include the same transpile cost)');
+  console.log('  (both start through tsx; the daemon transpiles and loads far more modules, so this overstates what the compiled service pays)');
   return { daemonColdMs: d.ms, rawColdMs: r.ms, daemonIdleRssMb: d.rssMb, rawIdleRssMb: r.rssMb };
 }
