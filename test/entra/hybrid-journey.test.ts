@@ -35,7 +35,7 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
   const CLOUD = 'c10d0000-0000-4000-8000-000000000001';
   const SYNCED = '5y9c0000-0000-4000-8000-000000000002';
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies of many shapes, asserted field by field
+   
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${server.url}${path}`, {
       method,

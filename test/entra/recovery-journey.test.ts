@@ -23,7 +23,7 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
   const ANN = '11111111-1111-4111-8111-111111111111';
   const mail = 'ann.archer@mail.keyhatch.test';
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies of many shapes, asserted field by field
+   
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${server.url}${path}`, {
       method,
