@@ -9,7 +9,8 @@ import { EntraDirectory } from './directory/entra/entra-directory.js';
 import { HybridDirectory } from './directory/hybrid-directory.js';
 import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
-import { FileSecretStore, type SecretStore } from './secrets/secret-store.js';
+import { createSecretStore, getOrCreateKey, type SecretStore } from './platform/secret-store.js';
+import { loadNativeAddon, nativeAddonAvailable } from './platform/native-addon.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { FactorRegistry } from './factors/factor.js';
@@ -110,17 +111,20 @@ export interface RecoveryOptions {
 }
 
 /** Store, factors, delivery, rate limits and the two services the HTTP API exposes. */
-export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): RecoveryServices {
+export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): Promise<RecoveryServices> {
   const c = core.config;
   const now = opts.now ?? (() => Date.now());
   const store = new SqliteStore(c.dataDir);
-  const secrets = new FileSecretStore(c.dataDir);
+  // DPAPI (machine scope) on Windows with the addon; a 0600 file in a 0700 directory elsewhere.
+  const secrets = createSecretStore(join(c.dataDir, 'secrets'), process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined);
+  const codeKey = await getOrCreateKey(secrets, 'code-mac');
+  const totpKey = await getOrCreateKey(secrets, 'totp-seal');
+  const decoyKey = await getOrCreateKey(secrets, 'decoy');
   const mailer = opts.mailer ?? (c.smtp ? new SmtpMailer(c.smtp.url, c.smtp.from, c.smtp.caFile) : undefined);
   const sms = opts.sms ?? (c.sms ? createSmsSender(c.sms) : undefined);
   const outbox = new Outbox({ ...(mailer ? { mailer } : {}), ...(sms ? { sms } : {}), audit: core.audit, log: core.log });
-  const codeKey = secrets.key('code-mac');
   const codeSettings = { key: codeKey, ttlMs: c.recovery.codeSeconds * 1000, tries: c.recovery.codeTries, now };
-  const totp = new TotpFactor(secrets.key('totp-seal'), now);
+  const totp = new TotpFactor(totpKey, now);
   const helpdesk = new HelpdeskFactor(store, codeKey, now);
   const registry = new FactorRegistry().register(totp).register(new QuestionsFactor(Math.min(2, c.questions.required))).register(helpdesk);
   if (mailer) registry.register(emailCodeFactor(outbox, codeSettings));
@@ -139,7 +143,7 @@ export function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): R
   const limiter = new RateLimiter(store.rates, c.rateLimits, now);
   const recovery = new RecoveryService({
     directory: core.directory, store, registry, limiter, outbox, audit: core.audit, log: core.log, now,
-    decoyKey: secrets.key('decoy'),
+    decoyKey,
     settings: {
       sessionSeconds: c.recovery.sessionSeconds,
       decoyFactors: c.recovery.decoyFactors.filter((t) => registry.get(t)),

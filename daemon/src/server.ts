@@ -29,7 +29,7 @@ function splitListen(listen: string): { host: string; port: number } {
 
 export async function startServer(config: KeyhatchConfig, opts: ServerOptions = {}): Promise<RunningServer> {
   const core = opts.core ?? await buildCore(config, { logToConsole: opts.logToConsole ?? false });
-  const services = buildRecovery(core, opts);
+  const services = await buildRecovery(core, opts);
   const kioskSecret = opts.kioskSecret ?? randomBytes(32).toString('base64url');
   const open = await core.ad?.recoverInterruptedResets().catch((err: Error) => {
     core.log.warn('could not check the reset journal yet', { error: err.message });

@@ -42,7 +42,7 @@ const COMMANDS: Record<string, Handler> = {
     return checks.every((c) => c.ok) ? 0 : 1;
   },
   async 'user show'(core, args, _flags, io) {
-    const services = buildRecovery(core);
+    const services = await buildRecovery(core);
     try {
       const listFactors = async (u: Parameters<typeof userKeyOf>[0]) => (await services.store.factors.list(userKeyOf(u)))
         .map((f) => ({ type: f.type, hint: f.hint, confirmed: f.confirmed, enrolled: f.createdAt }));
@@ -52,7 +52,7 @@ const COMMANDS: Record<string, Handler> = {
   },
   async 'helpdesk code'(core, args, _flags, io) {
     const name = needName(args, 'helpdesk code <name>');
-    const services = buildRecovery(core);
+    const services = await buildRecovery(core);
     try {
       io.stdout(await helpdeskCode(core, services, name));
     } finally { await services.close(); }

@@ -1,5 +1,6 @@
 // Secrets at rest (directory credentials, client secrets): DPAPI machine scope on Windows
 // through the native addon, a 0600 file in a 0700 directory elsewhere. One file per secret.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { NativeAddon } from './native-addon.js';
@@ -53,6 +54,19 @@ async function writeAtomic(file: string, data: Buffer, mode: number): Promise<vo
     await handle.close();
   }
   await fs.rename(tmp, file);
+}
+
+/**
+ * A random key made on first use and returned ever after (the daemon's MAC and sealing keys).
+ * Reads back after writing, so two processes racing on first use end up with the stored one.
+ */
+export async function getOrCreateKey(store: SecretStore, name: string, bytes = 32): Promise<Buffer> {
+  const existing = await store.get(name);
+  if (existing) return existing;
+  await store.set(name, randomBytes(bytes));
+  const stored = await store.get(name);
+  if (!stored) throw new Error(`secret ${name} vanished right after it was written`);
+  return stored;
 }
 
 export function createSecretStore(dir: string, addon?: NativeAddon): SecretStore {
