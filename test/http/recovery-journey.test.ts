@@ -122,6 +122,22 @@ describe('recovery and enrollment API (Samba AD DC + SMTP)', function () {
     await k.smtp.waitFor(user.mail, /was reset at/);
   });
 
+  it('a reset abandoned half-way (cancel after a history refusal) is reported to the user and audited', async () => {
+    const start = await k.api('POST', '/api/v1/recovery', { username: user.name });
+    const id = start.body.recoveryId as string;
+    offset += 30_000;
+    const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(totpSecret) }).generate({ timestamp: now() });
+    assert.equal((await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f2', response: code })).status, 200);
+    const refused = await k.api('POST', `/api/v1/recovery/${id}/reset`, { newPassword: 'Fresh-Journey-42!' });
+    assert.equal(refused.status, 422, 'the current password is in history');
+    const before = k.smtp.messages().length;
+    assert.equal((await k.api('POST', `/api/v1/recovery/${id}/cancel`)).status, 204);
+    await k.smtp.waitFor(user.mail, /did not finish/, 10_000, before);
+    assert.equal((await d.dc.kinit(user.name, 'Fresh-Journey-42!')).ok, false, 'the account holds a temporary password now');
+    const { readFileSync } = await import('node:fs');
+    assert.match(readFileSync(`${k.config.dataDir}/logs/audit.log`, 'utf8'), /"action":"reset.abandoned"/);
+  });
+
   it('accepts a help-desk one-time code issued for the user', async () => {
     const code = await k.server.services.helpdesk.issue(`ad:${(await k.server.core.directory.findUser(user.name))!.key!.slice(3)}`);
     rememberSecret(code.code);

@@ -77,7 +77,10 @@ const WEIGHT: Record<FactorType, number> = { email: 2, sms: 1, totp: 2, webauthn
 
 export class RecoveryService {
   private probe: Promise<DirectoryUser | null> | undefined;
-  /** Sessions whose two-step reset is between its steps: abandoned (and reported) when they expire. */
+  /**
+   * Sessions whose reset attempt failed: if the directory left it half-done (two-step AD reset),
+   * `abandonReset` on cancel or expiry says so and the user is told. The directory is the judge.
+   */
   private readonly pendingResets = new Map<string, { expiresAt: number; user: DirectoryUser; locale: string }>();
 
   constructor(private readonly d: RecoveryDeps) {}
@@ -344,7 +347,6 @@ export class RecoveryService {
       await this.d.directory.resetPassword(user, newPassword, ctx);
       this.pendingResets.delete(s.id);
     } catch (err) {
-      if (!(await this.directoryHasPending(s.id))) this.pendingResets.delete(s.id);
       this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', details: { violations: (err as KeyhatchError).violations?.map((v) => v.code) } });
       throw err;
     }
@@ -358,11 +360,6 @@ export class RecoveryService {
     this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'success', details: { unlocked, factors: s.verified.map((sid) => s.offered.find((o) => o.sid === sid)?.type) } });
     await this.notify(user, 'reset', s.locale, ctx.correlationId);
     return { reset: true, unlocked };
-  }
-
-  private async directoryHasPending(sessionId: string): Promise<boolean> {
-    const d = this.d.directory as Directory & { hasPendingReset?: (id: string) => boolean };
-    return d.hasPendingReset?.(sessionId) ?? false;
   }
 
   async cancel(id: unknown, client: ClientInfo): Promise<void> {
