@@ -13,6 +13,7 @@ import { hashAnswer, normaliseAnswer } from '../factors/questions.js';
 import { newTotpSecret, otpauthUri, totpStep, type TotpFactor } from '../factors/totp.js';
 import type { AuditSink } from '../log/audit.js';
 import type { Outbox } from '../notify/outbox.js';
+import { noticeTime } from '../notify/templates.js';
 import { notificationChannels } from '../recovery/channels.js';
 import { gate, type RateLimiter } from '../recovery/rate-limiter.js';
 import type { Store } from '../store/store.js';
@@ -36,7 +37,7 @@ export interface EnrollmentDeps {
 }
 
 interface EnrollSession { userKey: string; user: DirectoryUser; expiresAt: number; locale: string }
-interface PendingConfirm { kind: 'code'; code: StoredCode } 
+interface PendingConfirm { kind: 'code'; code: StoredCode }
 interface PendingWebAuthn { kind: 'webauthn'; challenge: string }
 
 const TOKENS = 'enroll-token';
@@ -213,7 +214,7 @@ export class EnrollmentService {
 
   private send(s: EnrollSession, f: EnrolledFactor, kind: 'factorAdded' | 'factorRemoved', channels: Awaited<ReturnType<typeof notificationChannels>>): void {
     for (const ch of channels) {
-      this.d.outbox.send(ch, kind, s.locale, { user: s.user.sAMAccountName ?? '', method: `${f.type} ${f.hint}`.trim(), time: new Date(this.d.now()).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' },
+      this.d.outbox.send(ch, kind, s.locale, { user: s.user.sAMAccountName ?? '', method: `${f.type} ${f.hint}`.trim(), time: noticeTime(this.d.now()) },
         { user: s.user.sAMAccountName ?? s.userKey, correlationId: f.id.slice(0, 12) });
     }
   }

@@ -57,3 +57,8 @@ export function render(kind: TemplateKind, locale: string | undefined, vars: Rec
   const fill = (s: string) => s.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`);
   return { subject: fill(t.subject), text: fill(t.text) };
 }
+
+/** How notices show a moment: "2026-11-22 07:10 UTC" (the recipient's zone is unknown). */
+export function noticeTime(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}

@@ -11,6 +11,7 @@ import { maskEmail, maskPhone } from '../factors/masking.js';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../notify/outbox.js';
+import { noticeTime } from '../notify/templates.js';
 import { checkPassword } from '../password/rules.js';
 import type { PolicyViolation } from '../errors/catalogue.js';
 import type { Store } from '../store/store.js';
@@ -96,7 +97,6 @@ export class RecoveryService {
     const userGate = gate('user', username);
     await this.d.limiter.assertOpen([userGate]);
 
-    const correlationId = randomBytes(8).toString('hex');
     const found = await this.d.directory.findUser(username).catch((err: unknown) => {
       if (isKeyhatchError(err, 'AMBIGUOUS_USER')) return null;
       throw err;
@@ -138,7 +138,7 @@ export class RecoveryService {
     };
     await this.save(session);
     this.d.audit.write({ action: 'recovery.start', actor: username, target: found?.sAMAccountName ?? username, result: decoy ? 'refused' : 'info', correlationId: session.id.slice(0, 12),
-      device: client.device, source: client.source, reason: decoy ? reason : undefined, details: { correlation: correlationId, factors: offered.map((f) => f.type) } });
+      device: client.device, source: client.source, reason: decoy ? reason : undefined, details: { factors: offered.map((f) => f.type) } });
     return {
       recoveryId: session.id,
       factors: offered.map((f) => ({ id: f.sid, type: f.type, ...(f.hint ? { hint: f.hint } : {}) })),
@@ -162,9 +162,9 @@ export class RecoveryService {
         usable.push(directoryFactor(user, 'sms', user.mobile));
       }
     }
-    const list = usable.map((f, i) => ({ sid: `f${i + 1}`, type: f.type, hint: f.hint, ref: f.id, weight: this.weightOf(f.type) }));
-    if (this.d.registry.get('helpdesk') && !req.disabled.includes('helpdesk')) list.push({ sid: `f${list.length + 1}`, type: 'helpdesk', hint: '', ref: 'helpdesk', weight: this.weightOf('helpdesk') });
-    return list.map((f) => (f.hint ? f : { sid: f.sid, type: f.type, ref: f.ref, weight: f.weight }));
+    const list: OfferedFactor[] = usable.map((f, i) => ({ sid: `f${i + 1}`, type: f.type, ref: f.id, weight: this.weightOf(f.type), ...(f.hint ? { hint: f.hint } : {}) }));
+    if (this.d.registry.get('helpdesk') && !req.disabled.includes('helpdesk')) list.push({ sid: `f${list.length + 1}`, type: 'helpdesk', ref: 'helpdesk', weight: this.weightOf('helpdesk') });
+    return list;
   }
 
   /** Plausible, stable per name: an attacker probing one name twice sees the same hints. */
@@ -390,7 +390,7 @@ export class RecoveryService {
   private async notify(user: DirectoryUser, kind: 'reset' | 'unlock' | 'resetIncomplete', locale: string, correlationId: string): Promise<void> {
     const channels = await notificationChannels(this.d.store, user, this.d.outbox);
     for (const ch of channels) {
-      this.d.outbox.send(ch, kind, locale, { user: user.sAMAccountName ?? user.userPrincipalName ?? user.id, time: new Date(this.d.now()).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' },
+      this.d.outbox.send(ch, kind, locale, { user: user.sAMAccountName ?? user.userPrincipalName ?? user.id, time: noticeTime(this.d.now()) },
         { user: user.sAMAccountName ?? user.id, correlationId });
     }
   }

@@ -76,12 +76,8 @@ export class AdDirectory implements Directory {
       const upn = `(userPrincipalName=${escapeFilterValue(parsed.upn)})`;
       filter = implicit ? `${USER_FILTER}(|${upn}(sAMAccountName=${escapeFilterValue(parsed.local)})))` : `${USER_FILTER}${upn})`;
     }
-    let entries: Entry[];
-    try { entries = await this.search(this.cfg.baseDn, filter, USER_ATTRS, 'sub', ['objectGUID']); } catch (err) {
-      // Two matches hit the size limit of 2 — that is ambiguity, not an outage.
-      if ((err as KeyhatchError).reason?.includes('LDAP result 4:')) throw new KeyhatchError('AMBIGUOUS_USER', { reason: filter });
-      throw err;
-    }
+    // sizeLimit 2: ldapts returns the entries it got when the limit is hit, so two means ambiguous.
+    const entries = await this.search(this.cfg.baseDn, filter, USER_ATTRS, 'sub', ['objectGUID']);
     if (entries.length > 1) throw new KeyhatchError('AMBIGUOUS_USER', { reason: `${entries.length} entries match` });
     const e = entries[0];
     if (!e || !isDnWithin(e.dn, this.cfg.baseDn)) return null;
