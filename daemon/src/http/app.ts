@@ -53,9 +53,11 @@ export function createApp(d: AppDeps): express.Express {
   const ui = d.uiDir ?? DEFAULT_UI_DIR;
   for (const page of ['kiosk', 'portal']) {
     const dir = join(ui, page);
+    const serve = express.static(dir, { index: 'index.html', fallthrough: false, dotfiles: 'deny', redirect: true });
     app.use(`/${page}`, (req, res, next) => {
+      // Checked per request so a UI built after the daemon started is served without a restart.
       if (!existsSync(join(dir, 'index.html'))) return next(new KeyhatchError('NOT_FOUND', { message: `The ${page} is not built (npm run build).` }));
-      express.static(dir, { index: 'index.html', fallthrough: false, dotfiles: 'deny', redirect: true })(req, res, next);
+      serve(req, res, next);
     });
   }
   app.get('/', (_req, res) => { res.redirect(302, '/portal/'); });

@@ -1,7 +1,7 @@
 // One long-lived, bound service connection to the first DC that answers (failover in the
 // configured order), plus short-lived connections for binds as a user. Everything is TLS:
 // ldaps://, or ldap:// upgraded with StartTLS before any bind.
-import { Client, type Control } from 'ldapts';
+import { Client } from 'ldapts';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
@@ -150,4 +150,3 @@ export class AdConnection {
   }
 }
 
-export type { Control };
