@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnrolledFactor, FactorType } from '../factors/factor.js';
-import type { EphemeralRepo, FactorRepo, RateRepo, Store } from './store.js';
+import type { DeviceRecord, DeviceRepo, EphemeralRepo, FactorRepo, GateLimit, JoinTokenRecord, JoinTokenRepo, LeaseRepo, RateRepo, ReserveResult, Store } from './store.js';
 
 /** Append only: each entry runs once, in order, inside a transaction. */
 export const MIGRATIONS: readonly string[] = [
@@ -16,7 +16,24 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE rate_events (gate TEXT NOT NULL, at INTEGER NOT NULL);
    CREATE INDEX rate_events_gate ON rate_events(gate, at);
    CREATE TABLE rate_blocks (gate TEXT PRIMARY KEY, until INTEGER NOT NULL);`,
+  `ALTER TABLE rate_events ADD COLUMN reservation TEXT;
+   CREATE INDEX rate_events_reservation ON rate_events(reservation);
+   CREATE TABLE leases (key TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);
+   CREATE TABLE devices (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, cert_serial TEXT NOT NULL UNIQUE, public_key_sha256 TEXT NOT NULL,
+     joined_at TEXT NOT NULL, last_seen_at TEXT, revoked_at TEXT, domain TEXT);
+   CREATE TABLE join_tokens (
+     id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, uses_left INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+     created_at TEXT NOT NULL, created_by TEXT NOT NULL);`,
 ];
+
+interface DeviceRow { id: string; name: string; cert_serial: string; public_key_sha256: string; joined_at: string; last_seen_at: string | null; revoked_at: string | null; domain: string | null }
+const toDevice = (r: DeviceRow): DeviceRecord => ({
+  id: r.id, name: r.name, certSerial: r.cert_serial, publicKeySha256: r.public_key_sha256, joinedAt: r.joined_at,
+  ...(r.last_seen_at ? { lastSeenAt: r.last_seen_at } : {}), ...(r.revoked_at ? { revokedAt: r.revoked_at } : {}), ...(r.domain ? { domain: r.domain } : {}),
+});
+interface TokenRow { id: string; token_hash: string; uses_left: number; expires_at: number; created_at: string; created_by: string }
+const toToken = (r: TokenRow): JoinTokenRecord => ({ id: r.id, tokenHash: r.token_hash, usesLeft: r.uses_left, expiresAt: r.expires_at, createdAt: r.created_at, createdBy: r.created_by });
 
 interface FactorRow { id: string; user_key: string; type: string; hint: string; confirmed: number; data: string; created_at: string }
 
@@ -29,6 +46,10 @@ export class SqliteStore implements Store {
   readonly factors: FactorRepo;
   readonly ephemeral: EphemeralRepo;
   readonly rates: RateRepo;
+  readonly leases: LeaseRepo;
+  readonly devices: DeviceRepo;
+  readonly joinTokens: JoinTokenRepo;
+  readonly kind = 'sqlite';
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -80,10 +101,70 @@ export class SqliteStore implements Store {
       q.rHit.run(gate, now);
       return (q.rCount.get(gate, now - windowMs) as { n: number }).n;
     });
+    const rInsert = db.prepare('INSERT INTO rate_events (gate, at, reservation) VALUES (?, ?, ?)');
+    // IMMEDIATE: the write lock is taken before the counts are read, so two processes cannot both pass.
+    const reserve = db.transaction((reservation: string, gates: readonly GateLimit[], now: number, windowMs: number): ReserveResult => {
+      for (const g of gates) {
+        const until = q.rBlocked.get(g.gate, now)?.until;
+        if (until !== undefined) return { ok: false, gate: g.gate, blockedUntil: until };
+        q.rPrune.run(g.gate, now - windowMs);
+        if ((q.rCount.get(g.gate, now - windowMs) as { n: number }).n >= g.limit) return { ok: false, gate: g.gate };
+      }
+      for (const g of gates) rInsert.run(g.gate, now, reservation);
+      return { ok: true };
+    });
+    const rRelease = db.prepare('DELETE FROM rate_events WHERE reservation = ?');
+    const rClear = db.prepare('UPDATE rate_events SET reservation = NULL WHERE reservation = ?');
+    const commitFailure = db.transaction((reservation: string, gates: readonly GateLimit[], now: number, windowMs: number, blockUntil: number): string[] => {
+      rClear.run(reservation);
+      const blocked: string[] = [];
+      for (const g of gates) {
+        if ((q.rCount.get(g.gate, now - windowMs) as { n: number }).n >= g.limit) { q.rBlock.run(g.gate, blockUntil); blocked.push(g.gate); }
+      }
+      return blocked;
+    });
     this.rates = {
       hit: async (gate, now, windowMs) => hit(gate, now, windowMs),
       block: async (gate, until) => { q.rBlock.run(gate, until); },
       blockedUntil: async (gate, now) => q.rBlocked.get(gate, now)?.until,
+      reserve: async (reservation, gates, now, windowMs) => reserve.immediate(reservation, gates, now, windowMs),
+      release: async (reservation) => { rRelease.run(reservation); },
+      commitFailure: async (reservation, gates, now, windowMs, blockUntil) => commitFailure.immediate(reservation, gates, now, windowMs, blockUntil),
+    };
+    const lAcquire = db.prepare(`INSERT INTO leases (key, holder, expires_at) VALUES (@key, @holder, @expiresAt)
+      ON CONFLICT(key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at <= @now OR leases.holder = excluded.holder`);
+    const lRelease = db.prepare('DELETE FROM leases WHERE key = ? AND holder = ?');
+    this.leases = {
+      acquire: async (key, holder, now, ttlMs) => lAcquire.run({ key, holder, expiresAt: now + ttlMs, now }).changes === 1,
+      release: async (key, holder) => { lRelease.run(key, holder); },
+    };
+    const d = {
+      insert: db.prepare('INSERT INTO devices (id, name, cert_serial, public_key_sha256, joined_at, last_seen_at, revoked_at, domain) VALUES (@id, @name, @certSerial, @publicKeySha256, @joinedAt, @lastSeenAt, @revokedAt, @domain)'),
+      get: db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE id = ?'),
+      bySerial: db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE cert_serial = ?'),
+      list: db.prepare<[], DeviceRow>('SELECT * FROM devices ORDER BY joined_at, id'),
+      touch: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+      revoke: db.prepare('UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?'),
+    };
+    this.devices = {
+      insert: async (r) => { d.insert.run({ lastSeenAt: null, revokedAt: null, domain: null, ...r }); },
+      get: async (id) => { const r = d.get.get(id); return r ? toDevice(r) : undefined; },
+      bySerial: async (serial) => { const r = d.bySerial.get(serial); return r ? toDevice(r) : undefined; },
+      list: async () => d.list.all().map(toDevice),
+      touch: async (id, at) => { d.touch.run(at, id); },
+      revoke: async (id, at) => d.revoke.run(at, id).changes === 1,
+    };
+    const t = {
+      insert: db.prepare('INSERT INTO join_tokens (id, token_hash, uses_left, expires_at, created_at, created_by) VALUES (@id, @tokenHash, @usesLeft, @expiresAt, @createdAt, @createdBy)'),
+      consume: db.prepare('UPDATE join_tokens SET uses_left = uses_left - 1 WHERE token_hash = ? AND uses_left > 0 AND expires_at > ?'),
+      list: db.prepare<[number], TokenRow>('SELECT * FROM join_tokens WHERE expires_at > ? AND uses_left > 0 ORDER BY created_at, id'),
+      del: db.prepare('DELETE FROM join_tokens WHERE id = ?'),
+    };
+    this.joinTokens = {
+      insert: async (r) => { t.insert.run(r); },
+      consume: async (hash, now) => t.consume.run(hash, now).changes === 1,
+      list: async (now) => t.list.all(now).map(toToken),
+      delete: async (id) => { t.del.run(id); },
     };
   }
 
