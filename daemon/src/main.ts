@@ -23,6 +23,7 @@ import type { SmsSender } from './notify/sms.js';
 import { createSmsSender } from './notify/sms-factory.js';
 import { Outbox } from './notify/outbox.js';
 import { RateLimiter } from './recovery/rate-limiter.js';
+import { domainsOfBaseDn } from './recovery/account-key.js';
 import { RecoveryService } from './recovery/recovery-service.js';
 import { EnrollmentService, type WebAuthnEnrollment } from './enrollment/enrollment-service.js';
 import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from './factors/webauthn.js';
@@ -141,25 +142,28 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   registry.register(webauthn.factor);
   for (const t of registry.types()) if (!c.recovery.enabledFactors.includes(t)) core.log.info('factor type disabled by configuration', { type: t });
   const limiter = new RateLimiter(store.rates, c.rateLimits, now);
+  const homeDomains = [...(c.ad ? domainsOfBaseDn(c.ad.baseDn) : []), ...c.recovery.domainAliases];
   const recovery = new RecoveryService({
     directory: core.directory, store, registry, limiter, outbox, audit: core.audit, log: core.log, now,
     decoyKey,
     settings: {
       sessionSeconds: c.recovery.sessionSeconds,
-      decoyFactors: c.recovery.decoyFactors.filter((t) => registry.get(t)),
       preEnrollFromDirectory: c.recovery.preEnrollFromDirectory,
       allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
       startsPerSource: c.rateLimits.startsPerSource,
       policy: { unlock: c.recovery.unlock, reset: c.recovery.reset, enabledFactors: c.recovery.enabledFactors.filter((t) => registry.get(t)), groupPolicies: c.recovery.groupPolicies },
       questionList: c.questions.list,
       questionsAsked: Math.min(2, c.questions.required),
+      questionsRequired: c.questions.required,
+      factorTries: c.recovery.codeTries,
+      homeDomains,
     },
   });
   const enrollment = new EnrollmentService({
-    directory: core.directory, store, limiter, outbox, audit: core.audit, totp, codeKey, now,
+    directory: core.directory, store, limiter, outbox, audit: core.audit, totp, codeKey, now, homeDomains,
     webauthn: webauthn.enrollment,
     settings: {
-      tokenSeconds: c.enrollment.tokenSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries,
+      loginAttempts: c.rateLimits.attempts, tokenSeconds: c.enrollment.tokenSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries,
       questions: c.questions.list, questionsRequired: c.questions.required, minAnswerLength: c.questions.minAnswerLength,
       allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
     },

@@ -4,11 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { KeyhatchConfig } from './config/schema.js';
 import { createApp } from './http/app.js';
+import { staticKiosk, type IdentifyKiosk } from './http/middleware.js';
 import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from './main.js';
 
 export interface ServerOptions extends RecoveryOptions {
   /** Fixed per-launch secret (tests); random by default. */
   kioskSecret?: string;
+  /** Resolves per-launch kiosk secrets to launch ids; default: the single `kioskSecret`. */
+  identifyKiosk?: IdentifyKiosk;
   uiDir?: string;
   logToConsole?: boolean;
   core?: CoreServices;
@@ -38,8 +41,10 @@ export async function startServer(config: KeyhatchConfig, opts: ServerOptions = 
   if (open.length > 0) core.log.warn('accounts left with a temporary password by an interrupted reset', { users: open.map((e) => e.user) });
 
   const app = createApp({
-    recovery: services.recovery, enrollment: services.enrollment, log: core.log, kioskSecret,
+    recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
+    identifyKiosk: opts.identifyKiosk ?? staticKiosk(kioskSecret), allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
     requireKioskSecret: config.kiosk.requireSecret, defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
+    ...(opts.now ? { now: opts.now } : {}),
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
   });
   const { host, port } = splitListen(config.listen);

@@ -111,8 +111,11 @@ export const recoverySchema = z.strictObject({
   })).default([]),
   /** Offer directory `mail` / `mobile` as e-mail / SMS factors without enrollment. */
   preEnrollFromDirectory: z.boolean().default(false),
-  /** Unknown/unenrolled users are shown these factor types (same shape as a real answer). */
-  decoyFactors: z.array(factorType).default(['email', 'totp']),
+  /**
+   * Extra NetBIOS names / UPN suffixes of the home domain (the AD base DN's DNS name and first label
+   * are always included): `ALIAS\\x` and `x@alias` count as the name `x` for rate limits.
+   */
+  domainAliases: z.array(z.string().min(1).max(253)).default([]),
 });
 
 export const rateLimitSchema = z.strictObject({
@@ -162,6 +165,13 @@ export const configSchema = z.strictObject({
     rpName: z.string().min(1).default('Keyhatch'),
     /** Origins the kiosk and portal are served from; default: the listen address over http. */
     origins: z.array(z.string().min(1)).optional(),
+  }).prefault({}),
+  http: z.strictObject({
+    /**
+     * Host names the kiosk and portal answer to (Host and Origin), besides localhost, 127.0.0.1,
+     * [::1] and the listen host: anything else is refused, which stops DNS rebinding.
+     */
+    allowedHosts: z.array(z.string().min(1).max(253)).default([]),
   }).prefault({}),
   enrollment: z.strictObject({
     tokenSeconds: z.number().int().min(60).max(3600).default(900),

@@ -16,6 +16,8 @@ import type { Outbox } from '../notify/outbox.js';
 import { noticeTime } from '../notify/templates.js';
 import { notificationChannels } from '../recovery/channels.js';
 import { gate, type RateLimiter } from '../recovery/rate-limiter.js';
+import { accountGateKey, isLoopback } from '../recovery/account-key.js';
+import { parseUsername } from '../directory/username.js';
 import type { Store } from '../store/store.js';
 
 export interface WebAuthnEnrollment {
@@ -33,7 +35,9 @@ export interface EnrollmentDeps {
   webauthn?: WebAuthnEnrollment;
   codeKey: Buffer;
   now: () => number;
-  settings: { tokenSeconds: number; codeSeconds: number; codeTries: number; questions: string[]; questionsRequired: number; minAnswerLength: number; allowPrivileged: boolean };
+  /** Home domain names (see RecoverySettings.homeDomains): spellings of one name share a gate. */
+  homeDomains: string[];
+  settings: { loginAttempts: number; tokenSeconds: number; codeSeconds: number; codeTries: number; questions: string[]; questionsRequired: number; minAnswerLength: number; allowPrivileged: boolean };
 }
 
 interface EnrollSession { userKey: string; user: DirectoryUser; expiresAt: number; locale: string }
@@ -42,40 +46,83 @@ interface PendingWebAuthn { kind: 'webauthn'; challenge: string }
 
 const TOKENS = 'enroll-token';
 const PENDING = 'enroll-pending';
+/**
+ * Sign-in attempts per account and window: the configured number, but always below the lockout
+ * threshold (domain or PSO) so the portal alone can never lock an account; 0 means no lockout.
+ */
+export function loginLimit(configured: number, lockoutThreshold: number): number {
+  return lockoutThreshold > 0 ? Math.max(1, Math.min(configured, lockoutThreshold - 1)) : configured;
+}
+
+/** A bind target that does not exist (no account's badPwdCount moves), next to a real one. */
+function decoyOf(probe: DirectoryUser | null): DirectoryUser {
+  const name = `kh-decoy-${randomBytes(8).toString('hex')}`;
+  const parent = probe?.dn?.replace(/^.*?(?<!\\),/, '') ?? 'DC=invalid';
+  const suffix = probe?.userPrincipalName?.split('@')[1] ?? 'invalid';
+  return { id: `CN=${name},${parent}`, dn: `CN=${name},${parent}`, userPrincipalName: `${name}@${suffix}`, sAMAccountName: name };
+}
+
 const tokenKey = (t: string) => createHash('sha256').update(t).digest('base64url');
 
 export class EnrollmentService {
   constructor(private readonly d: EnrollmentDeps) {}
 
+  /**
+   * Sign-in with the directory password. The bind as the user raises the account's badPwdCount, so
+   * attempts are reserved per account (the resolved account, whatever the spelling) BEFORE binding,
+   * with a limit below the effective lockout threshold: nobody can lock an account out through here.
+   * An unknown name does the same directory work (policy read, a bind as a non-existent DN).
+   */
   async login(username: unknown, password: unknown, client: { source: string; device: string; locale?: string }): Promise<{ token: string; expiresAt: string; user: { displayName: string } }> {
     if (typeof password !== 'string' || password.length === 0 || password.length > 512) throw new KeyhatchError('BAD_REQUEST', { reason: 'password' });
-    const name = typeof username === 'string' ? username.toLowerCase() : '';
-    const gates = [gate('login', name), gate('source', client.source)];
-    await this.d.limiter.assertOpen(gates);
+    parseUsername(username);
+    const raw = username as string;
+    const name = raw.normalize('NFC').trim();
+    const found = await this.d.directory.findUser(raw).catch((err: unknown) => {
+      if (isKeyhatchError(err, 'AMBIGUOUS_USER')) return null;
+      throw err;
+    });
+    const target = found ?? await this.probeUser();
+    const policy = target ? await this.d.directory.effectivePolicy(target) : undefined;
+    const limit = loginLimit(this.d.settings.loginAttempts, policy?.lockoutThreshold ?? 0);
+    const nameGate = { gate: gate('login', accountGateKey(null, raw, this.d.homeDomains)), limit };
+    const sourceGates = isLoopback(client.source) ? [] : [gate('login-source', client.source)];
+    const attempt = found
+      ? await this.d.limiter.reserve([{ gate: gate('login', accountGateKey(found, raw, this.d.homeDomains)), limit }, nameGate, ...sourceGates])
+      : await this.d.limiter.reserve([nameGate], sourceGates);
     const refuse = async (reason: string): Promise<never> => {
-      await this.d.limiter.failure(gates);
-      this.d.audit.write({ action: 'enroll.login', actor: name, target: name, result: 'refused', reason, correlationId: randomUUID().slice(0, 12), source: client.source, device: client.device });
+      const blocked = await attempt.failed();
+      this.d.audit.write({ action: 'enroll.login', actor: name, target: found?.sAMAccountName ?? name, result: 'refused', reason, correlationId: randomUUID().slice(0, 12), source: client.source, device: client.device, details: { blocked } });
       throw new KeyhatchError('INVALID_CREDENTIALS');
     };
-    const user = await this.d.directory.findUser(username as string);
-    if (!user) return refuse('unknown_user');
+    let bindError: unknown;
     try {
-      await this.d.directory.verifyPassword(user, password);
+      await this.d.directory.verifyPassword(found ?? decoyOf(target), password);
     } catch (err) {
-      // "Must change" and "expired" are only reported for a correct password: that proves it.
-      if (!isKeyhatchError(err, 'PASSWORD_MUST_CHANGE') && !isKeyhatchError(err, 'PASSWORD_EXPIRED')) {
-        if (isKeyhatchError(err) && ['DIRECTORY_UNAVAILABLE', 'DIRECTORY_TLS', 'SERVICE_BIND_FAILED'].includes(err.code)) throw err;
-        return refuse((err as KeyhatchError).code ?? 'bind_failed');
-      }
+      bindError = err;
     }
+    if (!found) return refuse('unknown_user');
+    // "Must change" and "expired" are only reported for a correct password: that proves it.
+    if (bindError !== undefined && !isKeyhatchError(bindError, 'PASSWORD_MUST_CHANGE') && !isKeyhatchError(bindError, 'PASSWORD_EXPIRED')) {
+      if (isKeyhatchError(bindError) && ['DIRECTORY_UNAVAILABLE', 'DIRECTORY_TLS', 'SERVICE_BIND_FAILED'].includes(bindError.code)) { await attempt.succeeded(); throw bindError; }
+      return refuse((bindError as KeyhatchError).code ?? 'bind_failed');
+    }
+    const user = found as DirectoryUser;
     const [status, privilege] = await Promise.all([this.d.directory.accountStatus(user), this.d.directory.privilege(user)]);
     if (status.disabled) return refuse('disabled');
     if (privilege.privileged && !this.d.settings.allowPrivileged) return refuse(`privileged:${privilege.via.join('|')}`);
+    await attempt.succeeded();
     const token = randomBytes(32).toString('base64url');
     const expiresAt = this.d.now() + this.d.settings.tokenSeconds * 1000;
     await this.d.store.ephemeral.put(TOKENS, tokenKey(token), { userKey: userKeyOf(user), user, expiresAt, locale: client.locale ?? 'en' } satisfies EnrollSession, expiresAt);
     this.d.audit.write({ action: 'enroll.login', actor: user.sAMAccountName ?? name, target: user.sAMAccountName ?? name, result: 'success', correlationId: tokenKey(token).slice(0, 12), source: client.source, device: client.device });
     return { token, expiresAt: new Date(expiresAt).toISOString(), user: { displayName: user.displayName ?? user.sAMAccountName ?? '' } };
+  }
+
+  private probe: Promise<DirectoryUser | null> | undefined;
+  private probeUser(): Promise<DirectoryUser | null> {
+    this.probe ??= (this.d.directory.sampleUser?.() ?? Promise.resolve(null)).catch(() => null);
+    return this.probe;
   }
 
   async session(token: unknown): Promise<EnrollSession & { token: string }> {

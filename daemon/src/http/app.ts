@@ -5,19 +5,29 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import { KeyhatchError } from '../errors/catalogue.js';
+import type { AuditSink } from '../log/audit.js';
+import { ThrottledAudit } from '../log/audit-throttle.js';
 import type { Logger } from '../log/logger.js';
 import type { RecoveryService } from '../recovery/recovery-service.js';
 import { LOCALES, pickLocale } from '../notify/templates.js';
 import { enrollmentRoutes } from './enrollment-routes.js';
-import { apiNoStore, errorHandler, jsonBody, jsonOnlySameOrigin, requireKioskSecret, securityHeaders } from './middleware.js';
+import {
+  DEFAULT_ALLOWED_HOSTS, allowedHostsOnly, apiNoStore, clientInfo, errorHandler, jsonBody, jsonOnlySameOrigin, redactPath, requireKioskSecret, securityHeaders,
+  type IdentifyKiosk, type RefusalAudit,
+} from './middleware.js';
 import { recoveryRoutes } from './recovery-routes.js';
 
 export interface AppDeps {
   recovery: RecoveryService;
   enrollment: EnrollmentService;
   log: Logger;
-  kioskSecret: string;
+  audit: AuditSink;
+  /** The kiosk launch a per-launch secret belongs to (replaces a single static secret compare). */
+  identifyKiosk: IdentifyKiosk;
   requireKioskSecret: boolean;
+  /** Host names served (Host and Origin), added to localhost, 127.0.0.1 and [::1]. */
+  allowedHosts: string[];
+  now?: () => number;
   defaultLocale: string;
   sessionSeconds: number;
   /** Where the built kiosk and portal live (kiosk-ui/dist). */
@@ -40,12 +50,18 @@ export function createApp(d: AppDeps): express.Express {
   app.set('etag', false);
   app.set('trust proxy', false);
   app.use(securityHeaders);
+  app.use(allowedHostsOnly([...DEFAULT_ALLOWED_HOSTS, ...d.allowedHosts]));
+  const throttled = new ThrottledAudit(d.audit, d.now ?? Date.now);
+  const refusal: RefusalAudit = (req, action, reason) => {
+    const c = clientInfo(req);
+    throttled.write({ action, actor: 'unknown', result: 'refused', reason, correlationId: 'http', device: c.device, source: c.source, details: { method: req.method, path: redactPath(req.path) } });
+  };
 
   const api = express.Router();
   api.use(apiNoStore, jsonOnlySameOrigin, jsonBody);
   api.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
   api.get('/ui-config', (_req, res) => { res.json({ defaultLocale: pickLocale(d.defaultLocale), locales: LOCALES, sessionSeconds: d.sessionSeconds }); });
-  api.use('/recovery', requireKioskSecret(d.kioskSecret, d.requireKioskSecret), recoveryRoutes(d.recovery));
+  api.use('/recovery', requireKioskSecret(d.identifyKiosk, d.requireKioskSecret, refusal), recoveryRoutes(d.recovery));
   api.use('/enrollment', enrollmentRoutes(d.enrollment));
   api.use((_req, _res, next) => next(new KeyhatchError('NOT_FOUND')));
   app.use('/api/v1', api);
@@ -62,6 +78,6 @@ export function createApp(d: AppDeps): express.Express {
   }
   app.get('/', (_req, res) => { res.redirect(302, '/portal/'); });
   app.use((_req, _res, next) => next(new KeyhatchError('NOT_FOUND')));
-  app.use(errorHandler(d.log));
+  app.use(errorHandler(d.log, refusal));
   return app;
 }

@@ -29,7 +29,7 @@ export function apiNoStore(_req: Request, res: Response, next: NextFunction): vo
 export function jsonOnlySameOrigin(req: Request, _res: Response, next: NextFunction): void {
   if (req.method === 'GET' || req.method === 'HEAD') return next();
   const origin = req.get('origin');
-  if (origin && origin !== 'null') {
+  if (origin) {
     let host: string | undefined;
     try { host = new URL(origin).host; } catch { /* fall through */ }
     if (host !== req.get('host')) return next(new KeyhatchError('BAD_REQUEST', { message: 'Cross-origin requests are not accepted.', reason: `origin ${origin}` }));
@@ -52,30 +52,86 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   return r.data;
 }
 
+/** Which kiosk launch a request came from, as the service itself identified it. */
+const kioskOf = new WeakMap<Request, string>();
+
+/** Resolves a per-launch secret to the launch the service started (daemon/src/platform/kiosk-launches.ts). */
+export type IdentifyKiosk = (secret: string) => { id: string } | undefined;
+
+/** A single static secret (tests, `keyhatch serve` without the launch registry): one launch id. */
+export function staticKiosk(secret: string): IdentifyKiosk {
+  const expected = Buffer.from(secret);
+  const id = `static-${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
+  return (given) => {
+    const g = Buffer.from(given);
+    return g.length === expected.length && timingSafeEqual(g, expected) ? { id } : undefined;
+  };
+}
+
+/**
+ * Who is asking, from what the service itself knows: the kiosk launch (never a client header), and
+ * the remote address. The binding ties a session to both.
+ */
 export function clientInfo(req: Request): ClientInfo {
-  const device = req.get('x-keyhatch-device');
-  const kiosk = req.get('x-keyhatch-kiosk') ?? '';
-  const dev = device && /^[A-Za-z0-9._-]{1,64}$/.test(device) ? device : 'unknown';
+  const launch = kioskOf.get(req);
   const source = req.socket.remoteAddress ?? 'unknown';
   const lang = req.get('accept-language')?.split(',')[0]?.trim().slice(0, 12);
   return {
-    source, device: dev,
-    binding: createHash('sha256').update(`${kiosk}|${dev}|${source}`).digest('base64url'),
+    source, device: launch ?? 'unknown', deviceKnown: launch !== undefined,
+    binding: createHash('sha256').update(`${launch ?? ''}|${source}`).digest('base64url'),
     ...(lang ? { locale: lang } : {}),
   };
 }
 
-export function requireKioskSecret(secret: string, required: boolean) {
-  const expected = Buffer.from(secret);
+/** Refusals worth an audit record, throttled so that a flood cannot flood the audit trail. */
+export type RefusalAudit = (req: Request, action: string, reason: string) => void;
+
+export function requireKioskSecret(identify: IdentifyKiosk, required: boolean, audit: RefusalAudit) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (!required) return next();
-    const given = Buffer.from(req.get('x-keyhatch-kiosk') ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return next(new KeyhatchError('UNAUTHORIZED', { message: 'This page only works inside the Keyhatch kiosk.', reason: 'kiosk secret missing or wrong' }));
+    const given = req.get('x-keyhatch-kiosk') ?? '';
+    const launch = given === '' ? undefined : identify(given);
+    if (launch) kioskOf.set(req, launch.id);
+    if (!required || launch) return next();
+    audit(req, 'http.kiosk-secret', given === '' ? 'missing' : 'wrong');
+    next(new KeyhatchError('UNAUTHORIZED', { message: 'This page only works inside the Keyhatch kiosk.', reason: 'kiosk secret missing or wrong' }));
+  };
+}
+
+/** Host names that always reach the daemon on this machine. */
+export const DEFAULT_ALLOWED_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+function hostnameOf(hostHeader: string): string | undefined {
+  try { return new URL(`http://${hostHeader}`).hostname.toLowerCase(); } catch { return undefined; }
+}
+
+/**
+ * DNS rebinding: a page on evil.example that re-points its name at 127.0.0.1 sends `Host:
+ * evil.example` (and a matching Origin). Only configured host names are served, on every request.
+ */
+export function allowedHostsOnly(hosts: readonly string[]) {
+  const allowed = new Set(hosts.map((h) => (hostnameOf(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h) ?? h).toLowerCase()));
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const host = req.get('host') ?? '';
+    const name = hostnameOf(host);
+    if (!name || !allowed.has(name)) return next(new KeyhatchError('BAD_REQUEST', { message: 'This host name is not served here (see http.allowedHosts).', reason: `host ${host.slice(0, 64)}` }));
+    const origin = req.get('origin');
+    if (origin !== undefined) {
+      let o: URL | undefined;
+      try { o = new URL(origin); } catch { /* refused below */ }
+      if (!o || !allowed.has(o.hostname.toLowerCase()) || o.host.toLowerCase() !== host.toLowerCase()) {
+        return next(new KeyhatchError('BAD_REQUEST', { message: 'Cross-origin requests are not accepted.', reason: `origin ${origin.slice(0, 64)}` }));
+      }
+    }
     next();
   };
 }
 
-export function errorHandler(log: Logger) {
+/** Recovery ids are bearer values: never write one to a log, not even in a path. */
+export function redactPath(path: string): string {
+  return path.replace(/(\/recovery\/)[^/]+/g, '$1[id]').replace(/(\/factors\/)[0-9a-f-]{36}/gi, '$1[id]');
+}
+
+export function errorHandler(log: Logger, audit?: RefusalAudit) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let e: KeyhatchError;
     const status = (err as { status?: number; type?: string })?.status;
@@ -86,12 +142,16 @@ export function errorHandler(log: Logger) {
     // serve-static and friends: traversal attempts (403), missing files (404), bad URLs (400).
     else if (typeof status === 'number' && status >= 400 && status < 500) e = new KeyhatchError(status === 400 ? 'BAD_REQUEST' : 'NOT_FOUND', { reason: `http ${status}` });
     else {
-      log.error('unhandled error', { path: req.path, method: req.method, error: (err as Error)?.message });
+      log.error('unhandled error', { path: redactPath(req.path), method: req.method, error: (err as Error)?.message });
       e = new KeyhatchError('INTERNAL');
     }
-    if (e.status >= 500) log.warn('request failed', { path: req.path, code: e.code, reason: e.reason });
-    else log.debug('request refused', { path: req.path, code: e.code, reason: e.reason });
-    if (e.code === 'RATE_LIMITED') res.setHeader('Retry-After', '3600');
+    const path = redactPath(req.path);
+    if (e.status >= 500) log.warn('request failed', { path, code: e.code, reason: e.reason });
+    else log.debug('request refused', { path, code: e.code, reason: e.reason });
+    if (e.code === 'RATE_LIMITED') {
+      res.setHeader('Retry-After', '3600');
+      audit?.(req, 'http.rate-limited', e.reason ?? 'RATE_LIMITED');
+    }
     res.status(e.status).json(e.toJSON());
   };
 }

@@ -15,8 +15,9 @@ export function recoveryRoutes(service: RecoveryService): Router {
     res.status(201).json(await service.start(body.username, clientInfo(req)));
   }));
   r.post('/:id/challenge', handle(async (req, res) => {
-    const body = parseBody(z.strictObject({ factor: factorId }), req.body);
-    res.json(await service.challenge(parseBody(id, req.params.id), body.factor, clientInfo(req)));
+    // `contact`: for e-mail and SMS, the full address or number the user types (checked against the enrolled ones).
+    const body = parseBody(z.strictObject({ factor: factorId, contact: z.string().min(1).max(254).optional() }), req.body);
+    res.json(await service.challenge(parseBody(id, req.params.id), body.factor, body.contact, clientInfo(req)));
   }));
   r.post('/:id/verify', handle(async (req, res) => {
     const body = parseBody(z.strictObject({ factor: factorId, response: z.union([z.string().max(64), z.record(z.string(), z.unknown())]) }), req.body);

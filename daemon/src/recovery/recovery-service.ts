@@ -1,13 +1,20 @@
 // The recovery state machine: started → factors verified → unlocked/reset → closed.
-// Unknown, unenrolled, disabled and privileged users get a decoy session: the same answers, made
-// with the same directory and store work, that can never succeed. The truth goes to the audit log.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+// Nobody learns anything about a name before a first factor succeeds: every session — real, unknown,
+// unenrolled, disabled or privileged — gets the same method menu (the policy's factor types), the
+// same answers and the same directory and store work. E-mail and SMS codes go only to an address the
+// user types in full and that matches an enrolled one. Refused sessions are decoys that can never
+// succeed; the truth goes to the audit log.
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
 import type { Directory, DirectoryUser, OperationContext } from '../directory/directory.js';
 import { userKeyOf } from '../directory/directory.js';
 import { parseUsername } from '../directory/username.js';
 import type { EnrolledFactor, FactorContext, FactorRegistry, FactorScratch, FactorType, Prompts } from '../factors/factor.js';
-import { maskEmail, maskPhone } from '../factors/masking.js';
+import { FACTOR_TYPES } from '../factors/factor.js';
+import { storeCode } from '../factors/codes.js';
+import { maskEmail, maskPhone, normalisePhone } from '../factors/masking.js';
+import { dummyAnswerCheck } from '../factors/questions.js';
+import { newTotpSecret } from '../factors/totp.js';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../notify/outbox.js';
@@ -16,47 +23,69 @@ import { checkPassword } from '../password/rules.js';
 import type { PolicyViolation } from '../errors/catalogue.js';
 import type { Store } from '../store/store.js';
 import { remaining, requirementsFor, satisfied, type PolicyConfig, type Requirements } from './factor-policy.js';
-import { gate, type RateLimiter } from './rate-limiter.js';
+import { gate, type Attempt, type RateLimiter } from './rate-limiter.js';
 import { notificationChannels } from './channels.js';
+import { accountGateKey, isLoopback } from './account-key.js';
 
 export interface ClientInfo {
-  /** Remote address as the daemon saw it. */
+  /** Remote address as the daemon saw it (audit; a gate only when it is not loopback). */
   readonly source: string;
-  /** Device id (the workstation running the kiosk). */
+  /** The kiosk launch (or, behind the gateway, the authenticated device); 'unknown' otherwise. */
   readonly device: string;
+  /** True when `device` comes from the service itself (a launch secret), never from the client. */
+  readonly deviceKnown: boolean;
   /** Hash of everything that identifies this client; a session only answers to its creator. */
   readonly binding: string;
   readonly locale?: string;
 }
 
-interface OfferedFactor { sid: string; type: FactorType; hint?: string; ref: string; weight: number }
+/** One entry of the method menu: the same for everyone under one configuration. */
+interface MenuEntry { sid: string; type: FactorType }
+
+/** What the start of a recovery answers. */
+export interface RecoveryStartAnswer { recoveryId: string; factors: Array<{ id: string; type: FactorType }>; required: number; expiresAt: string }
 
 interface RecoverySession {
-  id: string;
+  /** SHA-256 of the session id: the id itself is a bearer value and is never stored or logged. */
+  ref: string;
   binding: string;
   createdAt: number;
   expiresAt: number;
   locale: string;
   decoy: boolean;
+  /** As typed (trimmed), for the audit trail. */
   username: string;
   user?: DirectoryUser;
-  offered: OfferedFactor[];
+  /** Whose factors the store is asked about (the user, or the probe account for decoys). */
+  listKey: string;
+  /** Stable per account (or canonical name): keys the decoy answers so repeats look the same. */
+  probeKey: string;
+  /** Per-user gates: the canonical name, plus the account when the name resolved to one. */
+  userGates: string[];
+  /** Failures count on the device and source only for names that resolved to an account. */
+  resolved: boolean;
   verified: string[];
   scratch: Record<string, FactorScratch>;
+  /** Failed tries per menu entry in this session (TOTP, questions, security keys). */
+  tries: Record<string, number>;
   requirements: Requirements;
-  gates: string[];
   unlocked?: boolean;
 }
 
 export interface RecoverySettings {
   sessionSeconds: number;
-  decoyFactors: FactorType[];
   preEnrollFromDirectory: boolean;
   allowPrivileged: boolean;
   startsPerSource: number;
   policy: PolicyConfig;
   questionList: string[];
   questionsAsked: number;
+  /** How many questions a user enrolls (decoys are asked from a stable set of this size). */
+  questionsRequired: number;
+  /** Tries per session for factors without their own budget (TOTP, questions, security keys). */
+  factorTries: number;
+  /** NetBIOS and DNS names of the home domain(s): `HOME\x` and `x@home` are the name `x`. */
+  homeDomains: string[];
 }
 
 export interface RecoveryDeps {
@@ -68,36 +97,46 @@ export interface RecoveryDeps {
   audit: AuditSink;
   log: Logger;
   now: () => number;
-  /** Key for deterministic decoy hints (so repeated probes of one name look stable). */
+  /** Key for deterministic decoy answers and for comparing typed addresses. */
   decoyKey: Buffer;
   settings: RecoverySettings;
 }
 
 const KIND = 'recovery';
 const WEIGHT: Record<FactorType, number> = { email: 2, sms: 1, totp: 2, webauthn: 2, questions: 1, helpdesk: 2 };
+const LEASE_MS = 30_000;
+const LEASE_WAIT_MS = 10_000;
+/** Typed addresses are compared against at least this many entries, so the count does not show. */
+const MIN_CONTACT_COMPARES = 4;
 
 export class RecoveryService {
   private probe: Promise<DirectoryUser | null> | undefined;
   /**
-   * Sessions whose reset attempt failed: if the directory left it half-done (two-step AD reset),
-   * `abandonReset` on cancel or expiry says so and the user is told. The directory is the judge.
+   * Sessions (by ref) whose reset attempt failed: if the directory left it half-done (two-step AD
+   * reset), `abandonReset` on cancel or expiry says so and the user is told. The directory is the judge.
    */
   private readonly pendingResets = new Map<string, { expiresAt: number; user: DirectoryUser; locale: string }>();
+  private readonly menu: MenuEntry[];
 
-  constructor(private readonly d: RecoveryDeps) {}
+  constructor(private readonly d: RecoveryDeps) {
+    const enabled = d.settings.policy.enabledFactors;
+    this.menu = FACTOR_TYPES.filter((t) => enabled.includes(t) && d.registry.get(t)).map((type, i) => ({ sid: `f${i + 1}`, type }));
+  }
 
   private weightOf(type: FactorType): number { return this.d.registry.get(type)?.weight ?? WEIGHT[type]; }
 
+  /** What everybody is told they need before anything is verified: the default reset requirement. */
+  private publicRequired(): number { return remaining(this.d.settings.policy.reset, []); }
+
   // ---- start -------------------------------------------------------------------------------
 
-  async start(rawUsername: unknown, client: ClientInfo): Promise<{ recoveryId: string; factors: Array<{ id: string; type: FactorType; hint?: string }>; required: number; expiresAt: string }> {
-    const parsed = parseUsername(rawUsername);
-    const username = (parsed.kind === 'upn' ? parsed.upn : `${parsed.domain ? `${parsed.domain}\\` : ''}${parsed.sam}`).toLowerCase();
-    await this.d.limiter.count(gate('start', client.source), this.d.settings.startsPerSource);
-    const userGate = gate('user', username);
-    await this.d.limiter.assertOpen([userGate]);
+  async start(rawUsername: unknown, client: ClientInfo): Promise<RecoveryStartAnswer> {
+    parseUsername(rawUsername); // syntax only: INVALID_USERNAME for everyone alike
+    const raw = rawUsername as string;
+    const username = raw.normalize('NFC').trim();
+    await this.d.limiter.count(this.startGate(client), this.d.settings.startsPerSource);
 
-    const found = await this.d.directory.findUser(username).catch((err: unknown) => {
+    const found = await this.d.directory.findUser(raw).catch((err: unknown) => {
       if (isKeyhatchError(err, 'AMBIGUOUS_USER')) return null;
       throw err;
     });
@@ -106,23 +145,23 @@ export class RecoveryService {
     const [status, privilege, groups, enrolled] = target
       ? await Promise.all([this.d.directory.accountStatus(target), this.d.directory.privilege(target), this.d.directory.groups(target), this.d.store.factors.list(userKeyOf(target))])
       : [undefined, undefined, [] as string[], [] as EnrolledFactor[]];
-    const requirements = requirementsFor(this.d.settings.policy, groups);
+    const requirements = requirementsFor(this.d.settings.policy, found ? groups : []);
 
     let reason: string | undefined;
-    let offered: OfferedFactor[] = [];
     if (!found) reason = 'unknown_user';
     else if (status?.disabled) reason = 'disabled';
     else if (privilege?.privileged && !this.d.settings.allowPrivileged) reason = `privileged:${privilege.via.join('|')}`;
-    else {
-      offered = this.offerFor(found, enrolled, requirements);
-      if (!offered.some((f) => f.type !== 'helpdesk')) reason = 'unenrolled';
-    }
+    else if (!this.usable(found, enrolled, requirements).some((t) => t !== 'helpdesk')) reason = 'unenrolled';
     const decoy = reason !== undefined;
-    if (decoy) offered = this.decoyOffer(username, requirements);
 
+    const nameGate = gate('user', accountGateKey(null, raw, this.d.settings.homeDomains));
+    const userGates = found ? [gate('user', accountGateKey(found, raw, this.d.settings.homeDomains)), nameGate] : [nameGate];
+    await this.d.limiter.assertOpen([...userGates, ...this.clientGates(client)]);
+
+    const id = randomBytes(24).toString('base64url'); // 192 bits
     const now = this.d.now();
     const session: RecoverySession = {
-      id: randomBytes(24).toString('base64url'), // 192 bits
+      ref: hashId(id),
       binding: client.binding,
       createdAt: now,
       expiresAt: now + this.d.settings.sessionSeconds * 1000,
@@ -130,21 +169,38 @@ export class RecoveryService {
       decoy,
       username,
       ...(decoy ? {} : { user: found as DirectoryUser }),
-      offered,
+      listKey: target ? userKeyOf(target) : 'none',
+      probeKey: found ? `account:${userKeyOf(found)}` : accountGateKey(null, raw, this.d.settings.homeDomains),
+      userGates,
+      resolved: found !== null,
       verified: [],
       scratch: {},
+      tries: {},
       requirements,
-      gates: [userGate, gate('device', client.device), gate('source', client.source)],
     };
     await this.save(session);
-    this.d.audit.write({ action: 'recovery.start', actor: username, target: found?.sAMAccountName ?? username, result: decoy ? 'refused' : 'info', correlationId: session.id.slice(0, 12),
-      device: client.device, source: client.source, reason: decoy ? reason : undefined, details: { factors: offered.map((f) => f.type) } });
+    this.d.audit.write({ action: 'recovery.start', actor: username, target: found?.sAMAccountName ?? username, result: decoy ? 'refused' : 'info', correlationId: corr(session),
+      device: client.device, source: client.source, reason, details: { enrolled: decoy ? [] : this.usable(found as DirectoryUser, enrolled, requirements) } });
     return {
-      recoveryId: session.id,
-      factors: offered.map((f) => ({ id: f.sid, type: f.type, ...(f.hint ? { hint: f.hint } : {}) })),
-      required: remaining(requirements.reset, []),
+      recoveryId: id,
+      factors: this.menu.map((f) => ({ id: f.sid, type: f.type })),
+      required: this.publicRequired(),
       expiresAt: new Date(session.expiresAt).toISOString(),
     };
+  }
+
+  /** Volume gate for starts: the launch (or device) when the service knows it, else a non-loopback source. */
+  private startGate(client: ClientInfo): string {
+    if (client.deviceKnown) return gate('start', `device:${client.device}`);
+    return gate('start', isLoopback(client.source) ? 'loopback' : `source:${client.source}`);
+  }
+
+  /** Device and source gates: identities the attacker cannot pick (never a loopback address). */
+  private clientGates(client: ClientInfo): string[] {
+    const out: string[] = [];
+    if (client.deviceKnown) out.push(gate('device', client.device));
+    if (!isLoopback(client.source)) out.push(gate('source', client.source));
+    return out;
   }
 
   private probeUser(): Promise<DirectoryUser | null> {
@@ -152,38 +208,33 @@ export class RecoveryService {
     return this.probe;
   }
 
-  private offerFor(user: DirectoryUser, enrolled: EnrolledFactor[], req: Requirements): OfferedFactor[] {
-    const usable = enrolled.filter((f) => f.confirmed && !req.disabled.includes(f.type) && this.d.registry.get(f.type));
-    if (this.d.settings.preEnrollFromDirectory) {
-      if (user.mail && !req.disabled.includes('email') && !usable.some((f) => f.type === 'email' && f.data.address === user.mail)) {
-        usable.push(directoryFactor(user, 'email', user.mail));
-      }
-      if (user.mobile && !req.disabled.includes('sms') && !usable.some((f) => f.type === 'sms' && f.data.phone === user.mobile)) {
-        usable.push(directoryFactor(user, 'sms', user.mobile));
-      }
-    }
-    const list: OfferedFactor[] = usable.map((f, i) => ({ sid: `f${i + 1}`, type: f.type, ref: f.id, weight: this.weightOf(f.type), ...(f.hint ? { hint: f.hint } : {}) }));
-    if (this.d.registry.get('helpdesk') && !req.disabled.includes('helpdesk')) list.push({ sid: `f${list.length + 1}`, type: 'helpdesk', ref: 'helpdesk', weight: this.weightOf('helpdesk') });
-    return list;
+  /** Factor types this user could really verify with (what the audit records; never shown). */
+  private usable(user: DirectoryUser, enrolled: EnrolledFactor[], req: Requirements): FactorType[] {
+    return [...new Set(this.candidatesFrom(user, enrolled, req, null).map((f) => f.type))];
   }
 
-  /** Plausible, stable per name: an attacker probing one name twice sees the same hints. */
-  private decoyOffer(username: string, req: Requirements): OfferedFactor[] {
-    const h = createHmac('sha256', this.d.decoyKey).update(username).digest();
-    const letter = (i: number) => String.fromCharCode(97 + ((h[i] as number) % 26));
-    const types = this.d.settings.decoyFactors.filter((t) => !req.disabled.includes(t));
-    const list: OfferedFactor[] = types.map((type, i) => {
-      const hint = type === 'email' ? maskEmail(`${letter(0)}x@${letter(1)}x.com`) : type === 'sms' ? maskPhone(String(1000 + ((h[2] as number) * 37) % 9000)) : undefined;
-      return { sid: `f${i + 1}`, type, ref: `decoy:${type}`, weight: this.weightOf(type), ...(hint ? { hint } : {}) };
-    });
-    if (this.d.registry.get('helpdesk') && !req.disabled.includes('helpdesk') && !types.includes('helpdesk')) list.push({ sid: `f${list.length + 1}`, type: 'helpdesk', ref: 'decoy:helpdesk', weight: 2 });
-    return list;
+  /** The user's confirmed factors of `type` (all types when null) the policy allows, directory ones included. */
+  private candidatesFrom(user: DirectoryUser, enrolled: EnrolledFactor[], req: Requirements, type: FactorType | null): EnrolledFactor[] {
+    const allowed = (t: FactorType) => (type === null || t === type) && !req.disabled.includes(t) && this.d.registry.get(t) !== undefined;
+    const out = enrolled.filter((f) => f.confirmed && allowed(f.type));
+    if (this.d.settings.preEnrollFromDirectory) {
+      if (user.mail && allowed('email') && !out.some((f) => f.type === 'email' && f.data.address === user.mail)) out.push(directoryFactor(user, 'email', user.mail));
+      if (user.mobile && allowed('sms') && !out.some((f) => f.type === 'sms' && f.data.phone === user.mobile)) out.push(directoryFactor(user, 'sms', user.mobile));
+    }
+    if (allowed('helpdesk')) out.push({ id: 'helpdesk', userKey: userKeyOf(user), type: 'helpdesk', hint: '', confirmed: true, data: {}, createdAt: '' });
+    return out;
+  }
+
+  /** Same store work for every session: a decoy lists its probe account's factors and finds none usable. */
+  private async candidates(s: RecoverySession, type: FactorType): Promise<EnrolledFactor[]> {
+    const listed = await this.d.store.factors.list(s.listKey);
+    return s.decoy || !s.user ? [] : this.candidatesFrom(s.user, listed, s.requirements, type);
   }
 
   // ---- sessions ----------------------------------------------------------------------------
 
   private async save(s: RecoverySession): Promise<void> {
-    await this.d.store.ephemeral.put(KIND, hashId(s.id), s, s.expiresAt);
+    await this.d.store.ephemeral.put(KIND, s.ref, s, s.expiresAt);
   }
 
   /** Unknown, expired and someone else's sessions all look the same: SESSION_EXPIRED. */
@@ -192,96 +243,210 @@ export class RecoveryService {
     const s = await this.d.store.ephemeral.get<RecoverySession>(KIND, hashId(id), this.d.now());
     if (!s) throw new KeyhatchError('SESSION_EXPIRED', { reason: 'no such session' });
     if (s.binding !== client.binding) {
-      this.d.audit.write({ action: 'recovery.binding-mismatch', actor: 'unknown', target: s.username, result: 'refused', reason: 'SESSION_EXPIRED', correlationId: s.id.slice(0, 12), device: client.device, source: client.source });
+      this.d.audit.write({ action: 'recovery.binding-mismatch', actor: 'unknown', target: s.username, result: 'refused', reason: 'SESSION_EXPIRED', correlationId: corr(s), device: client.device, source: client.source });
       throw new KeyhatchError('SESSION_EXPIRED', { reason: 'client binding mismatch' });
     }
     return s;
   }
 
-  private factorOf(s: RecoverySession, sid: unknown): OfferedFactor {
-    const f = s.offered.find((o) => o.sid === sid);
+  /**
+   * Runs `fn` holding the session's lease, so two requests for one session — on this process or on
+   * another sharing the store — never read and write its state (tries, answered prompts) at once.
+   */
+  private async locked<T>(id: unknown, client: ClientInfo, fn: (s: RecoverySession) => Promise<T>): Promise<T> {
+    if (typeof id !== 'string' || id.length > 64) throw new KeyhatchError('SESSION_EXPIRED', { reason: 'malformed id' });
+    const key = `${KIND}:${hashId(id)}`;
+    const holder = randomUUID();
+    const deadline = Date.now() + LEASE_WAIT_MS;
+    while (!await this.d.store.leases.acquire(key, holder, this.d.now(), LEASE_MS)) {
+      if (Date.now() > deadline) throw new KeyhatchError('RATE_LIMITED', { reason: 'session busy' });
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+    }
+    try {
+      return await fn(await this.load(id, client));
+    } finally {
+      await this.d.store.leases.release(key, holder);
+    }
+  }
+
+  private entryOf(sid: unknown): MenuEntry {
+    const f = this.menu.find((o) => o.sid === sid);
     if (!f) throw new KeyhatchError('FACTOR_UNAVAILABLE', { reason: `no factor ${String(sid).slice(0, 16)}` });
     return f;
   }
 
-  private async enrolledFor(s: RecoverySession, f: OfferedFactor): Promise<EnrolledFactor> {
-    const user = s.user as DirectoryUser;
-    if (f.ref === 'helpdesk') return { id: 'helpdesk', userKey: userKeyOf(user), type: 'helpdesk', hint: '', confirmed: true, data: {}, createdAt: '' };
-    if (f.ref.startsWith('directory:')) return directoryFactor(user, f.type, f.type === 'email' ? user.mail ?? '' : user.mobile ?? '');
-    const e = await this.d.store.factors.get(f.ref);
-    if (!e || e.userKey !== userKeyOf(user)) throw new KeyhatchError('FACTOR_UNAVAILABLE', { reason: 'factor removed' });
-    return e;
+  private context(s: RecoverySession, sid: string, factor: EnrolledFactor): FactorContext {
+    const scratch = (s.scratch[sid] ??= {});
+    return {
+      factor, user: s.user ?? { id: s.listKey }, scratch, locale: s.locale, sessionId: s.ref,
+      saveData: async (data) => { if (!factor.fromDirectory && factor.id !== 'helpdesk' && !factor.id.startsWith('decoy:')) await this.d.store.factors.update(factor.id, { data }); },
+    };
   }
 
-  private context(s: RecoverySession, f: OfferedFactor, factor: EnrolledFactor): FactorContext {
-    const scratch = (s.scratch[f.sid] ??= {});
-    return {
-      factor, user: s.user as DirectoryUser, scratch, locale: s.locale, sessionId: s.id,
-      saveData: async (data) => { if (!factor.fromDirectory && factor.id !== 'helpdesk') await this.d.store.factors.update(factor.id, { data }); },
-    };
+  /** One attempt on this session's gates, reserved before it is judged. */
+  private reserve(s: RecoverySession, client: ClientInfo): Promise<Attempt> {
+    const clientGates = this.clientGates(client);
+    // Made-up names count only on their own name gate: they cannot deny service to real users.
+    return s.resolved ? this.d.limiter.reserve([...s.userGates, ...clientGates]) : this.d.limiter.reserve(s.userGates, clientGates);
   }
 
   // ---- challenge / verify ------------------------------------------------------------------
 
-  async challenge(id: unknown, factorSid: unknown, client: ClientInfo): Promise<Prompts> {
-    const s = await this.load(id, client);
-    await this.d.limiter.assertOpen(s.gates);
-    const f = this.factorOf(s, factorSid);
-    let prompts: Prompts;
-    if (s.decoy) prompts = this.decoyPrompts(s, f);
-    else {
+  async challenge(id: unknown, factorSid: unknown, contact: unknown, client: ClientInfo): Promise<Prompts> {
+    return this.locked(id, client, async (s) => {
+      const f = this.entryOf(factorSid);
       const method = this.d.registry.get(f.type);
       if (!method) throw new KeyhatchError('FACTOR_UNAVAILABLE');
-      prompts = await method.prompts(this.context(s, f, await this.enrolledFor(s, f)));
+      const found = await this.candidates(s, f.type);
+      let prompts: Prompts;
+      let details: Record<string, unknown> = { factor: f.type };
+      if (f.type === 'email' || f.type === 'sms') {
+        if (typeof contact !== 'string' || contact.length === 0) throw new KeyhatchError('BAD_REQUEST', { message: 'Type the full address the code should go to.', reason: 'contact missing' });
+        const match = this.matchContact(f.type, contact, found);
+        // A typed address costs an attempt unless it matches an enrolled one.
+        const attempt = await this.reserve(s, client);
+        const scratch = (s.scratch[f.sid] ??= {});
+        if (match) {
+          prompts = await method.prompts(this.context(s, f.sid, match));
+          scratch.codeFactor = match.id;
+          await attempt.succeeded();
+        } else {
+          delete scratch.codeFactor;
+          scratch.code = storeCode(this.d.decoyKey, 'never', randomBytes(16).toString('hex'), this.d.now(), 600_000, 3);
+          prompts = { sent: true };
+          details = { ...details, contact: 'no-match', blocked: await attempt.failed() };
+        }
+      } else if (f.type === 'questions') {
+        const q = found[0];
+        prompts = q ? await method.prompts(this.context(s, f.sid, q)) : this.decoyQuestions(s, f.sid);
+      } else if (f.type === 'webauthn') {
+        prompts = await this.webauthnPrompts(s, f.sid, found);
+      } else {
+        prompts = await method.prompts(this.context(s, f.sid, found[0] ?? this.decoyFactor(s, f.type)));
+      }
+      await this.save(s);
+      this.d.audit.write({ action: 'recovery.challenge', actor: s.username, target: s.user?.sAMAccountName ?? s.username, result: s.decoy ? 'refused' : 'info', correlationId: corr(s),
+        device: client.device, source: client.source, details });
+      return prompts;
+    });
+  }
+
+  /** Constant time over the enrolled addresses (and at least a few), no early exit. */
+  private matchContact(type: 'email' | 'sms', typed: string, found: EnrolledFactor[]): EnrolledFactor | undefined {
+    const norm = (v: string) => (type === 'email' ? v.normalize('NFKC').trim().toLowerCase() : normalisePhone(v) ?? v.replace(/\D/g, ''));
+    const mac = (v: string) => createHmac('sha256', this.d.decoyKey).update(`contact/${type}/${norm(v)}`).digest();
+    const given = mac(typed);
+    let match: EnrolledFactor | undefined;
+    for (let i = 0; i < Math.max(found.length, MIN_CONTACT_COMPARES); i++) {
+      const f = found[i];
+      const value = f ? String(f.data[type === 'email' ? 'address' : 'phone'] ?? '') : `\u0000pad${i}`;
+      const equal = timingSafeEqual(given, mac(value));
+      if (equal && f && !match) match = f;
     }
-    await this.save(s);
-    this.d.audit.write({ action: 'recovery.challenge', actor: s.username, target: s.user?.sAMAccountName ?? s.username, result: s.decoy ? 'refused' : 'info', correlationId: s.id.slice(0, 12),
-      device: client.device, source: client.source, details: { factor: f.type } });
+    return match;
+  }
+
+  /** Decoys are asked from a stable set (as many as a user enrolls), a random pair each time, like real users. */
+  private decoyQuestions(s: RecoverySession, sid: string): Prompts {
+    const list = this.d.settings.questionList;
+    const h = createHmac('sha256', this.d.decoyKey).update(`${s.probeKey}/q`).digest();
+    const set = [...new Set(Array.from({ length: 32 }, (_, i) => (h[i] as number) % list.length))].slice(0, Math.min(this.d.settings.questionsRequired, list.length));
+    const pool = [...set];
+    const asked: number[] = [];
+    while (asked.length < Math.min(this.d.settings.questionsAsked, pool.length)) asked.push(pool.splice(randomBytes(1)[0] as number % pool.length, 1)[0] as number);
+    asked.sort((a, b) => a - b);
+    (s.scratch[sid] ??= {}).asked = asked;
+    return { questions: asked.map((i) => ({ id: String(i), text: list[i] })) };
+  }
+
+  /** A factor that never verifies, with data shaped like a real one of its type. */
+  private decoyFactor(s: RecoverySession, type: FactorType): EnrolledFactor {
+    const mac = createHmac('sha256', this.d.decoyKey).update(`${s.probeKey}/${type}`).digest('base64url');
+    const data: Record<string, unknown> = type === 'webauthn' ? { credentialId: mac, publicKey: mac, counter: 0 } : type === 'totp' ? { secret: this.decoyTotpSecret() } : {};
+    return { id: `decoy:${type}`, userKey: `decoy:${s.probeKey}`, type, hint: '', confirmed: true, data, createdAt: '' };
+  }
+
+  private decoyTotp: string | undefined;
+  /** A sealed random seed, so a decoy TOTP check unseals and validates like a real one. */
+  private decoyTotpSecret(): string {
+    const totp = this.d.registry.get('totp') as { sealSecret?: (secret: string, id: string) => string } | undefined;
+    this.decoyTotp ??= totp?.sealSecret?.(newTotpSecret(), 'decoy:totp') ?? '';
+    return this.decoyTotp;
+  }
+
+  private async webauthnPrompts(s: RecoverySession, sid: string, found: EnrolledFactor[]): Promise<Prompts> {
+    const method = this.d.registry.get('webauthn') as NonNullable<ReturnType<FactorRegistry['get']>>;
+    const first = found[0] ?? this.decoyFactor(s, 'webauthn');
+    const prompts = await method.prompts(this.context(s, sid, first));
+    // One challenge for all of the user's keys: each enrolled key is allowed.
+    const pk = prompts.publicKey as { allowCredentials?: Array<Record<string, unknown>> } | undefined;
+    if (pk && found.length > 1) {
+      pk.allowCredentials = found.map((f) => ({ id: f.data.credentialId, type: 'public-key', ...(Array.isArray(f.data.transports) ? { transports: f.data.transports } : {}) }));
+    }
     return prompts;
   }
 
-  private decoyPrompts(s: RecoverySession, f: OfferedFactor): Prompts {
-    if (f.type === 'email' || f.type === 'sms') return { sent: true };
-    if (f.type === 'questions') {
-      const h = createHmac('sha256', this.d.decoyKey).update(`${s.username}/q`).digest();
-      const list = this.d.settings.questionList;
-      const picks = [...new Set(Array.from({ length: this.d.settings.questionsAsked * 2 }, (_, i) => (h[i] as number) % list.length))].slice(0, this.d.settings.questionsAsked).sort((a, b) => a - b);
-      return { questions: picks.map((i) => ({ id: String(i), text: list[i] })) };
-    }
-    if (f.type === 'webauthn') {
-      return { publicKey: { challenge: randomBytes(32).toString('base64url'), timeout: 60000, userVerification: 'preferred',
-        allowCredentials: [{ id: createHmac('sha256', this.d.decoyKey).update(`${s.username}/w`).digest('base64url'), type: 'public-key' }] } };
-    }
-    return {};
-  }
-
   async verify(id: unknown, factorSid: unknown, response: unknown, client: ClientInfo): Promise<{ verified: boolean; remaining: number }> {
-    const s = await this.load(id, client);
-    await this.d.limiter.assertOpen(s.gates);
-    const f = this.factorOf(s, factorSid);
-    let ok = false;
-    if (!s.decoy && !s.verified.includes(f.sid)) {
+    return this.locked(id, client, async (s) => {
+      const f = this.entryOf(factorSid);
       const method = this.d.registry.get(f.type);
       if (!method) throw new KeyhatchError('FACTOR_UNAVAILABLE');
-      const state = await method.respond(this.context(s, f, await this.enrolledFor(s, f)), response);
-      ok = state === 'complete';
-    }
-    const audit = { actor: s.username, target: s.user?.sAMAccountName ?? s.username, correlationId: s.id.slice(0, 12), device: client.device, source: client.source };
-    if (!ok) {
-      const blocked = await this.d.limiter.failure(s.gates);
+      const found = await this.candidates(s, f.type);
+      const attempt = await this.reserve(s, client);
+      const audit = { actor: s.username, target: s.user?.sAMAccountName ?? s.username, correlationId: corr(s), device: client.device, source: client.source };
+      let ok = false;
+      let why = s.decoy ? 'decoy' : 'VERIFICATION_FAILED';
+      const budgeted = f.type === 'totp' || f.type === 'questions' || f.type === 'webauthn';
+      if (s.verified.includes(f.sid)) why = 'already_verified';
+      else if (budgeted && (s.tries[f.sid] ?? 0) >= this.d.settings.factorTries) why = 'tries_exhausted';
+      else ok = await this.judge(s, f, found, response);
+      if (!ok) {
+        if (budgeted) s.tries[f.sid] = (s.tries[f.sid] ?? 0) + 1;
+        const blocked = await attempt.failed();
+        await this.save(s);
+        this.d.audit.write({ action: 'recovery.verify', ...audit, result: 'failure', reason: why, details: { factor: f.type, blocked } });
+        throw new KeyhatchError(blocked.length > 0 ? 'RATE_LIMITED' : 'VERIFICATION_FAILED');
+      }
+      await attempt.succeeded();
+      s.verified.push(f.sid);
       await this.save(s);
-      this.d.audit.write({ action: 'recovery.verify', ...audit, result: 'failure', reason: s.decoy ? 'decoy' : 'VERIFICATION_FAILED', details: { factor: f.type, blocked: blocked.map((g) => g.split(':')[0]) } });
-      throw new KeyhatchError(blocked.length > 0 ? 'RATE_LIMITED' : 'VERIFICATION_FAILED');
+      this.d.audit.write({ action: 'recovery.verify', ...audit, result: 'success', details: { factor: f.type } });
+      const weights = this.verifiedWeights(s);
+      return { verified: satisfied(s.requirements.unlock, weights) || satisfied(s.requirements.reset, weights), remaining: remaining(s.requirements.reset, weights) };
+    });
+  }
+
+  /** Judges a response; decoys and factors the user does not have do comparable work and fail. */
+  private async judge(s: RecoverySession, f: MenuEntry, found: EnrolledFactor[], response: unknown): Promise<boolean> {
+    const registered = this.d.registry.get(f.type) as NonNullable<ReturnType<FactorRegistry['get']>>;
+    // A factor that throws on odd input has failed; it must not turn into a 500 that only real users get.
+    const method = { respond: (ctx: FactorContext, r: unknown) => registered.respond(ctx, r).catch(() => 'failed' as const) };
+    if (f.type === 'email' || f.type === 'sms') {
+      // The scratch holds the code sent to the matched address, or a dead one: the same check either way.
+      const match = found.find((x) => x.id === (s.scratch[f.sid]?.codeFactor as string | undefined)) ?? found[0] ?? this.decoyFactor(s, f.type);
+      const state = await method.respond(this.context(s, f.sid, match), response);
+      return state === 'complete' && !s.decoy && found.length > 0;
     }
-    s.verified.push(f.sid);
-    await this.save(s);
-    this.d.audit.write({ action: 'recovery.verify', ...audit, result: 'success', details: { factor: f.type } });
-    const weights = this.verifiedWeights(s);
-    return { verified: satisfied(s.requirements.unlock, weights) || satisfied(s.requirements.reset, weights), remaining: remaining(s.requirements.reset, weights) };
+    if (f.type === 'questions' && !found[0]) {
+      const asked = s.scratch[f.sid]?.asked as number[] | undefined;
+      delete s.scratch[f.sid]?.asked;
+      await dummyAnswerCheck(asked?.length ?? this.d.settings.questionsAsked);
+      return false;
+    }
+    if (f.type === 'webauthn') {
+      const rid = (response as { id?: unknown } | null)?.id;
+      const target = found.find((x) => x.data.credentialId === rid) ?? found[0] ?? this.decoyFactor(s, 'webauthn');
+      return await method.respond(this.context(s, f.sid, target), response) === 'complete' && found.length > 0;
+    }
+    // TOTP (each enrolled app is tried, so the count does not show), help-desk code.
+    const targets = found.length > 0 ? found : [this.decoyFactor(s, f.type)];
+    let ok = false;
+    for (const t of targets) if (await method.respond(this.context(s, f.sid, t), response) === 'complete') ok = true;
+    return ok && found.length > 0;
   }
 
   private verifiedWeights(s: RecoverySession): number[] {
-    return s.verified.map((sid) => s.offered.find((o) => o.sid === sid)?.weight ?? 0);
+    return s.verified.map((sid) => this.weightOf(this.entryOf(sid).type));
   }
 
   // ---- status / actions --------------------------------------------------------------------
@@ -291,7 +456,9 @@ export class RecoveryService {
     const weights = this.verifiedWeights(s);
     const canUnlock = satisfied(s.requirements.unlock, weights);
     const canReset = satisfied(s.requirements.reset, weights);
-    const base = { verified: canUnlock || canReset, remaining: remaining(s.requirements.reset, weights), expiresAt: new Date(s.expiresAt).toISOString() };
+    // Before a first factor succeeds everybody needs the same: a group policy must not show.
+    const left = weights.length === 0 ? this.publicRequired() : remaining(s.requirements.reset, weights);
+    const base = { verified: canUnlock || canReset, remaining: left, expiresAt: new Date(s.expiresAt).toISOString() };
     if (s.decoy || !(canUnlock || canReset) || !s.user) return base;
     const [status, policy] = await Promise.all([this.d.directory.accountStatus(s.user), this.d.directory.effectivePolicy(s.user)]);
     return {
@@ -308,7 +475,7 @@ export class RecoveryService {
   }
 
   private ctx(s: RecoverySession, client: ClientInfo): OperationContext {
-    return { actor: `self:${s.user?.sAMAccountName ?? s.username}@${client.device}`, correlationId: s.id.slice(0, 12), operationId: s.id };
+    return { actor: `self:${s.user?.sAMAccountName ?? s.username}@${client.device}`, correlationId: corr(s), operationId: s.ref };
   }
 
   async checkPassword(id: unknown, newPassword: unknown, client: ClientInfo): Promise<{ violations: PolicyViolation[] }> {
@@ -319,62 +486,74 @@ export class RecoveryService {
   }
 
   async unlock(id: unknown, client: ClientInfo): Promise<{ unlocked: true }> {
-    const s = await this.load(id, client);
-    const user = this.requireVerified(s, 'unlock');
-    const ctx = this.ctx(s, client);
-    try {
-      await this.d.directory.unlock(user, ctx);
-    } catch (err) {
-      this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.sAMAccountName, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: ctx.correlationId, device: client.device, source: client.source });
-      throw err;
-    }
-    s.unlocked = true;
-    await this.save(s);
-    this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.sAMAccountName, result: 'success', correlationId: ctx.correlationId, device: client.device, source: client.source,
-      details: { factors: s.verified.map((sid) => s.offered.find((o) => o.sid === sid)?.type) } });
-    await this.notify(user, 'unlock', s.locale, ctx.correlationId);
-    return { unlocked: true };
+    return this.locked(id, client, async (s) => {
+      const user = this.requireVerified(s, 'unlock');
+      const ctx = this.ctx(s, client);
+      try {
+        await this.d.directory.unlock(user, ctx);
+      } catch (err) {
+        this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.sAMAccountName, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: ctx.correlationId, device: client.device, source: client.source });
+        throw err;
+      }
+      s.unlocked = true;
+      await this.save(s);
+      this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.sAMAccountName, result: 'success', correlationId: ctx.correlationId, device: client.device, source: client.source,
+        details: { factors: this.verifiedTypes(s) } });
+      await this.notify(user, 'unlock', s.locale, ctx.correlationId);
+      return { unlocked: true };
+    });
   }
 
+  private verifiedTypes(s: RecoverySession): FactorType[] { return s.verified.map((sid) => this.entryOf(sid).type); }
+
   async reset(id: unknown, newPassword: unknown, alsoUnlock: unknown, client: ClientInfo): Promise<{ reset: true; unlocked: boolean }> {
-    const s = await this.load(id, client);
-    const user = this.requireVerified(s, 'reset');
-    if (typeof newPassword !== 'string' || newPassword.length === 0 || newPassword.length > 512) throw new KeyhatchError('BAD_REQUEST', { reason: 'newPassword' });
-    const ctx = this.ctx(s, client);
-    const audit = { actor: ctx.actor, target: user.sAMAccountName, correlationId: ctx.correlationId, device: client.device, source: client.source };
-    try {
-      this.pendingResets.set(s.id, { expiresAt: s.expiresAt, user, locale: s.locale });
-      await this.d.directory.resetPassword(user, newPassword, ctx);
-      this.pendingResets.delete(s.id);
-    } catch (err) {
-      this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', details: { violations: (err as KeyhatchError).violations?.map((v) => v.code) } });
-      throw err;
-    }
-    let unlocked = false;
-    if (alsoUnlock === true || (await this.d.directory.accountStatus(user)).locked) {
-      await this.d.directory.unlock(user, ctx);
-      unlocked = true;
-    }
-    // Single use: a finished reset closes the session.
-    await this.d.store.ephemeral.delete(KIND, hashId(s.id));
-    this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'success', details: { unlocked, factors: s.verified.map((sid) => s.offered.find((o) => o.sid === sid)?.type) } });
-    await this.notify(user, 'reset', s.locale, ctx.correlationId);
-    return { reset: true, unlocked };
+    return this.locked(id, client, async (s) => {
+      const user = this.requireVerified(s, 'reset');
+      if (typeof newPassword !== 'string' || newPassword.length === 0 || newPassword.length > 512) throw new KeyhatchError('BAD_REQUEST', { reason: 'newPassword' });
+      const ctx = this.ctx(s, client);
+      const audit = { actor: ctx.actor, target: user.sAMAccountName, correlationId: ctx.correlationId, device: client.device, source: client.source };
+      try {
+        this.pendingResets.set(s.ref, { expiresAt: s.expiresAt, user, locale: s.locale });
+        await this.d.directory.resetPassword(user, newPassword, ctx);
+        this.pendingResets.delete(s.ref);
+      } catch (err) {
+        this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', details: { violations: (err as KeyhatchError).violations?.map((v) => v.code) } });
+        throw err;
+      }
+      // The password has changed: whatever happens next, the session closes, the reset is audited
+      // as done and the user is told. A failed unlock is audited on its own and reported as not unlocked.
+      await this.d.store.ephemeral.delete(KIND, s.ref);
+      this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'success', details: { factors: this.verifiedTypes(s) } });
+      let unlocked = false;
+      try {
+        if (alsoUnlock === true || (await this.d.directory.accountStatus(user)).locked) {
+          await this.d.directory.unlock(user, ctx);
+          unlocked = true;
+          this.d.audit.write({ action: 'recovery.unlock', ...audit, result: 'success', details: { withReset: true } });
+        }
+      } catch (err) {
+        this.d.audit.write({ action: 'recovery.unlock', ...audit, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', details: { withReset: true } });
+        this.d.log.warn('password reset, but the unlock that followed failed', { user: user.sAMAccountName, error: (err as Error).message });
+      }
+      await this.notify(user, 'reset', s.locale, ctx.correlationId);
+      return { reset: true, unlocked };
+    });
   }
 
   async cancel(id: unknown, client: ClientInfo): Promise<void> {
-    const s = await this.load(id, client);
-    await this.d.store.ephemeral.delete(KIND, hashId(s.id));
-    await this.abandon(s.id, 'cancelled');
-    this.d.audit.write({ action: 'recovery.cancel', actor: s.username, target: s.user?.sAMAccountName ?? s.username, result: 'info', correlationId: s.id.slice(0, 12), device: client.device, source: client.source });
+    await this.locked(id, client, async (s) => {
+      await this.d.store.ephemeral.delete(KIND, s.ref);
+      await this.abandon(s.ref, 'cancelled');
+      this.d.audit.write({ action: 'recovery.cancel', actor: s.username, target: s.user?.sAMAccountName ?? s.username, result: 'info', correlationId: corr(s), device: client.device, source: client.source });
+    });
   }
 
-  private async abandon(sessionId: string, why: string): Promise<void> {
-    const pending = this.pendingResets.get(sessionId);
+  private async abandon(ref: string, why: string): Promise<void> {
+    const pending = this.pendingResets.get(ref);
     if (!pending) return;
-    this.pendingResets.delete(sessionId);
-    const ctx = { actor: 'keyhatch', correlationId: sessionId.slice(0, 12), operationId: sessionId };
-    if (await this.d.directory.abandonReset(sessionId, ctx)) {
+    this.pendingResets.delete(ref);
+    const ctx = { actor: 'keyhatch', correlationId: ref.slice(0, 12), operationId: ref };
+    if (await this.d.directory.abandonReset(ref, ctx)) {
       this.d.log.warn('a reset was left half-way; the account holds a temporary password', { user: pending.user.sAMAccountName, why });
       await this.notify(pending.user, 'resetIncomplete', pending.locale, ctx.correlationId);
     }
@@ -383,7 +562,7 @@ export class RecoveryService {
   /** Expires sessions whose two-step reset never finished; called periodically by the server. */
   async sweep(): Promise<void> {
     const now = this.d.now();
-    for (const [id, p] of [...this.pendingResets]) if (p.expiresAt <= now) await this.abandon(id, 'expired');
+    for (const [ref, p] of [...this.pendingResets]) if (p.expiresAt <= now) await this.abandon(ref, 'expired');
     await this.d.store.ephemeral.purgeExpired(now);
   }
 
@@ -396,9 +575,13 @@ export class RecoveryService {
   }
 }
 
-function hashId(id: string): string {
+/** Sessions are stored and correlated by this hash; the id itself is a bearer value. */
+export function hashId(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
 }
+
+/** Audit correlation id: a prefix of the hash, never of the bearer id. */
+function corr(s: RecoverySession): string { return s.ref.slice(0, 12); }
 
 function directoryFactor(user: DirectoryUser, type: FactorType, value: string): EnrolledFactor {
   return {
