@@ -4,12 +4,12 @@
 import { startAuthentication } from '@simplewebauthn/browser';
 import { ApiError, type Api, type Challenge, type RecoveryFactor, type RecoveryStart, type RecoveryStatus } from '../shared/api.js';
 import { crossedThreshold, formatSeconds, isWarning, secondsLeft } from '../shared/countdown.js';
-import { actionsFor, factorLabelKey, remainingFactors, unlockWithReset, type Action } from '../shared/flow.js';
+import { actionsFor, factorLabelKey, needsContact, remainingFactors, unlockWithReset, type Action } from '../shared/flow.js';
 import type { Translator } from '../shared/i18n.js';
 import { checklist, strength, violationKey } from '../shared/password.js';
 import { Alerts, errorText, field, focusStep, h, setBusy } from '../shared/ui.dom.js';
 
-export type Step = 'who' | 'method' | 'verify' | 'action' | 'password' | 'done' | 'expired';
+export type Step = 'who' | 'method' | 'contact' | 'verify' | 'action' | 'password' | 'done' | 'expired';
 
 export interface WizardDeps {
   api: Api;
@@ -26,6 +26,8 @@ interface Session {
   start: RecoveryStart;
   used: Set<string>;
   factor?: RecoveryFactor;
+  /** The address or number typed for an e-mail or SMS code (shown back, never fetched). */
+  contact?: string;
   challenge?: Challenge;
   status?: RecoveryStatus;
   remaining: number;
@@ -67,6 +69,7 @@ export class Wizard {
     switch (this.step) {
       case 'who': return this.whoStep();
       case 'method': return this.methodStep();
+      case 'contact': return this.contactStep();
       case 'verify': return this.verifyStep();
       case 'action': return this.actionStep();
       case 'password': return this.passwordStep();
@@ -104,17 +107,46 @@ export class Wizard {
     if (factors.length === 0) return this.stepShell('kiosk.method.heading', t.t('kiosk.method.none'), this.cancelRow());
     const list = h('ul', { class: 'choices' }, ...factors.map((f, i) => h('li', {},
       h('button', { type: 'button', class: 'choice', 'data-factor': f.type, 'data-autofocus': i === 0, onclick: (e: Event) => this.pickFactor(f, e.currentTarget as HTMLButtonElement) },
-        t.t(factorLabelKey(f.type), { hint: f.hint ?? '' })))));
+        t.t(factorLabelKey(f.type))))));
     return this.stepShell('kiosk.method.heading', intro, list, this.cancelRow());
   }
 
   private async pickFactor(f: RecoveryFactor, button: HTMLButtonElement): Promise<void> {
     const s = this.need();
+    if (needsContact(f.type)) {
+      s.factor = f;
+      this.show('contact');
+      return;
+    }
     await this.busy(button.closest('section') ?? button, async () => {
       s.challenge = await this.d.api.challenge(s.start.recoveryId, f.id);
       s.factor = f;
       this.show('verify');
     }, button);
+  }
+
+  private contactStep(): HTMLElement {
+    const t = this.t;
+    const s = this.need();
+    const f = s.factor;
+    if (!f) return this.methodStep();
+    const email = f.type === 'email';
+    const input = field({ id: 'contact', label: t.t(email ? 'kiosk.contact.email' : 'kiosk.contact.sms'), type: email ? 'email' : 'tel',
+      inputmode: email ? 'email' : 'tel', autocomplete: 'off', autofocus: true, maxlength: 254 });
+    const form = h('form', { novalidate: true }, input.wrap, h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary' }, t.t('kiosk.contact.send')),
+      h('button', { type: 'button', onclick: () => this.show('method') }, t.t('kiosk.verify.other'))));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const contact = input.input.value.trim();
+      if (contact === '') return this.fieldError(input.input, t.t('error.required'));
+      void this.busy(form, async () => {
+        s.challenge = await this.d.api.challenge(s.start.recoveryId, f.id, contact);
+        s.contact = contact;
+        this.show('verify');
+      }, input.input);
+    });
+    return this.stepShell('kiosk.contact.heading', t.t('kiosk.contact.intro'), form, this.cancelRow());
   }
 
   private verifyStep(): HTMLElement {
@@ -138,7 +170,7 @@ export class Wizard {
       intro = t.t('kiosk.verify.webauthn');
       collect = () => undefined;
     } else {
-      intro = f.type === 'totp' ? t.t('kiosk.verify.totp') : f.type === 'helpdesk' ? t.t('kiosk.verify.helpdesk') : t.t('kiosk.verify.sent', { hint: f.hint ?? '' });
+      intro = f.type === 'totp' ? t.t('kiosk.verify.totp') : f.type === 'helpdesk' ? t.t('kiosk.verify.helpdesk') : t.t('kiosk.verify.sent', { hint: s.contact ?? '' });
       const code = field({ id: 'code', label: t.t('kiosk.verify.code'), inputmode: 'numeric', autocomplete: 'one-time-code', autofocus: true, maxlength: 32 });
       form.append(code.wrap);
       first = code.input;

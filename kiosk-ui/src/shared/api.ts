@@ -16,7 +16,8 @@ export class ApiError extends Error {
 export const NETWORK_ERROR = 'NETWORK';
 
 export interface UiConfig { defaultLocale: string; locales: string[]; sessionSeconds: number }
-export interface RecoveryFactor { id: string; type: FactorType; hint?: string }
+/** One entry of the method menu; the same for everyone (no hints: they would tell who exists). */
+export interface RecoveryFactor { id: string; type: FactorType }
 export interface RecoveryStart { recoveryId: string; factors: RecoveryFactor[]; required: number; expiresAt: string }
 export interface AccountState { locked: boolean; canUnlock: boolean; canReset: boolean; backend?: string }
 export interface PolicyView {
@@ -78,7 +79,10 @@ export class Api {
 
   // Recovery (kiosk)
   startRecovery(username: string): Promise<RecoveryStart> { return this.request('POST', '/recovery', { username }); }
-  challenge(id: string, factor: string): Promise<Challenge> { return this.request('POST', `/recovery/${enc(id)}/challenge`, { factor }); }
+  /** `contact`: for e-mail and SMS, the full address or number the user typed. */
+  challenge(id: string, factor: string, contact?: string): Promise<Challenge> {
+    return this.request('POST', `/recovery/${enc(id)}/challenge`, contact === undefined ? { factor } : { factor, contact });
+  }
   verify(id: string, factor: string, response: unknown): Promise<{ verified: boolean; remaining: number }> {
     return this.request('POST', `/recovery/${enc(id)}/verify`, { factor, response });
   }

@@ -31,3 +31,6 @@ export function secretFromFragment(hash: string): string | undefined {
   const k = params.get('k');
   return k && /^[A-Za-z0-9_-]{16,256}$/.test(k) ? k : undefined;
 }
+
+/** E-mail and SMS codes go only to an address the user types in full. */
+export function needsContact(type: string): boolean { return type === 'email' || type === 'sms'; }
