@@ -16,6 +16,9 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
   const unenrolled = 'sec-unenrolled';
   const triesUser = { name: 'sec-tries', password: 'Tries-Start-4!', mail: 'tries@mail.keyhatch.test' };
   const fixUser = { name: 'sec-fixation', password: 'Fixation-Start-4!', mail: 'fixation@mail.keyhatch.test' };
+  const kiosks = { main: 'launch-main-secret-000000000001', attacker: 'launch-attacker-secret-0000001', other: 'launch-other-secret-00000000001', a: 'launch-a-secret-0000000000000001', b: 'launch-b-secret-0000000000000001', c: 'launch-c-secret-0000000000000001' };
+  const launchOf = new Map(Object.entries(kiosks).map(([name, secret]) => [secret, { id: `launch-${name}` }]));
+  const on = (kiosk: keyof typeof kiosks) => ({ 'x-keyhatch-kiosk': kiosks[kiosk] });
 
   async function enrollEmail(name: string, password: string, mail: string): Promise<void> {
     const login = await k.api('POST', '/api/v1/enrollment/login', { username: name, password });
@@ -37,7 +40,8 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
     rememberSecret('Unenrolled-Pw-3!');
     // Enough starts per source for the timing measurement; failure gates keep their defaults.
     // Decoys mirror what users here enroll (e-mail), as an admin should configure them.
-    k = await startTestDaemon(d, { rateLimits: { startsPerSource: 100_000 }, recovery: { decoyFactors: ['email'] } }, { now });
+    // Each kiosk launch has its own secret; the service maps it to the launch (the device gate's key).
+    k = await startTestDaemon(d, { rateLimits: { startsPerSource: 100_000 } }, { now, kioskSecret: kiosks.main, identifyKiosk: (secret) => launchOf.get(secret) });
     await enrollEmail(victim.name, victim.password, victim.mail);
     for (const u of [triesUser, fixUser]) {
       rememberSecret(u.password);
@@ -54,27 +58,26 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
   after(async () => { await k?.close(); await admin?.close(); });
 
   const start = (username: string, headers: Record<string, string> = {}) => k.api('POST', '/api/v1/recovery', { username }, headers);
-  const shape = (b: any) => ({ keys: Object.keys(b).sort(), factors: b.factors.map((f: any) => [f.id, f.type, typeof f.hint]), required: b.required });
+  /** Everything but the random id and the clock. */
+  const shape = (b: any) => ({ keys: Object.keys(b).sort(), factors: b.factors, required: b.required });
 
   describe('enumeration', () => {
-    it('unknown, unenrolled, disabled and privileged users get a 201 of the same shape as a real one', async () => {
+    it('unknown, unenrolled, disabled and privileged users get the same 201 answer as a real one', async () => {
       const real = await start(victim.name);
       assert.equal(real.status, 201);
       for (const name of ['no-such-user', unenrolled, 'dave', 'grace', 'OTHERDOMAIN\\alice']) {
         const r = await start(name);
         assert.equal(r.status, 201, name);
         assert.deepEqual(shape(r.body), shape(real.body), name);
-        assert.match(r.body.factors[0].hint, /^.•••@.•••\.\w+$/, name);
+        assert.ok(r.body.factors.every((f: any) => !('hint' in f)), 'no hints');
       }
-      const again = await start('no-such-user');
-      assert.deepEqual(again.body.factors, (await start('no-such-user')).body.factors, 'decoy hints are stable per name');
     });
 
     it('a decoy session accepts a challenge like a real one but can never be verified; the audit log knows why', async () => {
       for (const name of ['no-such-user-2', 'grace', 'dave', unenrolled]) {
         const s = await start(name);
         const id = s.body.recoveryId;
-        assert.deepEqual((await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1' })).body, { sent: true });
+        assert.deepEqual((await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1', contact: `${name}@mail.keyhatch.test` })).body, { sent: true });
         const v = await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: '123456' });
         assert.equal(v.status, 401);
         assert.equal(v.body.error.code, 'VERIFICATION_FAILED');
@@ -88,46 +91,29 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
       assert.match(audit, /"reason":"unknown_user"/);
       assert.match(audit, /"reason":"unenrolled"/);
     });
-
-    it('answers unknown and real users in the same time (p50 difference < 5 ms over 400 interleaved requests)', async function () {
-      this.timeout(180_000);
-      const t = { real: [] as number[], unknown: [] as number[], privileged: [] as number[] };
-      const time = async (name: string) => { const s = process.hrtime.bigint(); const r = await start(name); assert.equal(r.status, 201); return Number(process.hrtime.bigint() - s) / 1e6; };
-      for (let i = 0; i < 10; i++) { await time(victim.name); await time(`warm-${i}`); } // warm caches on both paths
-      for (let i = 0; i < 200; i++) {
-        const order = i % 2 === 0 ? ['real', 'unknown'] as const : ['unknown', 'real'] as const;
-        for (const which of order) t[which].push(await time(which === 'real' ? victim.name : `ghost-${i}`));
-        if (i % 4 === 0) t.privileged.push(await time('grace'));
-      }
-      const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-      const diff = Math.abs(p50(t.real) - p50(t.unknown));
-      console.log(`      p50 real ${p50(t.real).toFixed(2)} ms, unknown ${p50(t.unknown).toFixed(2)} ms, privileged ${p50(t.privileged).toFixed(2)} ms → |Δ| ${diff.toFixed(2)} ms`);
-      assert.ok(diff < 5, `p50 difference ${diff.toFixed(2)} ms`);
-      assert.ok(Math.abs(p50(t.real) - p50(t.privileged)) < 5, 'privileged');
-    });
   });
 
   describe('brute force', () => {
     it('blocks a user after 5 wrong codes — even the right code is refused — without touching badPwdCount', async () => {
-      const s = await start(victim.name, { 'x-keyhatch-device': 'attacker-pc' });
+      const s = await start(victim.name, on('attacker'));
       const id = s.body.recoveryId;
       const before = k.smtp.messages().length;
-      await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1' }, { 'x-keyhatch-device': 'attacker-pc' });
+      await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1', contact: victim.mail }, on('attacker'));
       const { match } = await k.smtp.waitFor(victim.mail, /code is (\d{6})/, 10_000, before);
       rememberSecret(match[1] as string);
       const codes: number[] = [];
       for (let i = 0; i < 5; i++) {
         const wrong = String((Number(match[1]) + 1 + i) % 1_000_000).padStart(6, '0');
         // Fresh challenges keep the per-code try budget out of the way: this tests the gates.
-        if (i % 3 === 2) await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1' }, { 'x-keyhatch-device': 'attacker-pc' });
-        codes.push((await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: wrong }, { 'x-keyhatch-device': 'attacker-pc' })).status);
+        if (i % 3 === 2) await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1', contact: victim.mail }, on('attacker'));
+        codes.push((await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: wrong }, on('attacker'))).status);
       }
       assert.deepEqual(codes, [401, 401, 401, 401, 429]);
-      const blocked = await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: match[1] }, { 'x-keyhatch-device': 'attacker-pc' });
+      const blocked = await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: match[1] }, on('attacker'));
       assert.equal(blocked.status, 429);
       assert.equal(blocked.body.error.code, 'RATE_LIMITED');
       // The block is on the user gate: a new session for the same user from another device is blocked too.
-      const other = await start(victim.name, { 'x-keyhatch-device': 'other-pc' });
+      const other = await start(victim.name, on('other'));
       assert.equal(other.status, 429);
       const entry = await admin.read(`CN=${victim.name},${d.seed.peopleOu}`, ['badPwdCount', 'lockoutTime']);
       assert.equal(String(entry.badPwdCount ?? '0'), '0', 'no lockout DoS through Keyhatch');
@@ -137,18 +123,18 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
     });
 
     it('a code allows at most 3 tries, then a new challenge is needed', async () => {
-      const s = await start(triesUser.name, { 'x-keyhatch-device': 'pc-3tries' });
+      const s = await start(triesUser.name, on('c'));
       const id = s.body.recoveryId;
-      const h = { 'x-keyhatch-device': 'pc-3tries' };
+      const h = on('c');
       const before = k.smtp.messages().length;
-      await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1' }, h);
+      await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1', contact: triesUser.mail }, h);
       const { match } = await k.smtp.waitFor(triesUser.mail, /code is (\d{6})/, 10_000, before);
       rememberSecret(match[1] as string);
       const wrong = String((Number(match[1]) + 7) % 1_000_000).padStart(6, '0');
       for (let i = 0; i < 3; i++) assert.equal((await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: wrong }, h)).status, 401);
       assert.equal((await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: match[1] }, h)).status, 401, 'the right code after 3 misses is dead');
       const again = k.smtp.messages().length;
-      await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1' }, h);
+      await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1', contact: triesUser.mail }, h);
       const fresh = await k.smtp.waitFor(triesUser.mail, /code is (\d{6})/, 10_000, again);
       rememberSecret(fresh.match[1] as string);
       const ok = await k.api('POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: fresh.match[1] }, h);
@@ -168,7 +154,7 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
     it('a used code cannot be used again, nor in another session', async () => {
       const a = (await start(victim2.name)).body.recoveryId;
       const before = k.smtp.messages().length;
-      await k.api('POST', `/api/v1/recovery/${a}/challenge`, { factor: 'f1' });
+      await k.api('POST', `/api/v1/recovery/${a}/challenge`, { factor: 'f1', contact: victim2.mail });
       const { match } = await k.smtp.waitFor(victim2.mail, /code is (\d{6})/, 10_000, before);
       rememberSecret(match[1] as string);
       assert.equal((await k.api('POST', `/api/v1/recovery/${a}/verify`, { factor: 'f1', response: match[1] })).status, 200);
@@ -180,7 +166,7 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
     it('a code expires after 10 minutes; a session expires after its lifetime', async () => {
       const a = (await start(victim2.name)).body.recoveryId;
       const before = k.smtp.messages().length;
-      await k.api('POST', `/api/v1/recovery/${a}/challenge`, { factor: 'f1' });
+      await k.api('POST', `/api/v1/recovery/${a}/challenge`, { factor: 'f1', contact: victim2.mail });
       const { match } = await k.smtp.waitFor(victim2.mail, /code is (\d{6})/, 10_000, before);
       rememberSecret(match[1] as string);
       offset += 9 * 60_000 + 59_000;
@@ -192,13 +178,13 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
 
   describe('session fixation and binding', () => {
     it('a session id presented by another device or without the kiosk secret gets nothing', async () => {
-      const id = (await start(fixUser.name, { 'x-keyhatch-device': 'kiosk-a' })).body.recoveryId;
-      const other = await k.api('GET', `/api/v1/recovery/${id}`, undefined, { 'x-keyhatch-device': 'kiosk-b' });
+      const id = (await start(fixUser.name, on('a'))).body.recoveryId;
+      const other = await k.api('GET', `/api/v1/recovery/${id}`, undefined, on('b'));
       assert.equal(other.status, 410, JSON.stringify(other.body));
       assert.equal(other.body.error.code, 'SESSION_EXPIRED');
       const noSecret = await k.api('GET', `/api/v1/recovery/${id}`, undefined, { 'x-keyhatch-kiosk': '' });
       assert.equal(noSecret.status, 401);
-      const guessed = await k.api('GET', `/api/v1/recovery/${'A'.repeat(32)}`, undefined, { 'x-keyhatch-device': 'kiosk-a' });
+      const guessed = await k.api('GET', `/api/v1/recovery/${'A'.repeat(32)}`, undefined, on('a'));
       assert.equal(guessed.status, 410, 'unknown ids look like expired ones');
     });
   });

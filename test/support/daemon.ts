@@ -13,7 +13,7 @@ export interface TestDaemon {
   smtp: SmtpCatcher;
   server: RunningServer;
   config: KeyhatchConfig;
-  /** Calls the API as the kiosk on this machine would (kiosk secret, device header). */
+  /** Calls the API as the kiosk on this machine would (its per-launch secret). */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -32,7 +32,7 @@ export async function startTestDaemon(d: TestDomain, overrides: Record<string, u
   const api: TestDaemon['api'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: { 'x-keyhatch-kiosk': server.kioskSecret, 'x-keyhatch-device': 'test-pc', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: { 'x-keyhatch-kiosk': server.kioskSecret, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await res.text();
