@@ -17,6 +17,7 @@ const ENV_MAP: ReadonlyArray<[string, string, ((v: string) => unknown)?]> = [
   ['KEYHATCH_AD_CA_FILE', 'ad.caFile'],
   ['KEYHATCH_AD_TLS_SERVERNAME', 'ad.tlsServerName'],
   ['KEYHATCH_DATA_DIR', 'dataDir'],
+  ['KEYHATCH_DATABASE_URL', 'databaseUrl'],
   ['KEYHATCH_LISTEN', 'listen'],
   ['KEYHATCH_LOG_LEVEL', 'log.level'],
   ['KEYHATCH_SMTP_URL', 'smtp.url'],

@@ -148,6 +148,8 @@ export const configSchema = z.strictObject({
   role: z.enum(['standalone', 'gateway', 'relay']).default('standalone'),
   listen: z.string().regex(hostPort, 'must be host:port').default('127.0.0.1:7788'),
   dataDir: z.string().min(1),
+  /** PostgreSQL connection URL (postgres://user:password@host:port/db); absent: SQLite in dataDir. */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL').optional(),
   log: z.strictObject({
     level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     /** Directory for keyhatch.log (diagnostic) and audit.log (JSON lines); default: dataDir/logs. */

@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   BAD_REQUEST: { status: 400, message: 'The request is malformed.', exit: 2 },
   INVALID_USERNAME: { status: 400, message: 'Enter your user name as name, DOMAIN\\name or name@domain.', exit: 2 },
   CONFIG_INVALID: { status: 500, message: 'The Keyhatch configuration is invalid.', exit: 2 },
+  STORE_UNAVAILABLE: { status: 503, message: 'The Keyhatch database cannot be reached right now. Try again shortly.', exit: 1 },
   USER_NOT_FOUND: { status: 404, message: 'No such user.', exit: 1 },
   AMBIGUOUS_USER: { status: 409, message: 'More than one account matches that name.', exit: 1 },
   PRIVILEGED_ACCOUNT: { status: 403, message: 'Self-service is not available for administrative accounts.', exit: 1 },

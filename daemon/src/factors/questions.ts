@@ -1,7 +1,7 @@
 // Security questions: weak (weight 1), allowed because some sites need them. Answers are
 // normalised (case, accents' composition, spacing, punctuation) and stored as argon2id hashes.
-import argon2 from 'argon2';
 import { randomInt } from 'node:crypto';
+import { hashArgon2id, verifyArgon2id } from '../secrets/argon2id.js';
 import type { FactorContext, FactorMethod, FactorState, Prompts } from './factor.js';
 
 export function normaliseAnswer(answer: string): string {
@@ -9,7 +9,7 @@ export function normaliseAnswer(answer: string): string {
 }
 
 export async function hashAnswer(answer: string): Promise<string> {
-  return argon2.hash(normaliseAnswer(answer), { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  return hashArgon2id(normaliseAnswer(answer));
 }
 
 interface StoredQuestion { question: string; hash: string }
@@ -41,7 +41,7 @@ export class QuestionsFactor implements FactorMethod {
       const given = answers.find((a) => a.id === String(i))?.answer;
       const stored = all[i];
       // Verify every answer even after a miss, so timing does not say which one was wrong.
-      const match = typeof given === 'string' && given.length <= 256 && stored !== undefined && await argon2.verify(stored.hash, normaliseAnswer(given));
+      const match = typeof given === 'string' && given.length <= 256 && stored !== undefined && await verifyArgon2id(stored.hash, normaliseAnswer(given));
       ok = ok && match;
     }
     return ok ? 'complete' : 'failed';

@@ -1,8 +1,9 @@
-// Embedded store on SQLite (better-sqlite3) in the data directory, with versioned migrations.
-import Database from 'better-sqlite3';
+// Embedded store on SQLite in the data directory, with versioned migrations. The driver is
+// node:sqlite where Node has it, better-sqlite3 otherwise (see sqlite-driver.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnrolledFactor, FactorType } from '../factors/factor.js';
+import { openSqlite, type SqliteDb, type SqlValue } from './sqlite-driver.js';
 import type { DeviceRecord, DeviceRepo, EphemeralRepo, FactorRepo, GateLimit, JoinTokenRecord, JoinTokenRepo, LeaseRepo, RateRepo, ReserveResult, Store } from './store.js';
 
 /** Append only: each entry runs once, in order, inside a transaction. */
@@ -42,7 +43,7 @@ const toFactor = (r: FactorRow): EnrolledFactor => ({
 });
 
 export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDb;
   readonly factors: FactorRepo;
   readonly ephemeral: EphemeralRepo;
   readonly rates: RateRepo;
@@ -53,36 +54,38 @@ export class SqliteStore implements Store {
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.db = new Database(join(dataDir, 'keyhatch.sqlite'));
-    this.db.pragma('journal_mode = WAL');
+    this.db = openSqlite(join(dataDir, 'keyhatch.sqlite'));
+    // Before anything else: a second process opening the file waits for locks instead of failing.
+    this.db.exec('PRAGMA busy_timeout = 5000');
+    this.db.exec('PRAGMA journal_mode = WAL');
     // WAL + NORMAL: no fsync per commit; survives a daemon crash. The reset journal fsyncs on its own.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    this.db.exec('PRAGMA foreign_keys = ON');
     this.migrate();
     const db = this.db;
     const q = {
-      list: db.prepare<[string], FactorRow>('SELECT * FROM factors WHERE user_key = ? ORDER BY created_at'),
-      get: db.prepare<[string], FactorRow>('SELECT * FROM factors WHERE id = ?'),
-      insert: db.prepare('INSERT INTO factors (id, user_key, type, hint, confirmed, data, created_at) VALUES (@id, @userKey, @type, @hint, @confirmed, @data, @createdAt)'),
+      list: db.prepare<FactorRow>('SELECT * FROM factors WHERE user_key = ? ORDER BY created_at, id'),
+      get: db.prepare<FactorRow>('SELECT * FROM factors WHERE id = ?'),
+      insert: db.prepare('INSERT INTO factors (id, user_key, type, hint, confirmed, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       del: db.prepare('DELETE FROM factors WHERE id = ?'),
-      eGet: db.prepare<[string, string, number], { value: string }>('SELECT value FROM ephemeral WHERE kind = ? AND id = ? AND expires_at > ?'),
+      eGet: db.prepare<{ value: string }>('SELECT value FROM ephemeral WHERE kind = ? AND id = ? AND expires_at > ?'),
       ePut: db.prepare('INSERT INTO ephemeral (kind, id, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at'),
       eDel: db.prepare('DELETE FROM ephemeral WHERE kind = ? AND id = ?'),
       ePurge: db.prepare('DELETE FROM ephemeral WHERE expires_at <= ?'),
       rHit: db.prepare('INSERT INTO rate_events (gate, at) VALUES (?, ?)'),
-      rCount: db.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM rate_events WHERE gate = ? AND at > ?'),
+      rCount: db.prepare<{ n: number }>('SELECT COUNT(*) AS n FROM rate_events WHERE gate = ? AND at > ?'),
       rPrune: db.prepare('DELETE FROM rate_events WHERE gate = ? AND at <= ?'),
       rBlock: db.prepare('INSERT INTO rate_blocks (gate, until) VALUES (?, ?) ON CONFLICT(gate) DO UPDATE SET until = MAX(until, excluded.until)'),
-      rBlocked: db.prepare<[string, number], { until: number }>('SELECT until FROM rate_blocks WHERE gate = ? AND until > ?'),
+      rBlocked: db.prepare<{ until: number }>('SELECT until FROM rate_blocks WHERE gate = ? AND until > ?'),
     };
+    const count = (gate: string, since: number): number => Number(q.rCount.get(gate, since)?.n ?? 0);
     this.factors = {
       list: async (userKey) => q.list.all(userKey).map(toFactor),
       get: async (id) => { const r = q.get.get(id); return r ? toFactor(r) : undefined; },
-      insert: async (f) => { q.insert.run({ ...f, confirmed: f.confirmed ? 1 : 0, data: JSON.stringify(f.data) }); },
+      insert: async (f) => { q.insert.run(f.id, f.userKey, f.type, f.hint, f.confirmed ? 1 : 0, JSON.stringify(f.data), f.createdAt); },
       update: async (id, patch) => {
         const sets: string[] = [];
-        const args: unknown[] = [];
+        const args: SqlValue[] = [];
         if (patch.confirmed !== undefined) { sets.push('confirmed = ?'); args.push(patch.confirmed ? 1 : 0); }
         if (patch.data !== undefined) { sets.push('data = ?'); args.push(JSON.stringify(patch.data)); }
         if (patch.hint !== undefined) { sets.push('hint = ?'); args.push(patch.hint); }
@@ -96,58 +99,59 @@ export class SqliteStore implements Store {
       delete: async (kind, id) => { q.eDel.run(kind, id); },
       purgeExpired: async (now) => q.ePurge.run(now).changes,
     };
-    const hit = db.transaction((gate: string, now: number, windowMs: number) => {
+    const hit = (gate: string, now: number, windowMs: number): number => db.immediate(() => {
       q.rPrune.run(gate, now - windowMs);
       q.rHit.run(gate, now);
-      return (q.rCount.get(gate, now - windowMs) as { n: number }).n;
+      return count(gate, now - windowMs);
     });
     const rInsert = db.prepare('INSERT INTO rate_events (gate, at, reservation) VALUES (?, ?, ?)');
     // IMMEDIATE: the write lock is taken before the counts are read, so two processes cannot both pass.
-    const reserve = db.transaction((reservation: string, gates: readonly GateLimit[], now: number, windowMs: number): ReserveResult => {
+    const reserve = (reservation: string, gates: readonly GateLimit[], now: number, windowMs: number): ReserveResult => db.immediate(() => {
       for (const g of gates) {
         const until = q.rBlocked.get(g.gate, now)?.until;
-        if (until !== undefined) return { ok: false, gate: g.gate, blockedUntil: until };
+        if (until !== undefined) return { ok: false, gate: g.gate, blockedUntil: Number(until) };
         q.rPrune.run(g.gate, now - windowMs);
-        if ((q.rCount.get(g.gate, now - windowMs) as { n: number }).n >= g.limit) return { ok: false, gate: g.gate };
+        if (count(g.gate, now - windowMs) >= g.limit) return { ok: false, gate: g.gate };
       }
       for (const g of gates) rInsert.run(g.gate, now, reservation);
       return { ok: true };
     });
     const rRelease = db.prepare('DELETE FROM rate_events WHERE reservation = ?');
     const rClear = db.prepare('UPDATE rate_events SET reservation = NULL WHERE reservation = ?');
-    const commitFailure = db.transaction((reservation: string, gates: readonly GateLimit[], now: number, windowMs: number, blockUntil: number): string[] => {
+    const commitFailure = (reservation: string, gates: readonly GateLimit[], now: number, windowMs: number, blockUntil: number): string[] => db.immediate(() => {
       rClear.run(reservation);
       const blocked: string[] = [];
       for (const g of gates) {
-        if ((q.rCount.get(g.gate, now - windowMs) as { n: number }).n >= g.limit) { q.rBlock.run(g.gate, blockUntil); blocked.push(g.gate); }
+        if (count(g.gate, now - windowMs) >= g.limit) { q.rBlock.run(g.gate, blockUntil); blocked.push(g.gate); }
       }
       return blocked;
     });
     this.rates = {
       hit: async (gate, now, windowMs) => hit(gate, now, windowMs),
       block: async (gate, until) => { q.rBlock.run(gate, until); },
-      blockedUntil: async (gate, now) => q.rBlocked.get(gate, now)?.until,
-      reserve: async (reservation, gates, now, windowMs) => reserve.immediate(reservation, gates, now, windowMs),
+      blockedUntil: async (gate, now) => { const u = q.rBlocked.get(gate, now)?.until; return u === undefined ? undefined : Number(u); },
+      reserve: async (reservation, gates, now, windowMs) => reserve(reservation, gates, now, windowMs),
       release: async (reservation) => { rRelease.run(reservation); },
-      commitFailure: async (reservation, gates, now, windowMs, blockUntil) => commitFailure.immediate(reservation, gates, now, windowMs, blockUntil),
+      commitFailure: async (reservation, gates, now, windowMs, blockUntil) => commitFailure(reservation, gates, now, windowMs, blockUntil),
     };
-    const lAcquire = db.prepare(`INSERT INTO leases (key, holder, expires_at) VALUES (@key, @holder, @expiresAt)
-      ON CONFLICT(key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at <= @now OR leases.holder = excluded.holder`);
+    // One statement: the conflict check and the takeover are atomic in SQLite's write lock.
+    const lAcquire = db.prepare(`INSERT INTO leases (key, holder, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT(key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at <= ? OR leases.holder = excluded.holder`);
     const lRelease = db.prepare('DELETE FROM leases WHERE key = ? AND holder = ?');
     this.leases = {
-      acquire: async (key, holder, now, ttlMs) => lAcquire.run({ key, holder, expiresAt: now + ttlMs, now }).changes === 1,
+      acquire: async (key, holder, now, ttlMs) => lAcquire.run(key, holder, now + ttlMs, now).changes === 1,
       release: async (key, holder) => { lRelease.run(key, holder); },
     };
     const d = {
-      insert: db.prepare('INSERT INTO devices (id, name, cert_serial, public_key_sha256, joined_at, last_seen_at, revoked_at, domain) VALUES (@id, @name, @certSerial, @publicKeySha256, @joinedAt, @lastSeenAt, @revokedAt, @domain)'),
-      get: db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE id = ?'),
-      bySerial: db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE cert_serial = ?'),
-      list: db.prepare<[], DeviceRow>('SELECT * FROM devices ORDER BY joined_at, id'),
+      insert: db.prepare('INSERT INTO devices (id, name, cert_serial, public_key_sha256, joined_at, last_seen_at, revoked_at, domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      get: db.prepare<DeviceRow>('SELECT * FROM devices WHERE id = ?'),
+      bySerial: db.prepare<DeviceRow>('SELECT * FROM devices WHERE cert_serial = ?'),
+      list: db.prepare<DeviceRow>('SELECT * FROM devices ORDER BY joined_at, id'),
       touch: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
       revoke: db.prepare('UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?'),
     };
     this.devices = {
-      insert: async (r) => { d.insert.run({ lastSeenAt: null, revokedAt: null, domain: null, ...r }); },
+      insert: async (r) => { d.insert.run(r.id, r.name, r.certSerial, r.publicKeySha256, r.joinedAt, r.lastSeenAt ?? null, r.revokedAt ?? null, r.domain ?? null); },
       get: async (id) => { const r = d.get.get(id); return r ? toDevice(r) : undefined; },
       bySerial: async (serial) => { const r = d.bySerial.get(serial); return r ? toDevice(r) : undefined; },
       list: async () => d.list.all().map(toDevice),
@@ -155,34 +159,38 @@ export class SqliteStore implements Store {
       revoke: async (id, at) => d.revoke.run(at, id).changes === 1,
     };
     const t = {
-      insert: db.prepare('INSERT INTO join_tokens (id, token_hash, uses_left, expires_at, created_at, created_by) VALUES (@id, @tokenHash, @usesLeft, @expiresAt, @createdAt, @createdBy)'),
+      insert: db.prepare('INSERT INTO join_tokens (id, token_hash, uses_left, expires_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)'),
       consume: db.prepare('UPDATE join_tokens SET uses_left = uses_left - 1 WHERE token_hash = ? AND uses_left > 0 AND expires_at > ?'),
-      list: db.prepare<[number], TokenRow>('SELECT * FROM join_tokens WHERE expires_at > ? AND uses_left > 0 ORDER BY created_at, id'),
+      list: db.prepare<TokenRow>('SELECT * FROM join_tokens WHERE expires_at > ? AND uses_left > 0 ORDER BY created_at, id'),
       del: db.prepare('DELETE FROM join_tokens WHERE id = ?'),
     };
     this.joinTokens = {
-      insert: async (r) => { t.insert.run(r); },
+      insert: async (r) => { t.insert.run(r.id, r.tokenHash, r.usesLeft, r.expiresAt, r.createdAt, r.createdBy); },
       consume: async (hash, now) => t.consume.run(hash, now).changes === 1,
       list: async (now) => t.list.all(now).map(toToken),
       delete: async (id) => { t.del.run(id); },
     };
   }
 
+  /** "node:sqlite" or "better-sqlite3". */
+  get driver(): string { return this.db.driver; }
+
   private migrate(): void {
+    // IMMEDIATE around the whole check-and-apply: two processes opening a new file cannot both apply a step.
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    const done = new Set(this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version));
-    MIGRATIONS.forEach((sql, i) => {
-      const version = i + 1;
-      if (done.has(version)) return;
-      this.db.transaction(() => {
+    this.db.immediate(() => {
+      const done = new Set(this.db.prepare<{ version: number }>('SELECT version FROM schema_migrations').all().map((r) => Number(r.version)));
+      MIGRATIONS.forEach((sql, i) => {
+        const version = i + 1;
+        if (done.has(version)) return;
         this.db.exec(sql);
         this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
-      })();
+      });
     });
   }
 
-  schemaVersion(): number {
-    return (this.db.prepare<[], { v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations').get()?.v) ?? 0;
+  async schemaVersion(): Promise<number> {
+    return Number(this.db.prepare<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations').get()?.v ?? 0);
   }
 
   async close(): Promise<void> { this.db.close(); }
