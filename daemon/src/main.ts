@@ -148,7 +148,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
       sessionSeconds: c.recovery.sessionSeconds,
       decoyFactors: c.recovery.decoyFactors.filter((t) => registry.get(t)),
       preEnrollFromDirectory: c.recovery.preEnrollFromDirectory,
-      allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
+      allowPrivileged: false, // the directory holding the account applies its own ad/entra.allowPrivileged
       startsPerSource: c.rateLimits.startsPerSource,
       policy: { unlock: c.recovery.unlock, reset: c.recovery.reset, enabledFactors: c.recovery.enabledFactors.filter((t) => registry.get(t)), groupPolicies: c.recovery.groupPolicies },
       questionList: c.questions.list,
@@ -161,7 +161,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
     settings: {
       tokenSeconds: c.enrollment.tokenSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries,
       questions: c.questions.list, questionsRequired: c.questions.required, minAnswerLength: c.questions.minAnswerLength,
-      allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
+      allowPrivileged: false, // the directory holding the account applies its own ad/entra.allowPrivileged
     },
   });
   return {
