@@ -149,7 +149,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
     settings: {
       sessionSeconds: c.recovery.sessionSeconds,
       preEnrollFromDirectory: c.recovery.preEnrollFromDirectory,
-      allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
+      allowPrivileged: false, // the directory holding the account applies its own ad/entra.allowPrivileged
       startsPerSource: c.rateLimits.startsPerSource,
       policy: { unlock: c.recovery.unlock, reset: c.recovery.reset, enabledFactors: c.recovery.enabledFactors.filter((t) => registry.get(t)), groupPolicies: c.recovery.groupPolicies },
       questionList: c.questions.list,
@@ -165,7 +165,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
     settings: {
       loginAttempts: c.rateLimits.attempts, tokenSeconds: c.enrollment.tokenSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries,
       questions: c.questions.list, questionsRequired: c.questions.required, minAnswerLength: c.questions.minAnswerLength,
-      allowPrivileged: c.ad?.allowPrivileged ?? c.entra?.allowPrivileged ?? false,
+      allowPrivileged: false, // the directory holding the account applies its own ad/entra.allowPrivileged
     },
   });
   return {

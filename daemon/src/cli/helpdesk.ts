@@ -36,6 +36,7 @@ export async function userShow(core: CoreServices, name: string, factors: (u: Di
     privileged: privilege.privileged,
     privilegedVia: privilege.via,
     adminCount: privilege.adminCountHint,
+    privilegeAllowedBy: privilege.allowedBy ?? null,
     pwdLastSet: status.pwdLastSet,
     lockoutTime: status.lockoutTime,
     badPwdCount: status.badPwdCount,
@@ -50,7 +51,8 @@ async function guard(core: CoreServices, user: DirectoryUser, ctx: OperationCont
     core.audit.write({ action, actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'refused', reason: code, correlationId: ctx.correlationId, details: { why: reason } });
     return new KeyhatchError(code, { reason });
   };
-  if (privilege.privileged && !core.config.ad?.allowPrivileged) throw refuse('PRIVILEGED_ACCOUNT', `member of ${privilege.via.join(', ')}`);
+  // The directory that holds the account applied its own allowPrivileged (AD or Entra).
+  if (privilege.privileged) throw refuse('PRIVILEGED_ACCOUNT', `member of ${privilege.via.join(', ')}`);
   if (status.disabled) throw refuse('ACCOUNT_DISABLED', 'account disabled');
 }
 

@@ -22,6 +22,11 @@ export const adSchema = z.strictObject({
   /** Extra groups (DN or SID) whose members are refused like built-in admins. */
   privilegedGroups: z.array(z.string().min(1)).default([]),
   allowPrivileged: z.boolean().default(false),
+  /**
+   * Accounts (sAMAccountName, UPN, DN or SID) served although adminCount=1, when no privileged
+   * group membership remains (former admins whose flag was never cleared).
+   */
+  adminCountExceptions: z.array(z.string().min(1)).default([]),
   /** auto: policy-hints control when the DC lists it, else the two-step path. */
   resetStrategy: z.enum(['auto', 'policy-hints', 'two-step']).default('auto'),
   bannedWords: z.array(z.string().min(1)).default([]),

@@ -27,11 +27,17 @@ export interface AccountStatus {
 }
 
 export interface PrivilegeInfo {
+  /**
+   * Self-service and the help desk must refuse this account. Decided by the backend that holds
+   * the account, with that backend's own `allowPrivileged` and exceptions already applied.
+   */
   readonly privileged: boolean;
-  /** Which well-known groups (by name) or configured groups made it privileged. */
+  /** What marks it privileged: well-known or configured groups, roles, or "adminCount=1". */
   readonly via: readonly string[];
-  /** adminCount=1 — a hint only (it goes stale when people leave admin groups). */
+  /** adminCount=1 (AdminSDHolder-protected; usually a current or former admin). */
   readonly adminCountHint: boolean;
+  /** Set when `via` is not empty but the configuration allows the account (which key allowed it). */
+  readonly allowedBy?: string;
 }
 
 /** Who asked and for what; flows into the audit log and the reset journal. */

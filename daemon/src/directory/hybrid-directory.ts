@@ -142,7 +142,9 @@ export class HybridDirectory implements Directory {
     if (!cloud) return a;
     // A synced user can hold Entra directory roles (Global Administrator…): privileged too.
     const e = await this.deps.entra.privilege(cloud);
-    return { privileged: a.privileged || e.privileged, via: [...a.via, ...e.via.map((v) => `Entra: ${v}`)], adminCountHint: a.adminCountHint };
+    // Each side applies its own allowPrivileged: refused when either side refuses.
+    const allowedBy = [a.allowedBy, e.allowedBy].filter(Boolean).join(', ');
+    return { privileged: a.privileged || e.privileged, via: [...a.via, ...e.via.map((v) => `Entra: ${v}`)], adminCountHint: a.adminCountHint, ...(allowedBy ? { allowedBy } : {}) };
   }
 
   async groups(user: DirectoryUser): Promise<string[]> {
@@ -158,8 +160,10 @@ export class HybridDirectory implements Directory {
 
   async unlock(user: DirectoryUser, ctx: OperationContext): Promise<void> {
     if (this.homeOf(user) === 'entra') return this.deps.entra.unlock(user, ctx);
-    await this.deps.ad.unlock(this.adSide(user), ctx);
     const cloud = this.entraSide(user);
+    // A synced user can hold Entra roles: re-checked here, AD's side by the AD backend itself.
+    if (cloud) await this.deps.entra.assertNotPrivileged(cloud, ctx, 'unlock');
+    await this.deps.ad.unlock(this.adSide(user), ctx);
     if (cloud) await this.deps.entra.unlock(cloud, ctx).catch((err: unknown) => this.deps.log.warn('Entra risk dismissal after AD unlock failed', { code: (err as KeyhatchError).code }));
   }
 
@@ -168,6 +172,7 @@ export class HybridDirectory implements Directory {
     const cloud = this.entraSide(user);
     let before: string | null = null;
     if (cloud) {
+      await this.deps.entra.assertNotPrivileged(cloud, ctx, 'reset');
       before = await this.deps.entra.getUser(cloud.id).then((u) => u.lastPasswordChangeDateTime).catch(() => (cloud as Partial<EntraUser>).lastPasswordChangeDateTime ?? null);
     }
     await this.deps.ad.resetPassword(this.adSide(user), newPassword, ctx);

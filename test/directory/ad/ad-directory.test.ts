@@ -1,5 +1,6 @@
 // The AD backend against a real Samba AD DC, bound as the least-privilege service account.
 import assert from 'node:assert/strict';
+import { OperationsError } from 'ldapts';
 import { testDomain, type TestDomain } from '../../support/global-domain.js';
 import { DomainAdmin } from '../../support/domain-admin.js';
 import { adConfig } from '../../support/ad-env.js';
@@ -24,6 +25,23 @@ describe('Active Directory backend (Samba AD DC)', function () {
     const dir = new AdDirectory({ config: cfg.ad as AdConfig, dataDir: cfg.dataDir, log: silentLogger, audit });
     open.push(dir);
     return dir;
+  }
+
+  /** Injected fault: searches of a base the predicate picks fail as a DC error would. */
+  function injectSearchFault(dir: AdDirectory, failOn: (base: string) => boolean): void {
+    const real = dir.conn.withService.bind(dir.conn);
+    dir.conn.withService = (async (fn, kind) => real(async (c) => {
+      const search = c.search.bind(c);
+      const faulty = new Proxy(c, {
+        get: (target, prop, recv) => (prop === 'search'
+          ? async (base: string, opts: Parameters<typeof c.search>[1]) => {
+            if (failOn(base)) throw new OperationsError('injected fault');
+            return search(base, opts);
+          }
+          : Reflect.get(target, prop, recv) as unknown),
+      });
+      return fn(faulty);
+    }, kind)) as typeof dir.conn.withService;
   }
 
   /** A fresh user for tests that change state, so tests never depend on each other. */
@@ -146,6 +164,91 @@ describe('Active Directory backend (Samba AD DC)', function () {
       const extra = directory({ privilegedGroups: [d.seed.nestedGroup] });
       const carol = await extra.privilege((await extra.findUser('carol'))!);
       assert.equal(carol.privileged, true);
+    });
+  });
+
+  describe('privilege re-checked before every write', () => {
+    it('refuses an unlock and a reset for a user made Domain Admin after the lookup, with an audit event, and changes nothing', async () => {
+      const u = await freshUser();
+      const dir = directory();
+      const user = (await dir.findUser(u.name))!;
+      assert.equal((await dir.privilege(user)).privileged, false, 'ordinary when the session starts');
+      await admin.lockOut(u.dn);
+      await admin.addMember(`CN=Domain Admins,CN=Users,${d.dc.baseDn}`, u.dn);
+      const next = `Promoted-${n}-Pw!x`;
+      rememberSecret(next);
+      await assert.rejects(dir.resetPassword(user, next, { actor: 't', correlationId: 'pr1', operationId: `op-pr-${n}` }), (e: KeyhatchError) => e.code === 'PRIVILEGED_ACCOUNT');
+      await assert.rejects(dir.unlock(user, { actor: 't', correlationId: 'pr2' }), (e: KeyhatchError) => e.code === 'PRIVILEGED_ACCOUNT');
+      assert.equal((await dir.accountStatus(user)).locked, true, 'still locked');
+      assert.equal((await d.dc.kinit(u.name, next)).ok, false, 'new password never set');
+      const refusals = audit.events.filter((e) => e.result === 'refused' && e.reason === 'PRIVILEGED_ACCOUNT');
+      assert.deepEqual(refusals.map((e) => e.action).sort(), ['directory.reset', 'directory.unlock']);
+      assert.ok(refusals.every((e) => JSON.stringify(e.details).includes('Domain Admins')));
+    });
+
+    it('refuses adminCount=1 by default, serves it when listed in ad.adminCountExceptions, and an exception never covers a current admin', async () => {
+      const u = await freshUser();
+      await admin.replace(u.dn, 'adminCount', '1');
+      const strict = directory();
+      const user = (await strict.findUser(u.name))!;
+      const p = await strict.privilege(user);
+      assert.deepEqual([p.privileged, p.adminCountHint, p.via], [true, true, ['adminCount=1']]);
+      const next = `Flagged-${n}-Pw!x`;
+      rememberSecret(next);
+      await assert.rejects(strict.resetPassword(user, next, { actor: 't', correlationId: 'ac1', operationId: `op-ac-${n}` }), (e: KeyhatchError) => e.code === 'PRIVILEGED_ACCOUNT');
+      assert.equal((await d.dc.kinit(u.name, u.password)).ok, true, 'refused before any write');
+
+      const excepted = directory({ adminCountExceptions: [u.name.toUpperCase()] });
+      const q = await excepted.privilege(user);
+      assert.deepEqual([q.privileged, q.allowedBy], [false, 'ad.adminCountExceptions']);
+      await excepted.resetPassword(user, next, { actor: 't', correlationId: 'ac2', operationId: `op-ac2-${n}` });
+      assert.equal((await d.dc.kinit(u.name, next)).ok, true);
+
+      const grace = (await excepted.findUser('grace'))!;
+      const byDn = directory({ adminCountExceptions: [grace.dn as string, 'grace'] });
+      assert.equal((await byDn.privilege(grace)).privileged, true, 'Domain Admins membership is not excused by an adminCount exception');
+      const allowed = directory({ allowPrivileged: true });
+      const g = await allowed.privilege(grace);
+      assert.deepEqual([g.privileged, g.allowedBy], [false, 'ad.allowPrivileged']);
+    });
+  });
+
+  describe('fail closed, never cache a failure', () => {
+    it('refuses the privilege check while a configured privileged group cannot be read, and recovers when it can', async () => {
+      const group = `CN=Late Admins ${n},${d.seed.groupsOu}`;
+      const u = await freshUser();
+      const dir = directory({ privilegedGroups: [group] });
+      const user = (await dir.findUser(u.name))!;
+      await assert.rejects(dir.privilege(user), (e: KeyhatchError) => e.code === 'CONFIG_INVALID');
+      assert.ok(audit.events.some((e) => e.action === 'directory.privileged-groups' && e.result === 'failure' && e.target === group));
+      await assert.rejects(dir.unlock(user, { actor: 't', correlationId: 'fc' }), (e: KeyhatchError) => e.code === 'CONFIG_INVALID');
+      assert.ok(audit.events.some((e) => e.action === 'directory.unlock' && e.result === 'refused' && e.reason === 'CONFIG_INVALID'));
+      // The group appears and the user is in it: the next check must see it (nothing cached).
+      await admin.addGroup(group, `LateAdmins${n}`);
+      await admin.addMember(group, u.dn);
+      const p = await dir.privilege(user);
+      assert.equal(p.privileged, true, p.via.join());
+    });
+
+    it('a transient search error on a privileged group refuses and is retried next time (injected fault)', async () => {
+      const u = await freshUser();
+      const dir = directory({ privilegedGroups: [d.seed.nestedGroup] });
+      const user = (await dir.findUser(u.name))!;
+      let calls = 0;
+      injectSearchFault(dir, (base) => base === d.seed.nestedGroup && calls++ === 0);
+      await assert.rejects(dir.privilege(user), (e: KeyhatchError) => e.code === 'DIRECTORY_ERROR');
+      const p = await dir.privilege(user);
+      assert.equal(p.privileged, false, 'the second check reads the group and succeeds');
+      const carol = await dir.privilege((await dir.findUser('carol'))!);
+      assert.equal(carol.privileged, true, 'the configured group protects its members after the fault: the list is complete');
+    });
+
+    it('refuses DOMAIN\\name while the NetBIOS name cannot be read, and reads it again next time (injected fault)', async () => {
+      const dir = directory();
+      let failures = 1;
+      injectSearchFault(dir, (base) => base.startsWith('CN=Partitions,') && failures-- > 0);
+      await assert.rejects(dir.findUser('KEYHATCH\\alice'), (e: KeyhatchError) => e.code === 'DIRECTORY_ERROR');
+      assert.equal((await dir.findUser('KEYHATCH\\alice'))?.dn, d.seed.users.alice.dn, 'retried, not a cached guess');
     });
   });
 

@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
 import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { decodeAccountStatus } from './account-flags.js';
 import { mapLdapError } from './ad-errors.js';
@@ -56,12 +57,21 @@ export class AdDirectory implements Directory {
     } catch (err) { throw mapLdapError(err, 'search'); }
   }
 
-  /** NetBIOS name of the domain, read once from the partitions container. */
+  /**
+   * NetBIOS name of the domain, read from the partitions container. Only a successful read is
+   * kept: an error or an unreadable entry refuses the lookup and is tried again next time
+   * (a guess would let DOMAIN\\name of another domain match, or real names stop matching).
+   */
   private async domainNetbios(): Promise<string> {
     if (this.netbiosName) return this.netbiosName;
     const nc = (await this.conn.rootDse()).defaultNamingContext;
-    const entries = await this.search(`CN=Partitions,CN=Configuration,${nc}`, `(&(objectClass=crossRef)(nCName=${escapeFilterValue(nc)}))`, ['nETBIOSName'], 'sub').catch(() => []);
-    this.netbiosName = String(entries[0]?.nETBIOSName ?? dnToDnsDomain(nc).split('.')[0] ?? '').toUpperCase();
+    const entries = await this.search(`CN=Partitions,CN=Configuration,${nc}`, `(&(objectClass=crossRef)(nCName=${escapeFilterValue(nc)}))`, ['nETBIOSName'], 'sub');
+    const name = entries[0]?.nETBIOSName;
+    if (name === undefined || String(name) === '') {
+      this.deps.audit.write({ action: 'directory.netbios', actor: 'keyhatch', target: nc, result: 'failure', reason: 'INSUFFICIENT_RIGHTS', correlationId: 'netbios' });
+      throw new KeyhatchError('INSUFFICIENT_RIGHTS', { reason: 'the crossRef nETBIOSName of the domain is not readable' });
+    }
+    this.netbiosName = String(name).toUpperCase();
     return this.netbiosName;
   }
 
@@ -118,19 +128,45 @@ export class AdDirectory implements Directory {
     const sids = ([] as Buffer[]).concat(e.tokenGroups as Buffer[] | Buffer ?? []).map(sidToString);
     const own = sidToString(([] as Buffer[]).concat(e.objectSid as Buffer[] | Buffer)[0] as Buffer);
     const extra = await this.extraPrivilegedSids();
-    const via = privilegedGroupsIn(sids, own, extra);
-    return { privileged: via.length > 0, via, adminCountHint: String(e.adminCount ?? '0') === '1' };
+    const groups = privilegedGroupsIn(sids, own, extra);
+    const adminCount = String(e.adminCount ?? '0') === '1';
+    const via = adminCount ? [...groups, 'adminCount=1'] : groups;
+    const base = { via, adminCountHint: adminCount };
+    if (via.length === 0) return { privileged: false, ...base };
+    if (this.cfg.allowPrivileged) return { privileged: false, ...base, allowedBy: 'ad.allowPrivileged' };
+    // An exception covers only the adminCount mark (e.g. a former admin whose flag was never
+    // cleared), never a current membership of a privileged group.
+    if (groups.length === 0 && this.isAdminCountException(user, e.dn, own)) return { privileged: false, ...base, allowedBy: 'ad.adminCountExceptions' };
+    return { privileged: true, ...base };
   }
 
+  private isAdminCountException(user: DirectoryUser, dn: string, sid: string): boolean {
+    const names = [user.sAMAccountName, user.userPrincipalName, dn, sid].filter((v): v is string => !!v).map((v) => v.toLowerCase());
+    return this.cfg.adminCountExceptions.some((x) => names.includes(x.toLowerCase()));
+  }
+
+  /**
+   * SIDs of the configured privileged groups. Only a complete list is kept: a group that cannot
+   * be read refuses the privilege check (and with it the operation) and is tried again next time,
+   * so a configured group never silently stops protecting.
+   */
   private extraSids: string[] | undefined;
   private async extraPrivilegedSids(): Promise<string[]> {
     if (this.extraSids) return this.extraSids;
     const out: string[] = [];
     for (const g of this.cfg.privilegedGroups) {
       if (g.startsWith('S-1-')) { out.push(g); continue; }
-      const [e] = await this.search(g, '(objectClass=group)', ['objectSid'], 'base', ['objectSid']).catch(() => []);
-      if (e?.objectSid) out.push(sidToString(([] as Buffer[]).concat(e.objectSid as Buffer[] | Buffer)[0] as Buffer));
-      else this.deps.log.warn('configured privileged group not found', { group: g });
+      let e: Entry | undefined;
+      try { [e] = await this.search(g, '(objectClass=group)', ['objectSid'], 'base', ['objectSid']); } catch (err) {
+        this.deps.audit.write({ action: 'directory.privileged-groups', actor: 'keyhatch', target: g, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: 'privileged-groups',
+          details: { why: 'a configured privileged group could not be read; privilege checks refuse until it can' } });
+        throw err;
+      }
+      if (!e?.objectSid) {
+        this.deps.audit.write({ action: 'directory.privileged-groups', actor: 'keyhatch', target: g, result: 'failure', reason: 'CONFIG_INVALID', correlationId: 'privileged-groups' });
+        throw new KeyhatchError('CONFIG_INVALID', { message: `ad.privilegedGroups: ${g} is not a group the service account can read` });
+      }
+      out.push(sidToString(([] as Buffer[]).concat(e.objectSid as Buffer[] | Buffer)[0] as Buffer));
     }
     this.extraSids = out;
     return out;
@@ -159,7 +195,8 @@ export class AdDirectory implements Directory {
     return value;
   }
 
-  async unlock(user: DirectoryUser, _ctx: OperationContext): Promise<void> {
+  async unlock(user: DirectoryUser, ctx: OperationContext): Promise<void> {
+    await assertNotPrivileged(() => this.privilege(user), user, ctx, 'unlock', this.deps.audit);
     await this.ops.unlock(this.dnOf(user));
   }
 
@@ -172,6 +209,7 @@ export class AdDirectory implements Directory {
 
   async resetPassword(user: DirectoryUser, newPassword: string, ctx: OperationContext): Promise<void> {
     await this.precheck(user, newPassword);
+    await assertNotPrivileged(() => this.privilege(user), user, ctx, 'reset', this.deps.audit);
     await this.ops.reset({ dn: this.dnOf(user), name: user.sAMAccountName ?? user.id }, newPassword, ctx);
   }
 

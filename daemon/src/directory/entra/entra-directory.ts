@@ -6,6 +6,7 @@ import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
 import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { resolveEndpoints, type EntraEndpoints } from './endpoints.js';
 import { USER_SELECT, isEntraUser, toEntraUser, type EntraUser, type GraphUser } from './entra-user.js';
@@ -171,7 +172,15 @@ export class EntraDirectory implements Directory {
       if (o['@odata.type'] === '#microsoft.graph.directoryRole') via.push(o.displayName ?? (o.roleTemplateId ? roleName(o.roleTemplateId) : `directory role ${o.id}`));
       else if (this.cfg.privilegedGroups.includes(o.id)) via.push(o.displayName ?? o.id);
     }
-    return { privileged: via.length > 0, via, adminCountHint: false };
+    if (via.length === 0) return { privileged: false, via, adminCountHint: false };
+    // Entra's own setting decides for Entra accounts, whatever ad.allowPrivileged says.
+    if (this.cfg.allowPrivileged) return { privileged: false, via, adminCountHint: false, allowedBy: 'entra.allowPrivileged' };
+    return { privileged: true, via, adminCountHint: false };
+  }
+
+  /** Re-reads roles immediately before a write (the hybrid backend calls it for synced users too). */
+  async assertNotPrivileged(user: DirectoryUser, ctx: OperationContext, action: 'unlock' | 'reset'): Promise<void> {
+    await assertNotPrivileged(() => this.privilege(user), user, ctx, action, this.deps.audit);
   }
 
   async groups(user: DirectoryUser): Promise<string[]> {
@@ -210,6 +219,7 @@ export class EntraDirectory implements Directory {
    * allows it, the user's Identity Protection risk is dismissed; the audit says what happened.
    */
   async unlock(user: DirectoryUser, ctx: OperationContext): Promise<void> {
+    await this.assertNotPrivileged(user, ctx, 'unlock');
     const details: Record<string, unknown> = { smartLockout: 'released by Entra itself after its lockout period; no API exists' };
     let result: 'success' | 'info' = 'info';
     if (this.cfg.dismissRisk) {
@@ -235,6 +245,7 @@ export class EntraDirectory implements Directory {
     // Entra does not refuse the user's names in the password; only length, character classes, banned words.
     const violations = checkPassword(newPassword, policy, {});
     if (violations.length > 0) throw new KeyhatchError('PASSWORD_POLICY', { violations, reason: violations.map((v) => v.code).join(',') });
+    await this.assertNotPrivileged(user, ctx, 'reset');
     try {
       await this.graph.request({
         method: 'PATCH', path: `/users/${encodeURIComponent(user.id)}`, context: 'reset',
