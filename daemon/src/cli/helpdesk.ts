@@ -6,6 +6,7 @@ import { KeyhatchError } from '../errors/catalogue.js';
 import type { DirectoryUser, OperationContext } from '../directory/directory.js';
 import type { CoreServices, RecoveryServices } from '../main.js';
 import { userKeyOf } from '../directory/directory.js';
+import { allowsPrivileged } from '../directory/routing/allows-privileged.js';
 
 export function operatorContext(): OperationContext {
   let name = 'unknown';
@@ -50,7 +51,7 @@ async function guard(core: CoreServices, user: DirectoryUser, ctx: OperationCont
     core.audit.write({ action, actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'refused', reason: code, correlationId: ctx.correlationId, details: { why: reason } });
     return new KeyhatchError(code, { reason });
   };
-  if (privilege.privileged && !core.config.ad?.allowPrivileged) throw refuse('PRIVILEGED_ACCOUNT', `member of ${privilege.via.join(', ')}`);
+  if (privilege.privileged && !allowsPrivileged(core.config)) throw refuse('PRIVILEGED_ACCOUNT', `member of ${privilege.via.join(', ')}`);
   if (status.disabled) throw refuse('ACCOUNT_DISABLED', 'account disabled');
 }
 
