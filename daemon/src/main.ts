@@ -1,12 +1,14 @@
 // Composition root: every service is built here, by hand, from the frozen configuration.
 // Nothing else constructs I/O-bearing objects, so tests can swap any of them.
 import { join } from 'node:path';
-import type { KeyhatchConfig } from './config/schema.js';
+import type { AdConfig, EntraConfig, KeyhatchConfig } from './config/schema.js';
 import { KeyhatchError } from './errors/catalogue.js';
 import type { Directory } from './directory/directory.js';
 import { AdDirectory } from './directory/ad/ad-directory.js';
 import { EntraDirectory } from './directory/entra/entra-directory.js';
 import { HybridDirectory } from './directory/hybrid-directory.js';
+import { directoryNames } from './directory/routing/directory-names.js';
+import { RoutingDirectory } from './directory/routing/routing-directory.js';
 import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createSecretStore, getOrCreateKey, type SecretStore } from './platform/secret-store.js';
@@ -39,6 +41,10 @@ export interface CoreServices {
   readonly entra: EntraDirectory | undefined;
   /** Present when both are: synced users reset in AD, cloud-only users in Entra. */
   readonly hybrid: HybridDirectory | undefined;
+  /** Every AD backend, one per directory with the `directories` form (absent in hand-built cores: then `ad`). */
+  readonly adDirectories?: readonly AdDirectory[];
+  /** Present with the `directories` form (then ad/entra/hybrid are undefined). */
+  readonly routing?: RoutingDirectory | undefined;
   close(): Promise<void>;
 }
 
@@ -57,16 +63,31 @@ export interface Backends {
   ad: AdDirectory | undefined;
   entra: EntraDirectory | undefined;
   hybrid: HybridDirectory | undefined;
+  /** Every AD backend, one per configured directory (reset-journal recovery at start-up). */
+  adDirectories: readonly AdDirectory[];
+  /** Present with the `directories` form: one router over several directories (ad/entra/hybrid are then undefined). */
+  routing: RoutingDirectory | undefined;
 }
 
-/** The directory backend, chosen once: AD, Entra ID, or both (hybrid). */
+/** One directory's backend: AD, Entra ID, or both (hybrid). */
+function createBackends(adCfg: AdConfig | undefined, entraCfg: EntraConfig | undefined, dataDir: string, log: Logger, audit: AuditSink): Omit<Backends, 'directory' | 'adDirectories' | 'routing'> & { directory: Directory | undefined } {
+  const ad = adCfg ? new AdDirectory({ config: adCfg, dataDir, log, audit }) : undefined;
+  const entra = entraCfg ? new EntraDirectory({ config: entraCfg, log, audit }) : undefined;
+  const hybrid = ad && entra && entraCfg ? new HybridDirectory({ ad, entra, config: entraCfg, log, audit }) : undefined;
+  return { directory: hybrid ?? entra ?? ad, ad, entra, hybrid };
+}
+
+/** The directory backend, chosen once: AD, Entra ID, both (hybrid), or several behind a router. */
 export function createDirectory(config: KeyhatchConfig, log: Logger, audit: AuditSink): Backends {
-  const ad = config.ad ? new AdDirectory({ config: config.ad, dataDir: config.dataDir, log, audit }) : undefined;
-  const entra = config.entra ? new EntraDirectory({ config: config.entra, log, audit }) : undefined;
-  const hybrid = ad && entra && config.entra ? new HybridDirectory({ ad, entra, config: config.entra, log, audit }) : undefined;
-  const directory = hybrid ?? entra ?? ad;
-  if (!directory) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: ad: no directory configured (set ad.* / KEYHATCH_AD_URL or entra.* / KEYHATCH_ENTRA_TENANT_ID)' });
-  return { directory, ad, entra, hybrid };
+  if (config.directories) {
+    // Each directory keeps its own reset journal: operation ids and DNs are only unique within one.
+    const members = config.directories.map((d) => ({ names: directoryNames(d), ...createBackends(d.ad, d.entra, join(config.dataDir, 'directories', d.name), log, audit) }));
+    const routing = new RoutingDirectory(members.map((m) => ({ names: m.names, directory: m.directory as Directory })), config.directoryRouting.ambiguous);
+    return { directory: routing, ad: undefined, entra: undefined, hybrid: undefined, routing, adDirectories: members.flatMap((m) => (m.ad ? [m.ad] : [])) };
+  }
+  const { directory, ad, entra, hybrid } = createBackends(config.ad, config.entra, config.dataDir, log, audit);
+  if (!directory) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: ad: no directory configured (set ad.* / KEYHATCH_AD_URL, entra.* / KEYHATCH_ENTRA_TENANT_ID, or directories)' });
+  return { directory, ad, entra, hybrid, adDirectories: ad ? [ad] : [], routing: undefined };
 }
 
 export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}): Promise<CoreServices> {

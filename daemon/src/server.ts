@@ -34,10 +34,10 @@ export async function startServer(config: KeyhatchConfig, opts: ServerOptions = 
   const core = opts.core ?? await buildCore(config, { logToConsole: opts.logToConsole ?? false });
   const services = await buildRecovery(core, opts);
   const kioskSecret = opts.kioskSecret ?? randomBytes(32).toString('base64url');
-  const open = await core.ad?.recoverInterruptedResets().catch((err: Error) => {
+  const open = (await Promise.all((core.adDirectories ?? (core.ad ? [core.ad] : [])).map((ad) => ad.recoverInterruptedResets().catch((err: Error) => {
     core.log.warn('could not check the reset journal yet', { error: err.message });
     return [];
-  }) ?? [];
+  })))).flat();
   if (open.length > 0) core.log.warn('accounts left with a temporary password by an interrupted reset', { users: open.map((e) => e.user) });
 
   const app = createApp({

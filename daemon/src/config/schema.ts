@@ -1,5 +1,6 @@
 // The configuration schema. Validated once at start-up; errors name the key and what is wrong.
 import { z } from 'zod';
+import { checkDirectories } from './directories-check.js';
 
 const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -91,6 +92,28 @@ export const smsSchema = z.discriminatedUnion('provider', [
     caFile: z.string().min(1).optional(),
   }),
 ]);
+
+/** One directory of several (the `directories` array): its own service account, base DN, policy and privileged groups. */
+const dnsDomainName = z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))+$/, 'must be a DNS domain name like corp.example.com')
+  .transform((s) => s.toLowerCase());
+export const directoryEntrySchema = z.strictObject({
+  /** Short name for logs, the audit and account ids ("corp", "lab-eu"). */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be 1-32 lower-case letters, digits or hyphens'),
+  /** NetBIOS domain name typed as NETBIOS\name. AD default: the first label of the base DN's DNS domain. */
+  netbios: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/, 'must be a NetBIOS domain name (1-15 letters, digits or hyphens)').transform((s) => s.toUpperCase()).optional(),
+  /** UPN suffixes routed here besides the AD domain's own DNS name (alternative UPN suffixes, Entra verified domains). */
+  upnSuffixes: z.array(dnsDomainName).default([]),
+  ad: adSchema.optional(),
+  entra: entraSchema.optional(),
+}).superRefine((d, ctx) => {
+  if (!d.ad && !d.entra) ctx.addIssue({ code: 'custom', path: [], message: 'needs ad, entra or both' });
+  else if (!d.ad && d.upnSuffixes.length === 0 && !d.netbios) ctx.addIssue({ code: 'custom', path: ['upnSuffixes'], message: 'an Entra-only directory needs at least one UPN suffix (its verified domains) or a netbios name' });
+});
+
+export const directoryRoutingSchema = z.strictObject({
+  /** A bare name with no known default domain: "refuse" (answered like an unknown user when it exists in two directories) or "first-match" (configured order). */
+  ambiguous: z.enum(['refuse', 'first-match']).default('refuse'),
+});
 
 const factorType = z.enum(['email', 'sms', 'totp', 'webauthn', 'questions', 'helpdesk']);
 
@@ -192,8 +215,12 @@ export const configSchema = z.strictObject({
     account: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be a local account name').default('KeyhatchKiosk'),
   }).prefault({}),
   entra: entraSchema.optional(),
-});
+  /** Several AD domains / Entra tenants at once; the single `ad` / `entra` keys are the one-directory form. */
+  directories: z.array(directoryEntrySchema).min(1, 'needs at least one directory').optional(),
+  directoryRouting: directoryRoutingSchema.prefault({}),
+}).superRefine((c, ctx) => checkDirectories(c, ctx));
 
 export type KeyhatchConfig = z.infer<typeof configSchema>;
 export type AdConfig = z.infer<typeof adSchema>;
 export type EntraConfig = z.infer<typeof entraSchema>;
+export type DirectoryEntryConfig = z.infer<typeof directoryEntrySchema>;

@@ -48,10 +48,17 @@ export interface OperationContext {
   readonly operationId?: string;
 }
 
+/** What the caller knows about where a name comes from (several directories; see routing/). */
+export interface LookupHint {
+  /** The workstation's own domain (NetBIOS or DNS name, as its relay reports it): where a bare name is looked up. */
+  readonly defaultDomain?: string;
+}
+
 export interface Directory {
   /** Human name of the backend for logs and `doctor` ("Active Directory", "Entra ID"). */
   readonly label: string;
-  findUser(name: string): Promise<DirectoryUser | null>;
+  /** Null for an unknown name; single-directory backends ignore the hint. */
+  findUser(name: string, hint?: LookupHint): Promise<DirectoryUser | null>;
   accountStatus(user: DirectoryUser): Promise<AccountStatus>;
   privilege(user: DirectoryUser): Promise<PrivilegeInfo>;
   /** Ids/DNs of every group the user belongs to, nested groups included. */
