@@ -93,6 +93,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       const { serve } = await import('../serve.js');
       return await serve({ configFile, env: io.env });
     }
+    if (name === 'preflight') {
+      const { preflightCommand } = await import('../preflight/preflight-command.js');
+      return await preflightCommand(io.stdout);
+    }
     const handler = COMMANDS[name];
     if (!handler) throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
     const config = await loadConfig({ file: configFile, env: io.env, policy: await platformPolicySource((err) => io.stderr(`keyhatch: group policy: ${(err as Error).message}`)) });
