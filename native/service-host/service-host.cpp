@@ -12,10 +12,14 @@
 // The daemon runs in a job with KILL_ON_JOB_CLOSE, so it never outlives the host.
 //
 //   keyhatch-service.exe [--config FILE]     run as the service (from the SCM)
-//   keyhatch-service.exe --configure [gateway] set failure actions, required privileges and the
-//                                            service SID (run by the MSI after InstallServices)
+//   keyhatch-service.exe --configure [gateway] set failure actions, required privileges, the service
+//                                            SID and the data directory's ACL (the MSI runs it)
+//   keyhatch-service.exe --show-data-acl     print the data directory's DACL as SDDL (support, tests)
 #include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
 
+#include <cstdio>
 #include <string>
 
 namespace {
@@ -244,7 +248,40 @@ void WINAPI ServiceMain(DWORD, LPWSTR *) {
 
 // Failure actions (restart after 5 s, 10 s, 30 s; reset after a day, also on non-crash failures),
 // only the privileges the job needs, an unrestricted service SID (for ACLs naming NT SERVICE\Keyhatch).
+// %ProgramData%\Keyhatch: SYSTEM and Administrators only, protected from ProgramData's inherited
+// ACL (which lets every user create files there). Children inherit.
+constexpr wchar_t kDataSddl[] = L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+
+DWORD SecureDataDir() {
+  const std::wstring dir = DataDir();
+  CreateDirectoryW(dir.c_str(), nullptr);
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(kDataSddl, SDDL_REVISION_1, &sd, nullptr)) return GetLastError();
+  BOOL present = FALSE, defaulted = FALSE;
+  PACL dacl = nullptr;
+  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+  DWORD rc = SetNamedSecurityInfoW(const_cast<LPWSTR>(dir.c_str()), SE_FILE_OBJECT,
+                                   DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr, nullptr, dacl, nullptr);
+  LocalFree(sd);
+  return rc;
+}
+
+int ShowDataAcl() {
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  const std::wstring dir = DataDir();
+  DWORD rc = GetNamedSecurityInfoW(dir.c_str(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION, nullptr, nullptr, nullptr, nullptr, &sd);
+  if (rc != ERROR_SUCCESS) return static_cast<int>(rc);
+  LPWSTR text = nullptr;
+  if (!ConvertSecurityDescriptorToStringSecurityDescriptorW(sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, &text, nullptr)) { LocalFree(sd); return 1; }
+  wprintf(L"%ls\n", text);
+  LocalFree(text);
+  LocalFree(sd);
+  return 0;
+}
+
 int Configure(bool gateway) {
+  DWORD aclRc = SecureDataDir();
+  if (aclRc != ERROR_SUCCESS) return static_cast<int>(aclRc);
   SC_HANDLE scm = OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
   if (!scm) return static_cast<int>(GetLastError());
   SC_HANDLE svc = OpenServiceW(scm, kServiceName, SERVICE_CHANGE_CONFIG | SERVICE_START);
@@ -278,6 +315,7 @@ int Configure(bool gateway) {
 int wmain(int argc, wchar_t **argv) {
   for (int i = 1; i < argc; ++i) {
     std::wstring a = argv[i];
+    if (a == L"--show-data-acl") return ShowDataAcl();
     if (a == L"--configure") return Configure(i + 1 < argc && std::wstring(argv[i + 1]) == L"gateway");
     if (a == L"--config" && i + 1 < argc) g_configFile = argv[++i];
   }
