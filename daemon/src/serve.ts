@@ -1,7 +1,9 @@
 // `keyhatch serve`: the daemon, until SIGINT/SIGTERM. On Windows with the native addon it also
 // serves the credential provider's launch pipe (SYSTEM-only DACL) and starts kiosks.
 import { loadConfig } from './config/load.js';
-import { NoPolicySource } from './config/policy-source.js';
+import { platformPolicySource } from './config/policy-source.js';
+import { watchPolicy } from './config/policy-watch.js';
+import { serviceControl, RESTART_EXIT_CODE } from './service-control.js';
 import { startServer, type RunningServer } from './server.js';
 import { LaunchPipeServer } from './platform/launch-pipe-server.js';
 import { KioskLauncher } from './platform/kiosk-launcher.js';
@@ -14,6 +16,7 @@ async function startLaunchPipe(server: RunningServer): Promise<{ close(): Promis
   const port = new URL(server.url).port;
   const launcher = new KioskLauncher({
     addon, origin: `http://localhost:${port}`, secret: server.kioskSecret, executable: core.config.kiosk.executable, account: core.config.kiosk.account,
+    kioskArgs: [`--keyhatch-idle=${core.config.kiosk.idleSeconds}`, ...(core.config.kiosk.language ? [`--keyhatch-locale=${core.config.kiosk.language}`] : [])],
     dataDir: core.config.dataDir, audit: core.audit, log: core.log,
     // "Available" means the directory answers; the provider hides its links otherwise.
     available: async () => { await core.directory.findUser('keyhatch-health-probe'); return true; },
@@ -25,15 +28,31 @@ async function startLaunchPipe(server: RunningServer): Promise<{ close(): Promis
 }
 
 export async function serve(opts: { configFile: string | undefined; env: Record<string, string | undefined> }): Promise<number> {
-  const config = await loadConfig({ file: opts.configFile, env: opts.env, policy: new NoPolicySource() });
+  const policy = await platformPolicySource((err) => process.stderr.write(`keyhatch: group policy: ${(err as Error).message}\n`));
+  const load = () => loadConfig({ file: opts.configFile, env: opts.env, policy });
+  const config = await load();
   const server = await startServer(config, { logToConsole: true });
   const pipe = await startLaunchPipe(server);
   process.stderr.write(`keyhatch: listening on ${server.url} (role ${config.role})${pipe ? '; launch pipe ready' : ''}\n`);
+  // Under the Windows service host: readiness file, stop on stdin EOF (service-control.ts).
+  const control = serviceControl(opts.env);
+  await control.ready();
+  let exitCode = 0;
+  let watcher: { close(): void } | undefined;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    control.onStop(resolve);
+    // A policy change that alters the effective config restarts the daemon cleanly; the service
+    // host starts it again at once (RESTART_EXIT_CODE), so no admin action is needed.
+    watcher = watchPolicy(policy, config, load, (changed) => {
+      server.core.log.info('group policy changed; restarting to apply', { changed });
+      exitCode = RESTART_EXIT_CODE;
+      resolve();
+    }, (err) => server.core.log.warn('group policy re-read failed; keeping the running config', { error: (err as Error).message }));
   });
+  watcher?.close();
   await pipe?.close();
   await server.close();
-  return 0;
+  return exitCode;
 }

@@ -4,6 +4,7 @@ import type { CoreServices } from '../main.js';
 import { checkDirectoryRights, type Check } from '../directory/ad/permission-check.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { checkEntra } from '../directory/entra/doctor.js';
+import { machineChecks } from '../preflight/machine-checks.js';
 
 async function attempt(name: string, fn: () => Promise<string>): Promise<Check> {
   try { return { name, ok: true, detail: await fn() }; } catch (err) {
@@ -20,6 +21,7 @@ export async function runDoctor(core: CoreServices, configSource: string): Promi
     await access(core.config.dataDir, constants.W_OK);
     return `${core.config.dataDir} writable`;
   }));
+  checks.push(...await machineChecks(core.config));
   if (core.entra) checks.push(...await checkEntra(core.entra, { dismissRisk: core.config.entra?.dismissRisk }));
   const ad = core.ad;
   if (!ad || !core.config.ad) return checks;

@@ -1,6 +1,6 @@
 // The `keyhatch` command line. Errors are one line on stderr; exit 0 ok, 1 failed, 2 bad usage/config.
 import { loadConfig } from '../config/load.js';
-import { NoPolicySource } from '../config/policy-source.js';
+import { platformPolicySource } from '../config/policy-source.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { buildCore, buildRecovery, type CoreServices } from '../main.js';
 import { userKeyOf } from '../directory/directory.js';
@@ -93,9 +93,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       const { serve } = await import('../serve.js');
       return await serve({ configFile, env: io.env });
     }
+    if (name === 'preflight') {
+      const { preflightCommand } = await import('../preflight/preflight-command.js');
+      return await preflightCommand(io.stdout);
+    }
     const handler = COMMANDS[name];
     if (!handler) throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
-    const config = await loadConfig({ file: configFile, env: io.env, policy: new NoPolicySource() });
+    const config = await loadConfig({ file: configFile, env: io.env, policy: await platformPolicySource((err) => io.stderr(`keyhatch: group policy: ${(err as Error).message}`)) });
     core = await buildCore(config);
     return await handler(core, rest, flags, io, configFile ?? io.env.KEYHATCH_CONFIG ?? 'environment');
   } catch (err) {

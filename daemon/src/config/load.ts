@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { configSchema, type KeyhatchConfig } from './schema.js';
 import type { PolicySource, RawConfig } from './policy-source.js';
+import { recordLayers } from './provenance.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -114,6 +115,10 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<KeyhatchConfig
     }
   }
   const fromPolicy = opts.policy ? await opts.policy.read() : {};
-  const merged = deepMerge(deepMerge(deepMerge({ dataDir: defaultDataDir(env) }, fromFile), fromPolicy), envOverrides(env));
-  return validateConfig(merged);
+  const fromEnv = envOverrides(env);
+  const merged = deepMerge(deepMerge(deepMerge({ dataDir: defaultDataDir(env) }, fromFile), fromPolicy), fromEnv);
+  const config = validateConfig(merged);
+  const envNames = Object.fromEntries(ENV_MAP.filter(([name]) => env[name]).map(([name, path]) => [path, name]));
+  recordLayers(config, { file: fromFile, fileName: file, policy: fromPolicy, env: fromEnv, envNames });
+  return config;
 }

@@ -213,7 +213,16 @@ export const configSchema = z.strictObject({
     executable: z.string().min(1).default('C:\\Program Files\\Keyhatch\\kiosk\\Keyhatch Kiosk.exe'),
     /** Throwaway local account the kiosk runs as (created on first use; never SYSTEM). */
     account: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be a local account name').default('KeyhatchKiosk'),
+    /** The kiosk quits after this long without input (passed as --keyhatch-idle). */
+    idleSeconds: z.number().int().min(30).max(3600).default(300),
+    /** Kiosk language (en, de, fr, es, nl, or a region of one); default: the display language. */
+    language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag like de or de-AT').optional(),
   }).prefault({}),
+  /** Relay role: where the gateway is and how to recognise it (see docs/group-policy.md). */
+  relay: z.strictObject({
+    gatewayUrls: z.array(z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL')).min(1, 'needs at least one gateway URL'),
+    gatewayPin: z.string().regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, 'must be sha256/ followed by 44 base64 characters').optional(),
+  }).optional(),
   entra: entraSchema.optional(),
   /** Several AD domains / Entra tenants at once; the single `ad` / `entra` keys are the one-directory form. */
   directories: z.array(directoryEntrySchema).min(1, 'needs at least one directory').optional(),

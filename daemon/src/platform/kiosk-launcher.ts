@@ -16,6 +16,8 @@ export interface KioskLauncherOptions {
   secret: string;
   executable: string;
   account: string;
+  /** Extra kiosk arguments from config/policy (--keyhatch-idle, --keyhatch-locale). */
+  kioskArgs?: readonly string[];
   dataDir: string;
   audit: AuditSink;
   log: Logger;
@@ -49,7 +51,7 @@ export class KioskLauncher implements LaunchHandler {
     // secret only in its environment block (a command line is readable by every process).
     const proc = await this.o.addon.launchKiosk({
       sessionId: req.sessionId, executable: this.o.executable, account: this.o.account, url, secret: this.o.secret,
-      args: [`--keyhatch-url=${url}`],
+      args: [`--keyhatch-url=${url}`, ...(this.o.kioskArgs ?? [])],
       env: {
         KEYHATCH_KIOSK_SECRET: this.o.secret,
         SystemRoot: process.env.SystemRoot ?? 'C:\\Windows',

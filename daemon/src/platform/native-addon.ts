@@ -77,6 +77,16 @@ export interface NativeAddon {
   /** The pipe's DACL as SDDL. */
   getPipeSecurity(pipePath: string): Promise<string>;
   launchKiosk(options: KioskLaunchOptions): Promise<KioskProcess>;
+  /** A key under HKLM (or "HKCU\\…") with its values and subkeys; null when absent (registry.cc). */
+  readRegistryTree(path: string): Promise<RegistryTree | null>;
+  /** Calls onChange (coalesced) whenever anything under the HKLM key changes; the key must exist. */
+  watchRegistryTree(path: string, onChange: () => void): { close(): void };
+}
+
+/** REG_DWORD → number, REG_SZ/REG_EXPAND_SZ → string, REG_MULTI_SZ → string[]; other types are left out. */
+export interface RegistryTree {
+  values: Record<string, number | string | string[]>;
+  keys: Record<string, RegistryTree>;
 }
 
 export class KeyhatchNativeUnavailable extends Error {
@@ -99,6 +109,8 @@ interface RawAddon {
   waitKiosk(id: number, timeoutMs: number): Promise<number | null>;
   terminateKiosk(id: number): void;
   describeKiosk(id: number): KioskJobInfo;
+  readRegistryTree(path: string): Promise<RegistryTree | null>;
+  watchRegistryTree(path: string, onChange: () => void): { close(): void };
 }
 
 const ADDON_FILE = 'keyhatch_native.node';
@@ -159,6 +171,8 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
     listSessions: () => raw.listSessions(),
     restrictPipe: (pipePath, sddl) => raw.restrictPipe(pipePath, sddl),
     getPipeSecurity: (pipePath) => raw.getPipeSecurity(pipePath),
+    readRegistryTree: (keyPath) => raw.readRegistryTree(keyPath),
+    watchRegistryTree: (keyPath, onChange) => raw.watchRegistryTree(keyPath, onChange),
     async launchKiosk(options) {
       const args = options.args ?? [];
       if (options.secret.length < 16) throw new RangeError('secret must be at least 16 characters');

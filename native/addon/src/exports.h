@@ -12,3 +12,5 @@ Napi::Value LaunchKiosk(const Napi::CallbackInfo &info);
 Napi::Value WaitKiosk(const Napi::CallbackInfo &info);
 Napi::Value TerminateKiosk(const Napi::CallbackInfo &info);
 Napi::Value DescribeKiosk(const Napi::CallbackInfo &info);
+Napi::Value ReadRegistryTree(const Napi::CallbackInfo &info);
+Napi::Value WatchRegistryTree(const Napi::CallbackInfo &info);
