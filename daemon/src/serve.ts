@@ -5,6 +5,7 @@ import { NoPolicySource } from './config/policy-source.js';
 import { startServer, type RunningServer } from './server.js';
 import { LaunchPipeServer } from './platform/launch-pipe-server.js';
 import { KioskLauncher } from './platform/kiosk-launcher.js';
+import { KioskLaunches } from './platform/kiosk-launches.js';
 import { loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } from './platform/native-addon.js';
 
 async function startLaunchPipe(server: RunningServer): Promise<{ close(): Promise<void> } | undefined> {
@@ -13,7 +14,8 @@ async function startLaunchPipe(server: RunningServer): Promise<{ close(): Promis
   const { core } = server;
   const port = new URL(server.url).port;
   const launcher = new KioskLauncher({
-    addon, origin: `http://localhost:${port}`, secret: server.kioskSecret, executable: core.config.kiosk.executable, account: core.config.kiosk.account,
+    // TODO(lead): the HTTP layer must accept `launches.identify(secret)` (per-launch secrets).
+    addon, origin: `http://localhost:${port}`, launches: new KioskLaunches(), executable: core.config.kiosk.executable, account: core.config.kiosk.account,
     dataDir: core.config.dataDir, audit: core.audit, log: core.log,
     // "Available" means the directory answers; the provider hides its links otherwise.
     available: async () => { await core.directory.findUser('keyhatch-health-probe'); return true; },
