@@ -77,6 +77,12 @@ export interface NativeAddon {
   /** The pipe's DACL as SDDL. */
   getPipeSecurity(pipePath: string): Promise<string>;
   launchKiosk(options: KioskLaunchOptions): Promise<KioskProcess>;
+  /**
+   * Updates this machine's cached logon verifier for DOMAIN\\account (MSV1_0 ChangeCachedPassword
+   * through LsaCallAuthenticationPackage; the service must run as SYSTEM). Decide with
+   * decideCachedCredentialUpdate (cached-credential.ts) first.
+   */
+  changeCachedPassword(domain: string, account: string, newPassword: string): Promise<void>;
 }
 
 export class KeyhatchNativeUnavailable extends Error {
@@ -99,6 +105,7 @@ interface RawAddon {
   waitKiosk(id: number, timeoutMs: number): Promise<number | null>;
   terminateKiosk(id: number): void;
   describeKiosk(id: number): KioskJobInfo;
+  changeCachedPassword(domain: string, account: string, newPassword: string): Promise<void>;
 }
 
 const ADDON_FILE = 'keyhatch_native.node';
@@ -159,6 +166,7 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
     listSessions: () => raw.listSessions(),
     restrictPipe: (pipePath, sddl) => raw.restrictPipe(pipePath, sddl),
     getPipeSecurity: (pipePath) => raw.getPipeSecurity(pipePath),
+    changeCachedPassword: (domain, account, newPassword) => raw.changeCachedPassword(domain, account, newPassword),
     async launchKiosk(options) {
       const args = options.args ?? [];
       if (options.secret.length < 16) throw new RangeError('secret must be at least 16 characters');

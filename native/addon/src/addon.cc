@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitKiosk", Napi::Function::New(env, WaitKiosk, "waitKiosk"));
   exports.Set("terminateKiosk", Napi::Function::New(env, TerminateKiosk, "terminateKiosk"));
   exports.Set("describeKiosk", Napi::Function::New(env, DescribeKiosk, "describeKiosk"));
+  exports.Set("changeCachedPassword", Napi::Function::New(env, ChangeCachedPassword, "changeCachedPassword"));
   return exports;
 }
 

@@ -12,3 +12,4 @@ Napi::Value LaunchKiosk(const Napi::CallbackInfo &info);
 Napi::Value WaitKiosk(const Napi::CallbackInfo &info);
 Napi::Value TerminateKiosk(const Napi::CallbackInfo &info);
 Napi::Value DescribeKiosk(const Napi::CallbackInfo &info);
+Napi::Value ChangeCachedPassword(const Napi::CallbackInfo &info);
