@@ -36,6 +36,8 @@
           "sources": [
             "native/addon/src/addon.cc",
             "native/addon/src/args.cc",
+            "native/addon/src/cached_password.cc",
+            "native/addon/src/cached_password_request.cc",
             "native/addon/src/desktop_access.cc",
             "native/addon/src/dpapi.cc",
             "native/addon/src/eventlog.cc",
@@ -57,7 +59,7 @@
             "_WIN32_WINNT=0x0A00",
             "NTDDI_VERSION=0x0A000000"
           ],
-          "libraries": ["advapi32.lib", "crypt32.lib", "wtsapi32.lib", "netapi32.lib", "bcrypt.lib", "user32.lib"],
+          "libraries": ["advapi32.lib", "crypt32.lib", "wtsapi32.lib", "netapi32.lib", "bcrypt.lib", "secur32.lib", "user32.lib"],
           "msvs_settings": {
             "VCCLCompilerTool": {
               "ExceptionHandling": 1,

@@ -7,15 +7,16 @@ import { serviceControl, RESTART_EXIT_CODE } from './service-control.js';
 import { startServer, type RunningServer } from './server.js';
 import { LaunchPipeServer } from './platform/launch-pipe-server.js';
 import { KioskLauncher } from './platform/kiosk-launcher.js';
+import { KioskLaunches } from './platform/kiosk-launches.js';
 import { loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } from './platform/native-addon.js';
 
-async function startLaunchPipe(server: RunningServer): Promise<{ close(): Promise<void> } | undefined> {
-  if (process.platform !== 'win32' || !nativeAddonAvailable()) return undefined;
+async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): Promise<{ close(): Promise<void> } | undefined> {
+  if (process.platform !== 'win32') return undefined;
   const addon = loadNativeAddon();
   const { core } = server;
   const port = new URL(server.url).port;
   const launcher = new KioskLauncher({
-    addon, origin: `http://localhost:${port}`, secret: server.kioskSecret, executable: core.config.kiosk.executable, account: core.config.kiosk.account,
+    addon, origin: `http://localhost:${port}`, launches, executable: core.config.kiosk.executable, account: core.config.kiosk.account,
     kioskArgs: [`--keyhatch-idle=${core.config.kiosk.idleSeconds}`, ...(core.config.kiosk.language ? [`--keyhatch-locale=${core.config.kiosk.language}`] : [])],
     dataDir: core.config.dataDir, audit: core.audit, log: core.log,
     // "Available" means the directory answers; the provider hides its links otherwise.
@@ -31,8 +32,11 @@ export async function serve(opts: { configFile: string | undefined; env: Record<
   const policy = await platformPolicySource((err) => process.stderr.write(`keyhatch: group policy: ${(err as Error).message}\n`));
   const load = () => loadConfig({ file: opts.configFile, env: opts.env, policy });
   const config = await load();
-  const server = await startServer(config, { logToConsole: true });
-  const pipe = await startLaunchPipe(server);
+  // On Windows the service starts the kiosks: each launch gets its own secret, valid while it runs.
+  // Elsewhere (demo, development) there is no launcher and the daemon-lifetime secret stands in.
+  const launches = process.platform === 'win32' && nativeAddonAvailable() ? new KioskLaunches() : undefined;
+  const server = await startServer(config, { logToConsole: true, ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret) } : {}) });
+  const pipe = launches ? await startLaunchPipe(server, launches) : undefined;
   process.stderr.write(`keyhatch: listening on ${server.url} (role ${config.role})${pipe ? '; launch pipe ready' : ''}\n`);
   // Under the Windows service host: readiness file, stop on stdin EOF (service-control.ts).
   const control = serviceControl(opts.env);

@@ -11,6 +11,7 @@ const KEYS = [
   ['unlockAccount', 'logon.unlockAccount'],
   ['unavailable', 'logon.unavailable'],
   ['starting', 'logon.starting'],
+  ['signInNewPassword', 'logon.signInNewPassword'],
 ];
 
 const [localesDir, outFile] = process.argv.slice(2);

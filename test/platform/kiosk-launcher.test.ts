@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { KioskLauncher } from '../../daemon/src/platform/kiosk-launcher.js';
+import { KioskLaunches } from '../../daemon/src/platform/kiosk-launches.js';
 import type { KioskLaunchOptions, KioskProcess, WtsSession } from '../../daemon/src/platform/native-addon.js';
 import { MemoryAudit } from '../../daemon/src/log/audit.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
@@ -9,14 +10,18 @@ function fakeAddon(sessions: WtsSession[]) {
   const launches: KioskLaunchOptions[] = [];
   const killed: number[] = [];
   let pid = 100;
+  const exits = new Map<number, (code: number) => void>();
+  let failNext = false;
   return {
-    launches, killed,
+    launches, killed, exits, failNext: () => { failNext = true; },
     addon: {
       listSessions: async () => sessions,
       launchKiosk: async (o: KioskLaunchOptions): Promise<KioskProcess> => {
         launches.push(o);
+        if (failNext) { failNext = false; throw new Error('CreateProcessAsUserW failed'); }
         const me = ++pid;
-        return { id: me, pid: me, desktopAccessGranted: true, wait: () => new Promise(() => undefined), terminate: () => { killed.push(me); }, describe: () => ({ limitFlags: null, activeProcessLimit: null, uiRestrictions: null, activeProcesses: null }) };
+        const exited = new Promise<number>((resolve) => exits.set(me, resolve));
+        return { id: me, pid: me, desktopAccessGranted: true, wait: () => exited, terminate: () => { killed.push(me); }, describe: () => ({ limitFlags: null, activeProcessLimit: null, uiRestrictions: null, activeProcesses: null }) };
       },
     },
   };
@@ -31,9 +36,10 @@ describe('kiosk launcher (pipe handler)', () => {
   const make = () => {
     const f = fakeAddon(sessions);
     const audit = new MemoryAudit();
-    const launcher = new KioskLauncher({ addon: f.addon, origin: 'http://localhost:7788', secret: 'per-launch-secret-abc', executable: 'C:\\k\\kiosk.exe', account: 'KeyhatchKiosk',
+    const launches = new KioskLaunches();
+    const launcher = new KioskLauncher({ addon: f.addon, origin: 'http://localhost:7788', launches, executable: 'C:\\k\\kiosk.exe', account: 'KeyhatchKiosk',
       dataDir: freshDir('launcher'), audit, log: silentLogger, available: async () => true });
-    return { f, audit, launcher };
+    return { f, audit, launcher, launches };
   };
 
   it('launches into an attached session with the secret only in the environment, as the throwaway account', async () => {
@@ -42,8 +48,9 @@ describe('kiosk launcher (pipe handler)', () => {
     const o = f.launches[0]!;
     assert.equal(o.sessionId, 1);
     assert.equal(o.account, 'KeyhatchKiosk');
-    assert.equal(o.secret, 'per-launch-secret-abc');
-    assert.ok(!(o.args ?? []).join(' ').includes('per-launch-secret-abc') && !o.url.includes('per-launch-secret-abc'));
+    assert.equal(o.env?.KEYHATCH_KIOSK_SECRET, o.secret);
+    assert.ok(o.secret.length >= 43);
+    assert.ok(!(o.args ?? []).join(' ').includes(o.secret) && !o.url.includes(o.secret));
     assert.equal(o.url, 'http://localhost:7788/kiosk/?action=unlock&scenario=unlock&user=CORP%5Calice');
     // What the Electron shell reads (parseLaunch in kiosk-ui/src/electron/policy.ts).
     const { parseLaunch } = await import('../../kiosk-ui/src/electron/policy.js');
@@ -70,5 +77,37 @@ describe('kiosk launcher (pipe handler)', () => {
     assert.deepEqual(f.killed, [101]);
     launcher.stopAll();
     assert.deepEqual(f.killed, [101, 102]);
+  });
+
+  it('mints a secret per launch that dies when its kiosk exits, crashes or is replaced', async () => {
+    const { f, launcher, launches } = make();
+    await launcher.launchKiosk({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'logon', action: 'reset' });
+    const first = f.launches[0]!.secret;
+    const firstLaunch = launches.identify(first);
+    assert.ok(firstLaunch, 'the running kiosk is identified');
+    await launcher.launchKiosk({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'logon', action: 'reset' });
+    const second = f.launches[1]!.secret;
+    assert.notEqual(first, second);
+    assert.equal(launches.identify(first), undefined, 'the replaced kiosk lost its secret');
+    assert.notEqual(launches.identify(second)?.id, firstLaunch.id);
+    f.exits.get(102)!(0xc0000005); // crash
+    await new Promise((r) => setImmediate(r));
+    assert.equal(launches.identify(second), undefined, 'a crashed kiosk lost its secret');
+    assert.equal(launches.size, 0);
+  });
+
+  it('a launch that fails to start leaves no live secret', async () => {
+    const { f, launcher, launches } = make();
+    f.failNext();
+    await assert.rejects(launcher.launchKiosk({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'logon', action: 'reset' }));
+    assert.equal(launches.identify(f.launches[0]!.secret), undefined);
+    assert.equal(launches.size, 0);
+  });
+
+  it('stopAll voids every secret', async () => {
+    const { f, launcher, launches } = make();
+    await launcher.launchKiosk({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'logon', action: 'reset' });
+    launcher.stopAll();
+    assert.equal(launches.identify(f.launches[0]!.secret), undefined);
   });
 });

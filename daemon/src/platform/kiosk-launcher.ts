@@ -1,10 +1,12 @@
 // What the daemon does when the credential provider asks for the kiosk: check the session is a
-// real, attached one, give the kiosk a private profile directory and the per-launch secret (in the
-// environment block only), keep one kiosk per session, and audit it.
+// real, attached one, give the kiosk a private profile directory and a secret minted for this
+// launch only (in the environment block only; it stops working when that kiosk exits, crashes or
+// is replaced), keep one kiosk per session, and audit it.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
+import type { KioskLaunches } from './kiosk-launches.js';
 import type { LaunchHandler } from './launch-pipe-server.js';
 import type { LaunchKioskRequest } from './launch-protocol.js';
 import type { KioskProcess, NativeAddon } from './native-addon.js';
@@ -13,7 +15,8 @@ export interface KioskLauncherOptions {
   addon: Pick<NativeAddon, 'listSessions' | 'launchKiosk'>;
   /** The daemon's own origin (http://localhost:port). */
   origin: string;
-  secret: string;
+  /** Mints the per-launch secret; the HTTP layer identifies kiosks through the same instance. */
+  launches: KioskLaunches;
   executable: string;
   account: string;
   /** Extra kiosk arguments from config/policy (--keyhatch-idle, --keyhatch-locale). */
@@ -28,7 +31,7 @@ export interface KioskLauncherOptions {
 const ATTACHED = new Set(['active', 'connected']);
 
 export class KioskLauncher implements LaunchHandler {
-  private readonly running = new Map<number, KioskProcess>();
+  private readonly running = new Map<number, { proc: KioskProcess; launchId: string }>();
   constructor(private readonly o: KioskLauncherOptions) {}
 
   async status(): Promise<{ available: boolean }> {
@@ -42,32 +45,52 @@ export class KioskLauncher implements LaunchHandler {
       this.o.audit.write({ action: 'kiosk.launch', actor: 'logonui', result: 'refused', reason: 'BAD_SESSION', correlationId: `s${req.sessionId}`, details: { sessionId: req.sessionId } });
       throw new Error(`session ${req.sessionId} is not an attached interactive session`);
     }
-    this.running.get(req.sessionId)?.terminate(); // one kiosk per session; a second click restarts it
+    this.stop(req.sessionId); // one kiosk per session; a second click restarts it
     const profile = join(this.o.dataDir, 'kiosk', String(req.sessionId));
     for (const d of ['AppData', 'LocalAppData', 'Temp']) mkdirSync(join(profile, d), { recursive: true });
     const query = new URLSearchParams({ action: req.action, scenario: req.scenario, ...(req.user ? { user: req.user } : {}) });
     const url = `${this.o.origin}/kiosk/?${query.toString()}`;
     // The Electron shell's launch contract (kiosk-ui/src/electron/policy.ts): URL as an argument,
     // secret only in its environment block (a command line is readable by every process).
-    const proc = await this.o.addon.launchKiosk({
-      sessionId: req.sessionId, executable: this.o.executable, account: this.o.account, url, secret: this.o.secret,
-      args: [`--keyhatch-url=${url}`, ...(this.o.kioskArgs ?? [])],
-      env: {
-        KEYHATCH_KIOSK_SECRET: this.o.secret,
+    const { launch, secret } = this.o.launches.mint();
+    let proc: KioskProcess;
+    try {
+      proc = await this.o.addon.launchKiosk({
+        sessionId: req.sessionId, executable: this.o.executable, account: this.o.account, url, secret,
+        args: [`--keyhatch-url=${url}`, ...(this.o.kioskArgs ?? [])],
+        env: {
+          KEYHATCH_KIOSK_SECRET: secret,
         SystemRoot: process.env.SystemRoot ?? 'C:\\Windows',
-        APPDATA: join(profile, 'AppData'), LOCALAPPDATA: join(profile, 'LocalAppData'), TEMP: join(profile, 'Temp'), TMP: join(profile, 'Temp'),
-        KEYHATCH_KIOSK_URL: url,
-      },
-    });
-    this.running.set(req.sessionId, proc);
+          APPDATA: join(profile, 'AppData'), LOCALAPPDATA: join(profile, 'LocalAppData'), TEMP: join(profile, 'Temp'), TMP: join(profile, 'Temp'),
+          KEYHATCH_KIOSK_URL: url,
+        },
+      });
+    } catch (err) {
+      this.o.launches.end(launch.id); // never started: the secret must not outlive the attempt
+      throw err;
+    }
+    this.running.set(req.sessionId, { proc, launchId: launch.id });
     this.o.audit.write({ action: 'kiosk.launch', actor: 'logonui', target: req.user, result: 'success', correlationId: `s${req.sessionId}-${proc.pid}`,
       details: { sessionId: req.sessionId, scenario: req.scenario, action: req.action, pid: proc.pid } });
-    void proc.wait(24 * 3600_000).then(() => { if (this.running.get(req.sessionId) === proc) this.running.delete(req.sessionId); });
+    // Exit or crash: the secret dies with the process, whichever way it ended.
+    const ended = (code?: number | null): void => {
+      if (code === null) proc.terminate(); // still running after a day: end it with its secret
+      this.o.launches.end(launch.id);
+      if (this.running.get(req.sessionId)?.proc === proc) this.running.delete(req.sessionId);
+    };
+    void proc.wait(24 * 3600_000).then(ended, () => ended());
   }
 
-  /** Kills every kiosk (daemon shutdown; the job objects would too). */
+  private stop(sessionId: number): void {
+    const entry = this.running.get(sessionId);
+    if (!entry) return;
+    this.running.delete(sessionId);
+    this.o.launches.end(entry.launchId);
+    entry.proc.terminate();
+  }
+
+  /** Kills every kiosk (daemon shutdown; the job objects would too) and voids their secrets. */
   stopAll(): void {
-    for (const p of this.running.values()) p.terminate();
-    this.running.clear();
+    for (const sessionId of [...this.running.keys()]) this.stop(sessionId);
   }
 }

@@ -81,6 +81,12 @@ export interface NativeAddon {
   readRegistryTree(path: string): Promise<RegistryTree | null>;
   /** Calls onChange (coalesced) whenever anything under the HKLM key changes; the key must exist. */
   watchRegistryTree(path: string, onChange: () => void): { close(): void };
+  /**
+   * Updates this machine's cached logon verifier for DOMAIN\\account (MSV1_0 ChangeCachedPassword
+   * through LsaCallAuthenticationPackage; the service must run as SYSTEM). Decide with
+   * decideCachedCredentialUpdate (cached-credential.ts) first.
+   */
+  changeCachedPassword(domain: string, account: string, newPassword: string): Promise<void>;
 }
 
 /** REG_DWORD → number, REG_SZ/REG_EXPAND_SZ → string, REG_MULTI_SZ → string[]; other types are left out. */
@@ -111,6 +117,7 @@ interface RawAddon {
   describeKiosk(id: number): KioskJobInfo;
   readRegistryTree(path: string): Promise<RegistryTree | null>;
   watchRegistryTree(path: string, onChange: () => void): { close(): void };
+  changeCachedPassword(domain: string, account: string, newPassword: string): Promise<void>;
 }
 
 const ADDON_FILE = 'keyhatch_native.node';
@@ -173,6 +180,7 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
     getPipeSecurity: (pipePath) => raw.getPipeSecurity(pipePath),
     readRegistryTree: (keyPath) => raw.readRegistryTree(keyPath),
     watchRegistryTree: (keyPath, onChange) => raw.watchRegistryTree(keyPath, onChange),
+    changeCachedPassword: (domain, account, newPassword) => raw.changeCachedPassword(domain, account, newPassword),
     async launchKiosk(options) {
       const args = options.args ?? [];
       if (options.secret.length < 16) throw new RangeError('secret must be at least 16 characters');

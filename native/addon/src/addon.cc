@@ -14,6 +14,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("describeKiosk", Napi::Function::New(env, DescribeKiosk, "describeKiosk"));
   exports.Set("readRegistryTree", Napi::Function::New(env, ReadRegistryTree, "readRegistryTree"));
   exports.Set("watchRegistryTree", Napi::Function::New(env, WatchRegistryTree, "watchRegistryTree"));
+  exports.Set("changeCachedPassword", Napi::Function::New(env, ChangeCachedPassword, "changeCachedPassword"));
   return exports;
 }
 

@@ -14,3 +14,4 @@ Napi::Value TerminateKiosk(const Napi::CallbackInfo &info);
 Napi::Value DescribeKiosk(const Napi::CallbackInfo &info);
 Napi::Value ReadRegistryTree(const Napi::CallbackInfo &info);
 Napi::Value WatchRegistryTree(const Napi::CallbackInfo &info);
+Napi::Value ChangeCachedPassword(const Napi::CallbackInfo &info);

@@ -1,12 +1,13 @@
 #include "Credential.h"
 
 #include <new>
-#include <wtsapi32.h>
 
 #include "StatusMonitor.h"
 #include "dll.h"
 #include "helpers.h"
+#include "guid.h"
 #include "resource.h"
+#include "serialization.h"
 
 static const WCHAR kTitle[] = L"Keyhatch";
 
@@ -21,15 +22,32 @@ Credential::Credential(CREDENTIAL_PROVIDER_USAGE_SCENARIO scenario, const Keyhat
 }
 
 Credential::~Credential() {
+  WipePassword();
   monitor_->Release();
   DllRelease();
 }
 
 HRESULT Credential::Create(CREDENTIAL_PROVIDER_USAGE_SCENARIO scenario, const KeyhatchPolicy &policy, StatusMonitor *monitor,
-                           Credential **out) {
+                           PCWSTR sid, PCWSTR qualifiedName, Credential **out) {
   if (!out || !monitor) return E_POINTER;
   *out = new (std::nothrow) Credential(scenario, policy, monitor);
-  return *out ? S_OK : E_OUTOFMEMORY;
+  if (!*out) return E_OUTOFMEMORY;
+  CopyTruncated((*out)->sid_, ARRAYSIZE((*out)->sid_), sid ? sid : L"");
+  CopyTruncated((*out)->qualifiedName_, ARRAYSIZE((*out)->qualifiedName_), qualifiedName ? qualifiedName : L"");
+  return S_OK;
+}
+
+void Credential::WipePassword() { SecureZeroMemory(password_, sizeof(password_)); }
+
+// Only a known user the daemon just reported as reset gets the password field.
+bool Credential::NewPasswordOffered() const { return sid_[0] && qualifiedName_[0] && monitor_->WasReset(sid_); }
+
+IFACEMETHODIMP Credential::GetUserSid(LPWSTR *sid) {
+  if (!sid) return E_POINTER;
+  *sid = nullptr;
+  // S_FALSE with no SID: this credential belongs under "Other user".
+  if (!sid_[0]) return S_FALSE;
+  return CoTaskMemStrDup(sid_, sid);
 }
 
 IFACEMETHODIMP_(ULONG) Credential::AddRef() { return static_cast<ULONG>(InterlockedIncrement(&refs_)); }
@@ -43,8 +61,8 @@ IFACEMETHODIMP_(ULONG) Credential::Release() {
 IFACEMETHODIMP Credential::QueryInterface(REFIID riid, void **ppv) {
   if (!ppv) return E_POINTER;
   *ppv = nullptr;
-  if (riid == IID_IUnknown || riid == __uuidof(ICredentialProviderCredential)) {
-    *ppv = static_cast<ICredentialProviderCredential *>(this);
+  if (riid == IID_IUnknown || riid == __uuidof(ICredentialProviderCredential) || riid == __uuidof(ICredentialProviderCredential2)) {
+    *ppv = static_cast<ICredentialProviderCredential2 *>(this);
     AddRef();
     return S_OK;
   }
@@ -67,7 +85,11 @@ IFACEMETHODIMP Credential::SetSelected(BOOL *pbAutoLogon) {
   return S_OK;
 }
 
-IFACEMETHODIMP Credential::SetDeselected() { return S_OK; }
+IFACEMETHODIMP Credential::SetDeselected() {
+  WipePassword();
+  if (events_) events_->SetFieldString(this, KFI_PASSWORD, L"");
+  return S_OK;
+}
 
 // A link shows only when policy allows it and the daemon answered "available"; an unknown or
 // unreachable daemon hides both links and the status line says so instead.
@@ -78,6 +100,7 @@ bool Credential::LinkVisible(DWORD field) const {
 
 PCWSTR Credential::StatusText() const {
   if (monitor_->Launch() == LaunchState::Failed || monitor_->State() == DaemonState::Unavailable) return strings_->unavailable;
+  if (NewPasswordOffered()) return strings_->signInNewPassword;
   if (monitor_->Launch() == LaunchState::Starting) return strings_->starting;
   return L"";
 }
@@ -89,6 +112,8 @@ PCWSTR Credential::FieldText(DWORD field) const {
     case KFI_STATUS: return StatusText();
     case KFI_FORGOT: return policy_.forgotPasswordText[0] ? policy_.forgotPasswordText : strings_->forgotPassword;
     case KFI_UNLOCK: return policy_.unlockAccountText[0] ? policy_.unlockAccountText : strings_->unlockAccount;
+    case KFI_PASSWORD: return password_;
+    case KFI_SUBMIT: return L"";
     default: return nullptr;
   }
 }
@@ -100,6 +125,7 @@ IFACEMETHODIMP Credential::GetFieldState(DWORD dwFieldID, CREDENTIAL_PROVIDER_FI
   *pcpfs = states_[dwFieldID].cpfs;
   *pcpfis = states_[dwFieldID].cpfis;
   if ((dwFieldID == KFI_FORGOT || dwFieldID == KFI_UNLOCK) && !LinkVisible(dwFieldID)) *pcpfs = CPFS_HIDDEN;
+  if ((dwFieldID == KFI_PASSWORD || dwFieldID == KFI_SUBMIT) && NewPasswordOffered()) *pcpfs = CPFS_DISPLAY_IN_SELECTED_TILE;
   return S_OK;
 }
 
@@ -128,9 +154,12 @@ IFACEMETHODIMP Credential::GetCheckboxValue(DWORD, BOOL *pbChecked, LPWSTR *ppsz
   return E_NOTIMPL;
 }
 
-IFACEMETHODIMP Credential::GetSubmitButtonValue(DWORD, DWORD *pdwAdjacentTo) {
-  if (pdwAdjacentTo) *pdwAdjacentTo = 0;
-  return E_NOTIMPL;
+IFACEMETHODIMP Credential::GetSubmitButtonValue(DWORD dwFieldID, DWORD *pdwAdjacentTo) {
+  if (!pdwAdjacentTo) return E_POINTER;
+  *pdwAdjacentTo = 0;
+  if (dwFieldID != KFI_SUBMIT) return E_INVALIDARG;
+  *pdwAdjacentTo = KFI_PASSWORD;
+  return S_OK;
 }
 
 IFACEMETHODIMP Credential::GetComboBoxValueCount(DWORD, DWORD *pcItems, DWORD *pdwSelectedItem) {
@@ -144,26 +173,16 @@ IFACEMETHODIMP Credential::GetComboBoxValueAt(DWORD, DWORD, LPWSTR *ppszItem) {
   return E_NOTIMPL;
 }
 
-IFACEMETHODIMP Credential::SetStringValue(DWORD, LPCWSTR) { return E_NOTIMPL; }
+IFACEMETHODIMP Credential::SetStringValue(DWORD dwFieldID, LPCWSTR psz) {
+  if (!psz) return E_POINTER;
+  if (dwFieldID != KFI_PASSWORD) return E_INVALIDARG;
+  if (lstrlenW(psz) >= static_cast<int>(ARRAYSIZE(password_))) return E_INVALIDARG;
+  WipePassword();
+  CopyTruncated(password_, ARRAYSIZE(password_), psz);
+  return S_OK;
+}
 IFACEMETHODIMP Credential::SetCheckboxValue(DWORD, BOOL) { return E_NOTIMPL; }
 IFACEMETHODIMP Credential::SetComboBoxSelectedValue(DWORD, DWORD) { return E_NOTIMPL; }
-
-// The user of a locked session, as DOMAIN\name, so the kiosk can prefill it. Best effort.
-static void LockedSessionUser(DWORD sessionId, WCHAR *out, size_t chars) {
-  out[0] = L'\0';
-  LPWSTR user = nullptr, domain = nullptr;
-  DWORD bytes = 0;
-  if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, sessionId, WTSUserName, &user, &bytes) && user && user[0]) {
-    if (WTSQuerySessionInformationW(WTS_CURRENT_SERVER_HANDLE, sessionId, WTSDomainName, &domain, &bytes) && domain &&
-        domain[0] && lstrlenW(domain) + 1 + lstrlenW(user) < static_cast<int>(chars)) {
-      wsprintfW(out, L"%s\\%s", domain, user);
-    } else {
-      CopyTruncated(out, chars, user);
-    }
-  }
-  if (user) WTSFreeMemory(user);
-  if (domain) WTSFreeMemory(domain);
-}
 
 IFACEMETHODIMP Credential::CommandLinkClicked(DWORD dwFieldID) {
   if (dwFieldID != KFI_FORGOT && dwFieldID != KFI_UNLOCK) return E_INVALIDARG;
@@ -173,12 +192,12 @@ IFACEMETHODIMP Credential::CommandLinkClicked(DWORD dwFieldID) {
     if (events_) events_->SetFieldString(this, KFI_STATUS, strings_->unavailable);
     return S_OK;
   }
+  // No WTS or other RPC here (this is LogonUI's thread): the session id is a local query and the
+  // user is the tile's own (in the unlock scenario LogonUI's user array holds the locked user).
   DWORD sessionId = 0;
   if (!ProcessIdToSessionId(GetCurrentProcessId(), &sessionId)) hr = HRESULT_FROM_WIN32(GetLastError());
-  WCHAR user[257] = L"";
   bool unlockScenario = scenario_ == CPUS_UNLOCK_WORKSTATION;
-  if (SUCCEEDED(hr) && unlockScenario) LockedSessionUser(sessionId, user, ARRAYSIZE(user));
-  if (SUCCEEDED(hr)) hr = monitor_->BeginLaunch(sessionId, unlockScenario, dwFieldID == KFI_UNLOCK, user);
+  if (SUCCEEDED(hr)) hr = monitor_->BeginLaunch(sessionId, unlockScenario, dwFieldID == KFI_UNLOCK, unlockScenario ? qualifiedName_ : L"");
   if (events_) events_->SetFieldString(this, KFI_STATUS, SUCCEEDED(hr) ? strings_->starting : strings_->unavailable);
   return SUCCEEDED(hr) ? S_OK : hr;
 }
@@ -188,11 +207,39 @@ IFACEMETHODIMP Credential::GetSerialization(CREDENTIAL_PROVIDER_GET_SERIALIZATIO
                                             LPWSTR *ppszOptionalStatusText,
                                             CREDENTIAL_PROVIDER_STATUS_ICON *pcpsiOptionalStatusIcon) {
   if (!pcpgsr || !pcpcs) return E_POINTER;
-  // Nothing to submit: this tile only opens the kiosk. Users sign in with the password tile.
   *pcpgsr = CPGSR_NO_CREDENTIAL_NOT_FINISHED;
   ZeroMemory(pcpcs, sizeof(*pcpcs));
   if (ppszOptionalStatusText) *ppszOptionalStatusText = nullptr;
   if (pcpsiOptionalStatusIcon) *pcpsiOptionalStatusIcon = CPSI_NONE;
+  // Without a reset of this user (or an empty field) there is nothing to submit: the tile only
+  // opens the kiosk, and users sign in with the password tile.
+  if (!NewPasswordOffered() || !password_[0]) return S_OK;
+  WCHAR domain[256], user[257];
+  HRESULT hr = SplitQualifiedName(qualifiedName_, domain, ARRAYSIZE(domain), user, ARRAYSIZE(user));
+  PWSTR protectedPassword = nullptr;
+  if (SUCCEEDED(hr)) hr = ProtectPasswordCopy(password_, &protectedPassword);
+  BYTE *block = nullptr;
+  DWORD bytes = 0;
+  if (SUCCEEDED(hr)) hr = PackInteractiveUnlockLogon(scenario_, domain, user, protectedPassword, &block, &bytes);
+  ULONG package = 0;
+  if (SUCCEEDED(hr)) hr = LookupNegotiatePackage(&package);
+  if (protectedPassword) {
+    SecureZeroMemory(protectedPassword, lstrlenW(protectedPassword) * sizeof(WCHAR));
+    CoTaskMemFree(protectedPassword);
+  }
+  WipePassword();
+  if (FAILED(hr)) {
+    if (block) {
+      SecureZeroMemory(block, bytes);
+      CoTaskMemFree(block);
+    }
+    return hr;
+  }
+  pcpcs->ulAuthenticationPackage = package;
+  pcpcs->clsidCredentialProvider = CLSID_KeyhatchProvider;
+  pcpcs->cbSerialization = bytes;
+  pcpcs->rgbSerialization = block;
+  *pcpgsr = CPGSR_RETURN_CREDENTIAL_FINISHED;
   return S_OK;
 }
 

@@ -1,4 +1,8 @@
-// The "Password help" tile: a title, a status line and the two command links.
+// The "Password help" credential: a title, a status line and the two command links, one per user
+// LogonUI shows (ICredentialProviderCredential2::GetUserSid groups it under that user's tile) plus
+// one for "Other user". After the daemon reports a reset of this credential's user it also offers
+// a password field, "Sign in with your new password", and GetSerialization packs a
+// KERB_INTERACTIVE_UNLOCK_LOGON like Microsoft's SampleV2CredentialProvider.
 #pragma once
 #include "ComPtr.h"
 #include "credprov.h"
@@ -8,10 +12,11 @@
 
 class StatusMonitor;
 
-class Credential final : public ICredentialProviderCredential {
+class Credential final : public ICredentialProviderCredential2 {
  public:
+  // sid/qualifiedName: the tile's user (empty for "Other user").
   static HRESULT Create(CREDENTIAL_PROVIDER_USAGE_SCENARIO scenario, const KeyhatchPolicy &policy, StatusMonitor *monitor,
-                        Credential **out);
+                        PCWSTR sid, PCWSTR qualifiedName, Credential **out);
 
   // IUnknown
   IFACEMETHODIMP_(ULONG) AddRef() override;
@@ -41,10 +46,15 @@ class Credential final : public ICredentialProviderCredential {
   IFACEMETHODIMP ReportResult(LONG ntsStatus, LONG ntsSubstatus, LPWSTR *ppszOptionalStatusText,
                               CREDENTIAL_PROVIDER_STATUS_ICON *pcpsiOptionalStatusIcon) override;
 
+  // ICredentialProviderCredential2
+  IFACEMETHODIMP GetUserSid(LPWSTR *sid) override;
+
  private:
   Credential(CREDENTIAL_PROVIDER_USAGE_SCENARIO scenario, const KeyhatchPolicy &policy, StatusMonitor *monitor);
   ~Credential();
   bool LinkVisible(DWORD field) const;
+  bool NewPasswordOffered() const;
+  void WipePassword();
   PCWSTR StatusText() const;
   PCWSTR FieldText(DWORD field) const;
 
@@ -55,4 +65,7 @@ class Credential final : public ICredentialProviderCredential {
   const FIELD_STATE_PAIR *states_;
   StatusMonitor *monitor_;  // owned reference
   ComPtr<ICredentialProviderCredentialEvents> events_;
+  WCHAR sid_[192] = L"";
+  WCHAR qualifiedName_[257] = L"";
+  WCHAR password_[257] = L"";
 };

@@ -7,6 +7,7 @@
 #include "dll.h"
 #include "fields.h"
 #include "helpers.h"
+#include "strings.h"
 
 Provider::Provider() { DllAddRef(); }
 
@@ -37,11 +38,25 @@ IFACEMETHODIMP Provider::QueryInterface(REFIID riid, void **ppv) {
     AddRef();
     return S_OK;
   }
+  if (riid == __uuidof(ICredentialProviderSetUserArray)) {
+    *ppv = static_cast<ICredentialProviderSetUserArray *>(this);
+    AddRef();
+    return S_OK;
+  }
   return E_NOINTERFACE;
 }
 
+void Provider::ReleaseCredentials() {
+  for (DWORD i = 0; i < credentialCount_; ++i) {
+    credentials_[i]->Release();
+    credentials_[i] = nullptr;
+  }
+  credentialCount_ = 0;
+  enumerated_ = false;
+}
+
 void Provider::ReleaseScenario() {
-  credential_.Reset(nullptr);
+  ReleaseCredentials();
   if (monitor_) {
     monitor_->Stop();
     monitor_->Release();
@@ -55,9 +70,6 @@ IFACEMETHODIMP Provider::SetUsageScenario(CREDENTIAL_PROVIDER_USAGE_SCENARIO cpu
   scenario_ = cpus;
   ReadKeyhatchPolicy(&policy_);
   HRESULT hr = StatusMonitor::Create(&monitor_);
-  Credential *credential = nullptr;
-  if (SUCCEEDED(hr)) hr = Credential::Create(cpus, policy_, monitor_, &credential);
-  if (SUCCEEDED(hr)) credential_.Attach(credential);
   if (FAILED(hr)) ReleaseScenario();
   return SUCCEEDED(hr) ? S_OK : hr;
 }
@@ -88,22 +100,75 @@ IFACEMETHODIMP Provider::GetFieldDescriptorAt(DWORD dwIndex, CREDENTIAL_PROVIDER
   if (!ppcpfd) return E_POINTER;
   *ppcpfd = nullptr;
   if (dwIndex >= KFI_NUM_FIELDS) return E_INVALIDARG;
-  return FieldDescriptorCoAllocCopy(s_rgFieldDescriptors[dwIndex], ppcpfd);
+  CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR descriptor = s_rgFieldDescriptors[dwIndex];
+  // The password box's hint text is its label: localized.
+  if (dwIndex == KFI_PASSWORD) descriptor.pszLabel = const_cast<LPWSTR>(SelectLocaleStrings(policy_.language)->signInNewPassword);
+  return FieldDescriptorCoAllocCopy(descriptor, ppcpfd);
+}
+
+IFACEMETHODIMP Provider::SetUserArray(ICredentialProviderUserArray *users) {
+  // LogonUI calls this before GetCredentialCount; a new array means new credentials.
+  users_.Reset(users);
+  ReleaseCredentials();
+  return S_OK;
+}
+
+HRESULT Provider::AddCredential(PCWSTR sid, PCWSTR qualifiedName) {
+  if (credentialCount_ >= kMaxCredentials) return S_FALSE;
+  Credential *credential = nullptr;
+  HRESULT hr = Credential::Create(scenario_, policy_, monitor_, sid, qualifiedName, &credential);
+  if (SUCCEEDED(hr)) credentials_[credentialCount_++] = credential;
+  return hr;
+}
+
+// One credential per user in LogonUI's array (it groups them under each user's tile by
+// GetUserSid), then "Other user" on the sign-in screen. On the lock screen the array holds the
+// locked user; without an array (older callers) one ungrouped credential keeps the links reachable.
+HRESULT Provider::EnsureCredentials() {
+  if (enumerated_) return S_OK;
+  if (!monitor_) return E_UNEXPECTED;
+  HRESULT hr = S_OK;
+  DWORD users = 0;
+  if (users_ && FAILED(users_->GetCount(&users))) users = 0;
+  for (DWORD i = 0; i < users && SUCCEEDED(hr); ++i) {
+    ComPtr<ICredentialProviderUser> user;
+    ICredentialProviderUser *raw = nullptr;
+    if (FAILED(users_->GetAt(i, &raw)) || !raw) continue;
+    user.Attach(raw);
+    PWSTR sid = nullptr, name = nullptr;
+    if (SUCCEEDED(user->GetSid(&sid)) && sid && SUCCEEDED(user->GetStringValue(KH_PKEY_Identity_QualifiedUserName, &name)) && name) {
+      hr = AddCredential(sid, name);
+    }
+    CoTaskMemFree(sid);
+    CoTaskMemFree(name);
+  }
+  bool lockScreenUserKnown = scenario_ == CPUS_UNLOCK_WORKSTATION && credentialCount_ > 0;
+  if (SUCCEEDED(hr) && !lockScreenUserKnown) hr = AddCredential(L"", L"");
+  if (FAILED(hr)) {
+    ReleaseCredentials();
+    return hr;
+  }
+  enumerated_ = true;
+  return S_OK;
 }
 
 IFACEMETHODIMP Provider::GetCredentialCount(DWORD *pdwCount, DWORD *pdwDefault, BOOL *pbAutoLogonWithDefault) {
   if (!pdwCount || !pdwDefault || !pbAutoLogonWithDefault) return E_POINTER;
   // Never the default tile (the password tile stays first) and never auto-logon. With both
   // links switched off by policy there is nothing to show, so there is no tile at all.
-  *pdwCount = (credential_ && (policy_.showForgotPassword || policy_.showUnlockAccount)) ? 1 : 0;
+  *pdwCount = 0;
   *pdwDefault = CREDENTIAL_PROVIDER_NO_DEFAULT;
   *pbAutoLogonWithDefault = FALSE;
+  if (!(policy_.showForgotPassword || policy_.showUnlockAccount)) return S_OK;
+  HRESULT hr = EnsureCredentials();
+  if (FAILED(hr)) return hr;
+  *pdwCount = credentialCount_;
   return S_OK;
 }
 
 IFACEMETHODIMP Provider::GetCredentialAt(DWORD dwIndex, ICredentialProviderCredential **ppcpc) {
   if (!ppcpc) return E_POINTER;
   *ppcpc = nullptr;
-  if (dwIndex != 0 || !credential_) return E_INVALIDARG;
-  return credential_->QueryInterface(__uuidof(ICredentialProviderCredential), reinterpret_cast<void **>(ppcpc));
+  if (dwIndex >= credentialCount_) return E_INVALIDARG;
+  return credentials_[dwIndex]->QueryInterface(__uuidof(ICredentialProviderCredential), reinterpret_cast<void **>(ppcpc));
 }

@@ -1,6 +1,7 @@
 #include "StatusMonitor.h"
 
 #include <new>
+#include <string.h>
 
 #include "daemon_client.h"
 #include "dll.h"
@@ -11,11 +12,18 @@
 // once it answers.
 static const DWORD kPollUnavailableMs = 3000;
 static const DWORD kPollAvailableMs = 30000;
+// While a kiosk we opened may be running, ask every 2 s so "Sign in with your new password"
+// appears soon after the reset.
+static const DWORD kPollAfterLaunchMs = 2000;
+
+// Set while this thread is inside CredentialsChanged, so a re-entrant UnAdvise does not wait on itself.
+static thread_local bool t_inNotification = false;
 
 StatusMonitor::StatusMonitor() { DllAddRef(); }
 
 StatusMonitor::~StatusMonitor() {
   if (stop_) CloseHandle(stop_);
+  if (poke_) CloseHandle(poke_);
   DllRelease();
 }
 
@@ -25,7 +33,8 @@ HRESULT StatusMonitor::Create(StatusMonitor **out) {
   StatusMonitor *monitor = new (std::nothrow) StatusMonitor();
   if (!monitor) return E_OUTOFMEMORY;
   monitor->stop_ = CreateEventW(nullptr, TRUE, FALSE, nullptr);
-  if (!monitor->stop_) {
+  monitor->poke_ = CreateEventW(nullptr, FALSE, FALSE, nullptr);
+  if (!monitor->stop_ || !monitor->poke_) {
     HRESULT hr = HRESULT_FROM_WIN32(GetLastError());
     monitor->Release();
     return hr;
@@ -80,15 +89,51 @@ void StatusMonitor::SetSink(ICredentialProviderEvents *events, UINT_PTR context)
   ReleaseSRWLockExclusive(&lock_);
 }
 
-void StatusMonitor::ClearSink() { SetSink(nullptr, 0); }
+void StatusMonitor::ClearSink() {
+  SetSink(nullptr, 0);
+  // A notifier that copied the old sink just before may still be calling it: wait it out.
+  if (!t_inNotification) {
+    AcquireSRWLockExclusive(&notifying_);
+    ReleaseSRWLockExclusive(&notifying_);
+  }
+}
 
-// Calls CredentialsChanged outside the lock: LogonUI may call straight back into us.
+bool StatusMonitor::WasReset(PCWSTR sid) const {
+  if (!sid || !sid[0]) return false;
+  char ascii[192];
+  size_t n = 0;
+  for (; sid[n]; ++n) {
+    if (n + 1 >= sizeof(ascii) || sid[n] > 0x7e || sid[n] < 0x20 || sid[n] == L',') return false;
+    ascii[n] = static_cast<char>(sid[n]);
+  }
+  ascii[n] = '\0';
+  bool found = false;
+  SRWLOCK *lock = const_cast<SRWLOCK *>(&lock_);
+  AcquireSRWLockShared(lock);
+  for (const char *p = resetSids_; *p && !found;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? static_cast<size_t>(comma - p) : strlen(p);
+    found = len == n && _strnicmp(p, ascii, n) == 0;
+    p = comma ? comma + 1 : p + len;
+  }
+  ReleaseSRWLockShared(lock);
+  return found;
+}
+
+// Calls CredentialsChanged outside lock_ (LogonUI may call straight back into us) but inside
+// notifying_, which ClearSink waits on, so nothing reaches LogonUI after UnAdvise.
 void StatusMonitor::NotifyChanged() {
+  AcquireSRWLockShared(&notifying_);
   AcquireSRWLockShared(&lock_);
   ComPtr<ICredentialProviderEvents> sink = sink_;
   UINT_PTR context = context_;
   ReleaseSRWLockShared(&lock_);
-  if (sink && WaitForSingleObject(stop_, 0) != WAIT_OBJECT_0) sink->CredentialsChanged(context);
+  if (sink && WaitForSingleObject(stop_, 0) != WAIT_OBJECT_0) {
+    t_inNotification = true;
+    sink->CredentialsChanged(context);
+    t_inNotification = false;
+  }
+  ReleaseSRWLockShared(&notifying_);
 }
 
 void StatusMonitor::SetState(DaemonState state) {
@@ -105,12 +150,22 @@ DWORD WINAPI StatusMonitor::PollThread(void *param) {
   StatusMonitor *self = static_cast<StatusMonitor *>(param);
   for (;;) {
     bool available = false;
-    HRESULT hr = QueryDaemonStatus(&available);
+    char resetSids[sizeof(self->resetSids_)];
+    HRESULT hr = QueryDaemonStatus(&available, resetSids, sizeof(resetSids));
     if (WaitForSingleObject(self->stop_, 0) == WAIT_OBJECT_0) break;
+    if (FAILED(hr)) resetSids[0] = '\0';
+    AcquireSRWLockExclusive(&self->lock_);
+    bool resetChanged = strcmp(self->resetSids_, resetSids) != 0;
+    if (resetChanged) lstrcpynA(self->resetSids_, resetSids, sizeof(self->resetSids_));
+    ReleaseSRWLockExclusive(&self->lock_);
     DaemonState state = SUCCEEDED(hr) && available ? DaemonState::Available : DaemonState::Unavailable;
-    self->SetState(state);
-    DWORD interval = state == DaemonState::Available ? kPollAvailableMs : kPollUnavailableMs;
-    if (WaitForSingleObject(self->stop_, interval) == WAIT_OBJECT_0) break;
+    LONG previous = InterlockedExchange(&self->state_, static_cast<LONG>(state));
+    if (previous != static_cast<LONG>(state) || resetChanged) self->NotifyChanged();
+    DWORD interval = state != DaemonState::Available ? kPollUnavailableMs
+                     : self->Launch() == LaunchState::Starting ? kPollAfterLaunchMs
+                                                               : kPollAvailableMs;
+    HANDLE waits[2] = {self->stop_, self->poke_};
+    if (WaitForMultipleObjects(2, waits, FALSE, interval) == WAIT_OBJECT_0) break;
   }
   self->Release();
   FreeLibraryAndExitThread(g_hinst, 0);
@@ -153,6 +208,7 @@ DWORD WINAPI StatusMonitor::LaunchThread(void *param) {
   // Tell LogonUI even when nothing changed, so the tile re-reads the final status text.
   self->NotifyChanged();
   InterlockedExchange(&self->launching_, 0);
+  if (started) SetEvent(self->poke_);
   self->Release();
   FreeLibraryAndExitThread(g_hinst, 0);
 }

@@ -20,7 +20,12 @@ class StatusMonitor final {
   void Stop();       // asks the threads to finish; never waits
 
   void SetSink(ICredentialProviderEvents *events, UINT_PTR context);
+  // After ClearSink returns no CredentialsChanged from our threads reaches LogonUI: it waits for
+  // a notification already in flight (unless called from inside that very notification).
   void ClearSink();
+
+  // Whether the daemon reported a completed reset for this user SID (its last Status answer).
+  bool WasReset(PCWSTR sid) const;
 
   DaemonState State() const { return static_cast<DaemonState>(InterlockedCompareExchange(const_cast<LONG *>(&state_), 0, 0)); }
   LaunchState Launch() const { return static_cast<LaunchState>(InterlockedCompareExchange(const_cast<LONG *>(&launch_), 0, 0)); }
@@ -44,7 +49,10 @@ class StatusMonitor final {
   LONG launching_ = 0;
   LONG started_ = 0;
   HANDLE stop_ = nullptr;
-  SRWLOCK lock_ = SRWLOCK_INIT;  // guards sink_, context_ and the pending launch request
+  HANDLE poke_ = nullptr;  // auto-reset: a launch finished, poll now and then faster
+  SRWLOCK lock_ = SRWLOCK_INIT;  // guards sink_, context_, resetSids_ and the pending launch request
+  SRWLOCK notifying_ = SRWLOCK_INIT;  // held shared while a CredentialsChanged call runs
+  char resetSids_[2048] = "";
   ComPtr<ICredentialProviderEvents> sink_;
   UINT_PTR context_ = 0;
   DWORD pendingSession_ = 0;

@@ -4,6 +4,9 @@
 #pragma once
 #include <windows.h>
 #include <unknwn.h>
+#include <propidl.h>
+#include <propkeydef.h>
+#include <wtypes.h>
 
 #if defined(_MSC_VER) || __has_include(<credentialprovider.h>)
 #include <credentialprovider.h>
@@ -133,7 +136,44 @@ ICredentialProvider : public IUnknown {
   virtual HRESULT STDMETHODCALLTYPE GetCredentialAt(DWORD dwIndex, ICredentialProviderCredential **ppcpc) = 0;
 };
 
+// Windows 8+: credentials grouped under user tiles (SampleV2CredentialProvider).
+MIDL_INTERFACE("fd672c54-40ea-4d6e-9b49-cfb1a7507bd7")
+ICredentialProviderCredential2 : public ICredentialProviderCredential {
+  virtual HRESULT STDMETHODCALLTYPE GetUserSid(LPWSTR *sid) = 0;
+};
+
+typedef enum CREDENTIAL_PROVIDER_ACCOUNT_OPTIONS {
+  CPAO_NONE = 0,
+  CPAO_EMPTY_LOCAL = 0x1,
+  CPAO_EMPTY_CONNECTED = 0x2
+} CREDENTIAL_PROVIDER_ACCOUNT_OPTIONS;
+
+MIDL_INTERFACE("13793285-3ea6-40fd-b420-15f47da41fbb")
+ICredentialProviderUser : public IUnknown {
+  virtual HRESULT STDMETHODCALLTYPE GetSid(LPWSTR *sid) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetProviderID(GUID *providerID) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetStringValue(REFPROPERTYKEY key, LPWSTR *stringValue) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetValue(REFPROPERTYKEY key, PROPVARIANT *value) = 0;
+};
+
+MIDL_INTERFACE("90C119AE-0F18-4520-A1F1-114366A40FE8")
+ICredentialProviderUserArray : public IUnknown {
+  virtual HRESULT STDMETHODCALLTYPE SetProviderFilter(REFGUID guidProviderToFilterTo) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetAccountOptions(CREDENTIAL_PROVIDER_ACCOUNT_OPTIONS *options) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetCount(DWORD *userCount) = 0;
+  virtual HRESULT STDMETHODCALLTYPE GetAt(DWORD userIndex, ICredentialProviderUser **user) = 0;
+};
+
+MIDL_INTERFACE("095c1484-1c0c-4388-9c6d-500e61bf84bd")
+ICredentialProviderSetUserArray : public IUnknown {
+  virtual HRESULT STDMETHODCALLTYPE SetUserArray(ICredentialProviderUserArray *users) = 0;
+};
+
 #ifdef __CRT_UUID_DECL
+__CRT_UUID_DECL(ICredentialProviderCredential2, 0xfd672c54, 0x40ea, 0x4d6e, 0x9b, 0x49, 0xcf, 0xb1, 0xa7, 0x50, 0x7b, 0xd7)
+__CRT_UUID_DECL(ICredentialProviderUser, 0x13793285, 0x3ea6, 0x40fd, 0xb4, 0x20, 0x15, 0xf4, 0x7d, 0xa4, 0x1f, 0xbb)
+__CRT_UUID_DECL(ICredentialProviderUserArray, 0x90c119ae, 0x0f18, 0x4520, 0xa1, 0xf1, 0x11, 0x43, 0x66, 0xa4, 0x0f, 0xe8)
+__CRT_UUID_DECL(ICredentialProviderSetUserArray, 0x095c1484, 0x1c0c, 0x4388, 0x9c, 0x6d, 0x50, 0x0e, 0x61, 0xbf, 0x84, 0xbd)
 __CRT_UUID_DECL(ICredentialProviderCredentialEvents, 0xfa6fa76b, 0x66b7, 0x4b11, 0x95, 0xf1, 0x86, 0x17, 0x11, 0x18, 0xe8, 0x16)
 __CRT_UUID_DECL(ICredentialProviderCredential, 0x63913a93, 0x40c1, 0x481a, 0x81, 0x8d, 0x40, 0x72, 0xff, 0x8c, 0x70, 0xcc)
 __CRT_UUID_DECL(ICredentialProviderEvents, 0x34201e5a, 0xa787, 0x41a3, 0xa5, 0xa4, 0xbd, 0x6d, 0xcf, 0x2a, 0x85, 0x4e)
@@ -145,3 +185,7 @@ static const GUID CPFG_CREDENTIAL_PROVIDER_LABEL = {0x286bbff3, 0xbad4, 0x438f, 
 static const GUID CPFG_CREDENTIAL_PROVIDER_LOGO = {0x2d837775, 0xf6cd, 0x464e, {0xa7, 0x45, 0x48, 0x2f, 0xd0, 0xb4, 0x74, 0x93}};
 
 #endif
+
+// propkey.h's PKEY_Identity_QualifiedUserName ("DOMAIN\\name" of a user tile), declared here so
+// both toolchains see the same value without pulling in the shell's property-key headers.
+static const PROPERTYKEY KH_PKEY_Identity_QualifiedUserName = {{0xda520e51, 0xf4e9, 0x4739, {0xac, 0x82, 0x02, 0xe0, 0xa9, 0x5c, 0x90, 0x30}}, 100};

@@ -12,9 +12,10 @@ static HRESULT CheckOk(const char *response, size_t length) {
   return hr;
 }
 
-HRESULT QueryDaemonStatus(bool *available) {
-  if (!available) return E_POINTER;
+HRESULT QueryDaemonStatus(bool *available, char *resetSids, size_t resetSidsCap) {
+  if (!available || !resetSids || resetSidsCap == 0) return E_POINTER;
   *available = false;
+  resetSids[0] = '\0';
   char request[64];
   size_t requestLen = 0;
   HRESULT hr = BuildStatusRequest(request, sizeof(request), &requestLen);
@@ -27,6 +28,8 @@ HRESULT QueryDaemonStatus(bool *available) {
     hr = JsonTopLevelBool(response, responseLen, "available", available);
     if (hr == S_FALSE) hr = KH_E_PROTOCOL;
   }
+  // Users reset in the last minutes (comma-separated SIDs); absent or malformed means none.
+  if (SUCCEEDED(hr) && JsonTopLevelPlainString(response, responseLen, "resetSids", resetSids, resetSidsCap) != S_OK) resetSids[0] = '\0';
   return hr;
 }
 

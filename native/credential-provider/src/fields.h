@@ -11,7 +11,9 @@ enum KEYHATCH_FIELD_ID {
   KFI_FORGOT = 3,    // command link "Forgot password?"
   KFI_UNLOCK = 4,    // command link "Unlock account"
   KFI_TILEIMAGE = 5, // provider logo in "Sign-in options" and on the tile
-  KFI_NUM_FIELDS = 6,
+  KFI_PASSWORD = 6,  // "Sign in with your new password": shown only after the daemon reported a reset of this user
+  KFI_SUBMIT = 7,    // the arrow next to the password
+  KFI_NUM_FIELDS = 8,
 };
 
 struct FIELD_STATE_PAIR {
@@ -27,6 +29,8 @@ static const CREDENTIAL_PROVIDER_FIELD_DESCRIPTOR s_rgFieldDescriptors[KFI_NUM_F
     {KFI_FORGOT, CPFT_COMMAND_LINK, const_cast<LPWSTR>(L"Forgot password"), GUID_NULL},
     {KFI_UNLOCK, CPFT_COMMAND_LINK, const_cast<LPWSTR>(L"Unlock account"), GUID_NULL},
     {KFI_TILEIMAGE, CPFT_TILE_IMAGE, const_cast<LPWSTR>(L"Image"), CPFG_CREDENTIAL_PROVIDER_LOGO},
+    {KFI_PASSWORD, CPFT_PASSWORD_TEXT, const_cast<LPWSTR>(L"New password"), GUID_NULL},
+    {KFI_SUBMIT, CPFT_SUBMIT_BUTTON, const_cast<LPWSTR>(L"Submit"), GUID_NULL},
 };
 
 // Logon screen: the links sit on the selected tile; the title also labels the deselected tile.
@@ -37,6 +41,8 @@ static const FIELD_STATE_PAIR s_rgLogonFieldStates[KFI_NUM_FIELDS] = {
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_BOTH, CPFIS_NONE},
+    {CPFS_HIDDEN, CPFIS_FOCUSED},  // shown after a reset (Credential::GetFieldState)
+    {CPFS_HIDDEN, CPFIS_NONE},
 };
 
 // Unlock screen: same layout; kept separate so the scenarios can diverge without surprises.
@@ -47,4 +53,6 @@ static const FIELD_STATE_PAIR s_rgUnlockFieldStates[KFI_NUM_FIELDS] = {
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_SELECTED_TILE, CPFIS_NONE},
     {CPFS_DISPLAY_IN_BOTH, CPFIS_NONE},
+    {CPFS_HIDDEN, CPFIS_FOCUSED},
+    {CPFS_HIDDEN, CPFIS_NONE},
 };

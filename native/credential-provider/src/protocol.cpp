@@ -122,8 +122,8 @@ bool SkipValue(Cursor &c) {
 
 }  // namespace
 
-HRESULT JsonTopLevelBool(const char *json, size_t len, const char *key, bool *value) {
-  if (!json || !key || !value) return E_POINTER;
+// Finds a top-level member; S_OK with the raw value span, S_FALSE when absent.
+static HRESULT JsonTopLevelValue(const char *json, size_t len, const char *key, const char **value, size_t *valueLenOut) {
   Cursor c{json, json + len};
   c.SkipSpace();
   if (c.p >= c.end || *c.p != '{') return KH_E_PROTOCOL;
@@ -142,15 +142,10 @@ HRESULT JsonTopLevelBool(const char *json, size_t len, const char *key, bool *va
     c.SkipSpace();
     const char *valueStart = c.p;
     if (!SkipValue(c)) return KH_E_PROTOCOL;
-    size_t valueLen = static_cast<size_t>(c.p - valueStart);
     if (nameLen == keyLen && memcmp(name, key, keyLen) == 0) {
-      if (valueLen == 4 && memcmp(valueStart, "true", 4) == 0) {
-        *value = true;
-        hr = S_OK;
-      } else if (valueLen == 5 && memcmp(valueStart, "false", 5) == 0) {
-        *value = false;
-        hr = S_OK;
-      }
+      *value = valueStart;
+      *valueLenOut = static_cast<size_t>(c.p - valueStart);
+      hr = S_OK;
     }
     c.SkipSpace();
     if (c.p < c.end && *c.p == ',') {
@@ -160,4 +155,33 @@ HRESULT JsonTopLevelBool(const char *json, size_t len, const char *key, bool *va
     if (c.p < c.end && *c.p == '}') return hr;
     return KH_E_PROTOCOL;
   }
+}
+
+HRESULT JsonTopLevelBool(const char *json, size_t len, const char *key, bool *value) {
+  if (!json || !key || !value) return E_POINTER;
+  const char *raw = nullptr;
+  size_t rawLen = 0;
+  HRESULT hr = JsonTopLevelValue(json, len, key, &raw, &rawLen);
+  if (hr != S_OK) return hr;
+  if (rawLen == 4 && memcmp(raw, "true", 4) == 0) *value = true;
+  else if (rawLen == 5 && memcmp(raw, "false", 5) == 0) *value = false;
+  else return S_FALSE;
+  return S_OK;
+}
+
+HRESULT JsonTopLevelPlainString(const char *json, size_t len, const char *key, char *out, size_t cap) {
+  if (!json || !key || !out || cap == 0) return E_POINTER;
+  out[0] = '\0';
+  const char *raw = nullptr;
+  size_t rawLen = 0;
+  HRESULT hr = JsonTopLevelValue(json, len, key, &raw, &rawLen);
+  if (hr != S_OK) return hr;
+  if (rawLen < 2 || raw[0] != '"' || raw[rawLen - 1] != '"' || rawLen - 2 >= cap) return S_FALSE;
+  for (size_t i = 1; i + 1 < rawLen; ++i) {
+    char ch = raw[i];
+    if (ch == '\\' || static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e) return S_FALSE;
+  }
+  memcpy(out, raw + 1, rawLen - 2);
+  out[rawLen - 2] = '\0';
+  return S_OK;
 }

@@ -16,3 +16,7 @@ HRESULT BuildLaunchRequest(char *buf, size_t cap, size_t *len, DWORD sessionId, 
 // Reads a top-level boolean member of a JSON object. S_OK and *value when present as true/false;
 // S_FALSE when absent or not a boolean; KH_E_PROTOCOL when the text is not a JSON object.
 HRESULT JsonTopLevelBool(const char *json, size_t len, const char *key, bool *value);
+
+// Reads a top-level string member made of printable ASCII without escapes (e.g. SIDs) into
+// out (NUL-terminated). S_FALSE when absent, not such a string, or longer than cap - 1.
+HRESULT JsonTopLevelPlainString(const char *json, size_t len, const char *key, char *out, size_t cap);
