@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-system-deps.sh ad browser windows
+bash scripts/install-system-deps.sh ad browser windows postgres
 bash scripts/ensure-node-modules.sh
 
 npm run --silent build
