@@ -1,0 +1,12 @@
+// A second daemon PROCESS on the same data directory (same SQLite store, same keys): proves that
+// gates and session leases hold across processes, not only within one event loop.
+import { startServer } from '../../../daemon/src/server.js';
+import { validateConfig } from '../../../daemon/src/config/load.js';
+
+const config = validateConfig(JSON.parse(process.env.KH_CONFIG as string));
+const server = await startServer(config, { kioskSecret: process.env.KH_KIOSK as string });
+process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+const stop = () => { server.close().finally(() => process.exit(0)); };
+process.on('SIGTERM', stop);
+process.stdin.on('end', stop); // the parent went away
+process.stdin.resume();
