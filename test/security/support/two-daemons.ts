@@ -5,10 +5,10 @@ import type { TestDaemon } from '../../support/daemon.js';
 
 export interface SecondDaemon { url: string; child: ChildProcess; close(): Promise<void> }
 
-export async function startSecondDaemon(first: TestDaemon): Promise<SecondDaemon> {
+export async function startSecondDaemon(first: TestDaemon, launchId: string): Promise<SecondDaemon> {
   const script = fileURLToPath(new URL('./second-daemon.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, KH_CONFIG: JSON.stringify(first.config), KH_KIOSK: first.kioskSecret }, stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, KH_CONFIG: JSON.stringify(first.config), KH_KIOSK: first.kioskSecret, KH_LAUNCH_ID: launchId }, stdio: ['pipe', 'pipe', 'pipe'],
   });
   let err = '';
   child.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
