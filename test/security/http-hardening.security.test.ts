@@ -108,7 +108,7 @@ describe('HTTP hardening (Samba AD DC + SMTP)', function () {
     const directory = k.server.core.directory as { unlock: (...a: unknown[]) => Promise<void> };
     const realUnlock = directory.unlock;
     directory.unlock = async () => { throw new KeyhatchError('DIRECTORY_ERROR', { reason: 'injected fault' }); };
-    const fresh = 'Harden-Fresh-88!';
+    const fresh = 'Brisk-Meadow-88!';
     rememberSecret(fresh);
     try {
       const r = await k.api('POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh, unlock: true });
