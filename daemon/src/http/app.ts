@@ -54,7 +54,7 @@ export function createApp(d: AppDeps): express.Express {
   const throttled = new ThrottledAudit(d.audit, d.now ?? Date.now);
   const refusal: RefusalAudit = (req, action, reason) => {
     const c = clientInfo(req);
-    throttled.write({ action, actor: 'unknown', result: 'refused', reason, correlationId: 'http', device: c.device, source: c.source, details: { method: req.method, path: redactPath(req.path) } });
+    throttled.write({ action, actor: 'unknown', result: 'refused', reason, correlationId: 'http', device: c.device, source: c.source, details: { method: req.method, path: redactPath(req) } });
   };
 
   const api = express.Router();

@@ -126,8 +126,12 @@ export function allowedHostsOnly(hosts: readonly string[]) {
   };
 }
 
-/** Recovery ids are bearer values: never write one to a log, not even in a path. */
-export function redactPath(path: string): string {
+/**
+ * Recovery ids are bearer values: never write one to a log, not even in a path. Takes the request
+ * (its full original URL: inside a mounted router `req.path` has lost the `/recovery` prefix).
+ */
+export function redactPath(req: Request): string {
+  const path = req.originalUrl.split('?')[0] ?? '';
   return path.replace(/(\/recovery\/)[^/]+/g, '$1[id]').replace(/(\/factors\/)[0-9a-f-]{36}/gi, '$1[id]');
 }
 
@@ -142,10 +146,10 @@ export function errorHandler(log: Logger, audit?: RefusalAudit) {
     // serve-static and friends: traversal attempts (403), missing files (404), bad URLs (400).
     else if (typeof status === 'number' && status >= 400 && status < 500) e = new KeyhatchError(status === 400 ? 'BAD_REQUEST' : 'NOT_FOUND', { reason: `http ${status}` });
     else {
-      log.error('unhandled error', { path: redactPath(req.path), method: req.method, error: (err as Error)?.message });
+      log.error('unhandled error', { path: redactPath(req), method: req.method, error: (err as Error)?.message });
       e = new KeyhatchError('INTERNAL');
     }
-    const path = redactPath(req.path);
+    const path = redactPath(req);
     if (e.status >= 500) log.warn('request failed', { path, code: e.code, reason: e.reason });
     else log.debug('request refused', { path, code: e.code, reason: e.reason });
     if (e.code === 'RATE_LIMITED') {
