@@ -75,7 +75,7 @@ export class PostgresServer {
     const user = 'keyhatch';
     try {
       if (asUser) {
-        const { stdout } = await run('id', ['-u', asUser]).catch(() => { throw new Error(`${POSTGRES_MISSING} (no "${asUser}" system user)`); });
+        const { stdout } = await run('id', ['-u', asUser]).catch((err: unknown) => { throw new Error(`${POSTGRES_MISSING} (no "${asUser}" system user)`, { cause: err }); });
         const { stdout: gid } = await run('id', ['-g', asUser]);
         await chown(dir, Number(stdout.trim()), Number(gid.trim()));
       }
@@ -103,7 +103,7 @@ export class PostgresServer {
       await run(cmd, argv, { cwd: this.dir, timeout: 120_000 });
     } catch (err) {
       const log = await readFile(join(this.dir, 'server.log'), 'utf8').catch(() => '');
-      throw new Error(`${tool} failed: ${(err as Error).message}\n${log.slice(-2000)}`);
+      throw new Error(`${tool} failed: ${(err as Error).message}\n${log.slice(-2000)}`, { cause: err });
     }
   }
 

@@ -57,8 +57,16 @@ function derive(p: Omit<Phc, 'hash'> & { hashBytes: number }, password: string):
   });
 }
 
-async function npmArgon2(): Promise<typeof import('argon2')> {
-  const mod = await import('argon2') as typeof import('argon2') & { default?: typeof import('argon2') };
+/** The part of the npm package we use; typed here so the build does not need the optional package. */
+interface NpmArgon2 {
+  argon2id: number;
+  hash(password: string, opts: { type: number; memoryCost: number; timeCost: number; parallelism: number; hashLength: number }): Promise<string>;
+  verify(phc: string, password: string): Promise<boolean>;
+}
+
+async function npmArgon2(): Promise<NpmArgon2> {
+  const name = 'argon2'; // a variable: the optional package is resolved at run time only
+  const mod = await import(name) as NpmArgon2 & { default?: NpmArgon2 };
   return mod.default ?? mod;
 }
 
