@@ -28,16 +28,24 @@ export function availableArgon2Engines(): Argon2Engine[] {
 interface Phc { memoryKiB: number; passes: number; parallelism: number; salt: Buffer; hash: Buffer }
 
 const b64 = (b: Buffer): string => b.toString('base64').replace(/=+$/, '');
-const PHC = /^\$argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]{11,64})\$([A-Za-z0-9+/]{22,128})$/;
+// The reference implementation writes m,t,p; the npm package writes m,p,t: accept each once, any order.
+const PHC = /^\$argon2id\$v=19\$([a-z=0-9,]{11,32})\$([A-Za-z0-9+/]{11,64})\$([A-Za-z0-9+/]{22,128})$/;
 
 /** Parses an argon2id v19 PHC string; undefined for anything else or out-of-range costs (fails closed). */
 function parsePhc(s: string): Phc | undefined {
   const m = PHC.exec(s);
   if (!m) return undefined;
-  const [memoryKiB, passes, parallelism] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const params = new Map<string, number>();
+  for (const kv of (m[1] as string).split(',')) {
+    const [k, v, extra] = kv.split('=');
+    if (k === undefined || v === undefined || extra !== undefined || !/^\d{1,7}$/.test(v) || params.has(k)) return undefined;
+    params.set(k, Number(v));
+  }
+  const [memoryKiB, passes, parallelism] = [params.get('m'), params.get('t'), params.get('p')];
+  if (params.size !== 3 || memoryKiB === undefined || passes === undefined || parallelism === undefined) return undefined;
   // Bounds keep a tampered record from making one verification eat the machine.
-  if (passes < 1 || parallelism < 1 || memoryKiB < 8 * parallelism || memoryKiB > 262_144) return undefined;
-  return { memoryKiB, passes, parallelism, salt: Buffer.from(m[4] as string, 'base64'), hash: Buffer.from(m[5] as string, 'base64') };
+  if (passes < 1 || passes > 16 || parallelism < 1 || parallelism > 16 || memoryKiB < 8 * parallelism || memoryKiB > 262_144) return undefined;
+  return { memoryKiB, passes, parallelism, salt: Buffer.from(m[2] as string, 'base64'), hash: Buffer.from(m[3] as string, 'base64') };
 }
 
 function derive(p: Omit<Phc, 'hash'> & { hashBytes: number }, password: string): Promise<Buffer> {
@@ -49,8 +57,16 @@ function derive(p: Omit<Phc, 'hash'> & { hashBytes: number }, password: string):
   });
 }
 
-async function npmArgon2(): Promise<typeof import('argon2')> {
-  const mod = await import('argon2') as typeof import('argon2') & { default?: typeof import('argon2') };
+/** The part of the npm package we use; typed here so the build does not need the optional package. */
+interface NpmArgon2 {
+  argon2id: number;
+  hash(password: string, opts: { type: number; memoryCost: number; timeCost: number; parallelism: number; hashLength: number }): Promise<string>;
+  verify(phc: string, password: string): Promise<boolean>;
+}
+
+async function npmArgon2(): Promise<NpmArgon2> {
+  const name = 'argon2'; // a variable: the optional package is resolved at run time only
+  const mod = await import(name) as NpmArgon2 & { default?: NpmArgon2 };
   return mod.default ?? mod;
 }
 
