@@ -27,6 +27,8 @@ export interface ClientInfo {
   /** Hash of everything that identifies this client; a session only answers to its creator. */
   readonly binding: string;
   readonly locale?: string;
+  /** The workstation's own domain (reported by its relay): where a bare user name is looked up. */
+  readonly domain?: string;
 }
 
 interface OfferedFactor { sid: string; type: FactorType; hint?: string; ref: string; weight: number }
@@ -97,7 +99,7 @@ export class RecoveryService {
     const userGate = gate('user', username);
     await this.d.limiter.assertOpen([userGate]);
 
-    const found = await this.d.directory.findUser(username).catch((err: unknown) => {
+    const found = await this.d.directory.findUser(username, client.domain ? { defaultDomain: client.domain } : undefined).catch((err: unknown) => {
       if (isKeyhatchError(err, 'AMBIGUOUS_USER')) return null;
       throw err;
     });
