@@ -204,7 +204,7 @@ describe('several directories (two Samba AD domains)', function () {
       const shape = (body: { recoveryId: string; factors: Array<{ id: string; type: string; hint?: string }>; required: number; expiresAt: string }) =>
         ({ keys: Object.keys(body).sort(), factors: body.factors.map((f) => [f.id, f.type, typeof f.hint]), required: body.required, idLength: body.recoveryId.length });
       const unknown = await daemon.api('POST', '/api/v1/recovery', { username: `nobody${process.pid}` });
-      assert.equal(unknown.status, 200);
+      assert.equal(unknown.status, 201);
       for (const username of ['alice@nowhere.test', 'NOWHERE\\alice', 'alice']) {
         const r = await daemon.api('POST', '/api/v1/recovery', { username });
         assert.equal(r.status, unknown.status, username);
