@@ -1,6 +1,7 @@
 // Several directories behind one router, against two real Samba AD domains on two loopback
 // addresses (KEYHATCH.TEST and OTHERLAB.TEST, both seeded with the same account names).
 import assert from 'node:assert/strict';
+import * as OTPAuth from 'otpauth';
 import { secondTestDomain, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { freshDir, rememberSecret } from '../support/run-dir.js';
@@ -195,8 +196,10 @@ describe('several directories (two Samba AD domains)', function () {
 
   describe('through the daemon', () => {
     let daemon: TestDaemon;
+    let offset = 0;
+    const now = () => Date.now() + offset;
     before(async () => {
-      daemon = await startTestDaemon(a, { ad: undefined, directories: directories() });
+      daemon = await startTestDaemon(a, { ad: undefined, directories: directories() }, { now });
     });
     after(async () => { await daemon?.close(); });
 
@@ -210,6 +213,40 @@ describe('several directories (two Samba AD domains)', function () {
         assert.equal(r.status, unknown.status, username);
         assert.deepEqual(shape(r.body), shape(unknown.body), username);
       }
+    });
+    it('enrolls and resets the OTHERLAB twin through the API; the KEYHATCH twin keeps its password (kinit)', async () => {
+      const start = `Twin-Api-${process.pid}-3!`;
+      const t = await twin(start);
+      const login = await daemon.api('POST', '/api/v1/enrollment/login', { username: `OTHERLAB\\${t.name}`, password: start });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      rememberSecret(login.body.token);
+      const auth = { authorization: `Bearer ${login.body.token as string}` };
+      const add = await daemon.api('POST', '/api/v1/enrollment/factors/totp', {}, auth);
+      assert.equal(add.status, 201);
+      const secret = add.body.secret as string;
+      rememberSecret(secret);
+      const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
+      assert.equal((await daemon.api('POST', `/api/v1/enrollment/factors/${add.body.factorId}/confirm`, { code: totp.generate({ timestamp: now() }) }, auth)).status, 200);
+
+      // The KEYHATCH account of the same name has no factor: a decoy offer, not the enrolled TOTP.
+      const other = await daemon.api('POST', '/api/v1/recovery', { username: `${t.name}@keyhatch.test` });
+      assert.equal(other.status, 201);
+      const rec = await daemon.api('POST', '/api/v1/recovery', { username: `${t.name}@otherlab.test` });
+      assert.equal(rec.status, 201);
+      const id = rec.body.recoveryId as string;
+      const f = (rec.body.factors as Array<{ id: string; type: string }>).find((x) => x.type === 'totp');
+      assert.ok(f, JSON.stringify(rec.body));
+      offset += 30_000;
+      assert.equal((await daemon.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: f.id })).status, 200);
+      const v = await daemon.api('POST', `/api/v1/recovery/${id}/verify`, { factor: f.id, response: totp.generate({ timestamp: now() }) });
+      assert.equal(v.status, 200, JSON.stringify(v.body));
+      const fresh = `Lab-Api-${process.pid}-Pw8!`;
+      rememberSecret(fresh);
+      const reset = await daemon.api('POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh });
+      assert.equal(reset.status, 200, JSON.stringify(reset.body));
+      assert.ok((await b.dc.kinit(t.name, fresh)).ok, 'OTHERLAB twin has the new password');
+      assert.ok((await a.dc.kinit(t.name, start)).ok, 'KEYHATCH twin keeps its old password');
+      assert.equal((await a.dc.kinit(t.name, fresh)).ok, false);
     });
   });
 });
