@@ -12,7 +12,7 @@ export interface TestDomain {
 
 // Shared through globalThis: mocha may load this module once via require() and once via import().
 const KEY = Symbol.for('keyhatch.test.domain');
-const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= { shared: undefined }) as { shared: Promise<TestDomain> | undefined };
+const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= { shared: undefined }) as { shared: Promise<TestDomain> | undefined; second?: Promise<TestDomain> | undefined };
 
 export function testDomain(): Promise<TestDomain> {
   slot.shared ??= (async () => {
@@ -26,6 +26,25 @@ export function testDomain(): Promise<TestDomain> {
     }
   })();
   return slot.shared;
+}
+
+/**
+ * A second throwaway domain (other realm, other NetBIOS name, its own loopback address) for the
+ * several-directories tests; seeded like the first, so the same sAMAccountNames exist in both.
+ */
+export function secondTestDomain(): Promise<TestDomain> {
+  slot.second ??= (async () => {
+    await testDomain(); // the first picks its address first, so the two never race for one
+    const dc = await SambaDomain.create({ address: process.env.KEYHATCH_TEST_DC2_ADDRESS ?? await freeLoopbackAddress(), realm: 'OTHERLAB.TEST', netbios: 'OTHERLAB', hostName: 'dc2' });
+    rememberSecret(dc.adminPassword, SEED_PASSWORD);
+    try {
+      return { dc, seed: await seedDomain(dc) };
+    } catch (err) {
+      await dc.destroy();
+      throw err;
+    }
+  })();
+  return slot.second;
 }
 
 /** The first 127.0.0.x (x ≥ 11) where nothing answers on 389 — a DC left over from another run cannot break this one. */
@@ -44,10 +63,13 @@ async function freeLoopbackAddress(): Promise<string> {
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
-  if (!slot.shared) return;
-  const d = await slot.shared.catch(() => undefined);
+  const pending = [slot.second, slot.shared];
+  slot.second = undefined;
   slot.shared = undefined;
-  await d?.dc.destroy();
+  for (const p of pending) {
+    const d = p ? await p.catch(() => undefined) : undefined;
+    await d?.dc.destroy();
+  }
 }
 
 /** Root hook: after the whole run, no log any test produced may contain a secret a test used. */

@@ -37,6 +37,8 @@ export interface ClientInfo {
   /** Hash of everything that identifies this client; a session only answers to its creator. */
   readonly binding: string;
   readonly locale?: string;
+  /** The workstation's own domain (reported by its relay): where a bare user name is looked up. */
+  readonly domain?: string;
 }
 
 /** One entry of the method menu: the same for everyone under one configuration. */
@@ -136,7 +138,7 @@ export class RecoveryService {
     const username = raw.normalize('NFC').trim();
     await this.d.limiter.count(this.startGate(client), this.d.settings.startsPerSource);
 
-    const found = await this.d.directory.findUser(raw).catch((err: unknown) => {
+    const found = await this.d.directory.findUser(raw, client.domain ? { defaultDomain: client.domain } : undefined).catch((err: unknown) => {
       if (isKeyhatchError(err, 'AMBIGUOUS_USER')) return null;
       throw err;
     });
