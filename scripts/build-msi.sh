@@ -95,7 +95,7 @@ find "$POLICYDIR" -mindepth 2 -name '*.adml' | LC_ALL=C sort |
 
 MSI="$OUT/keyhatch-$VERSION.msi"
 LOG="$OUT/wixl.log"
-ABS="$STAGE"  # wixl wants relative sources (to the current directory)
+ABS="$(realpath --relative-to=. "$STAGE")"  # wixl wants relative sources (to the current directory)
 wixl -a x64 -D "Version=$VERSION" -D "StageDir=$ABS" -D Win64=yes -D "KioskUiFilesDir=$ABS/kiosk-ui/dist" -D "KioskFilesDir=$ABS/kiosk" -D "AdmlFilesDir=$ABS/PolicyDefinitions" -o "$MSI" installer/keyhatch.wxs "$OUT/KioskUiFiles.wxs" "$OUT/KioskFiles.wxs" "$OUT/AdmlFiles.wxs" >"$LOG" 2>&1 || { cat "$LOG" >&2; exit 1; }
 if grep -Eiq 'warning|critical|error' "$LOG"; then
   echo "wixl printed warnings (it ignores some WiX attributes silently; each must be fixed):" >&2
