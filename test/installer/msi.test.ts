@@ -41,7 +41,7 @@ describe('MSI tables (msiinfo export)', function () {
 
   it('registers the provider and its class in the DLL\'s own component, and the Event Log source', () => {
     // wixl writes keys with a trailing backslash, which the registry ignores.
-    const reg = msiTable(msi, 'Registry').map((r) => ({ ...r, Key: r.Key?.replace(/\\$/, '') }));
+    const reg = msiTable(msi, 'Registry').map((r): Record<string, string | undefined> => ({ ...r, Key: r.Key?.replace(/\\$/, '') }));
     const dllComponent = msiTable(msi, 'File').find((f) => f.FileName?.endsWith('KeyhatchCredentialProvider.dll'))?.Component_;
     const provider = reg.find((r) => r.Key === `SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\${CLSID}`);
     const inproc = reg.find((r) => r.Key === `SOFTWARE\\Classes\\CLSID\\${CLSID}\\InprocServer32` && !r.Name);
@@ -183,7 +183,7 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
       for (const [key, name] of settings) if (name !== 'Shell') await wine(prefix, ['reg', 'delete', key, '/v', name, '/f']);
       await wine(prefix, ['reg', 'add', 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon', '/v', 'Shell', '/t', 'REG_SZ', '/d', originalShell ?? 'explorer.exe', '/f']);
     }
-    assert.doesNotMatch(clean.stdout, /FAIL  logon link: (?!EnableLUA)/, `a fresh Wine prefix should pass (apart from Wine's own settings):\n${clean.stdout}`);
+    assert.doesNotMatch(clean.stdout, /FAIL {2}logon link: (?!EnableLUA)/, `a fresh Wine prefix should pass (apart from Wine's own settings):\n${clean.stdout}`);
   });
 
   it('upgrade to a newer build keeps the data directory; a downgrade is refused', async () => {
