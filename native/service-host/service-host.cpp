@@ -286,25 +286,34 @@ int Configure(bool gateway) {
   if (!scm) return static_cast<int>(GetLastError());
   SC_HANDLE svc = OpenServiceW(scm, kServiceName, SERVICE_CHANGE_CONFIG | SERVICE_START);
   if (!svc) { DWORD e = GetLastError(); CloseServiceHandle(scm); return static_cast<int>(e); }
+  int rc = 0;
+  // Each setting is applied on its own; a failure is printed and fails the action (the MSI then
+  // rolls back), except ERROR_INVALID_LEVEL: an info level this system does not implement (Wine
+  // lacks some; every Windows since Vista has them all), which is printed and skipped.
+  auto apply = [&](const wchar_t *what, DWORD level, void *info) {
+    if (ChangeServiceConfig2W(svc, level, info)) return;
+    DWORD e = GetLastError();
+    fwprintf(stderr, L"keyhatch-service: %ls: error %lu%ls\n", what, e, e == ERROR_INVALID_LEVEL ? L" (not supported here; skipped)" : L"");
+    if (e != ERROR_INVALID_LEVEL && !rc) rc = static_cast<int>(e);
+  };
   SC_ACTION actions[3] = {{SC_ACTION_RESTART, 5000}, {SC_ACTION_RESTART, 10000}, {SC_ACTION_RESTART, 30000}};
   SERVICE_FAILURE_ACTIONSW fa = {};
   fa.dwResetPeriod = 86400;
   fa.cActions = 3;
   fa.lpsaActions = actions;
-  int rc = 0;
-  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &fa)) rc = static_cast<int>(GetLastError());
+  apply(L"failure actions", SERVICE_CONFIG_FAILURE_ACTIONS, &fa);
   SERVICE_FAILURE_ACTIONS_FLAG flag = {TRUE};
-  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag) && !rc) rc = static_cast<int>(GetLastError());
+  apply(L"failure actions on non-crash failures", SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag);
   // Relay/standalone start the kiosk in the user's session (SeTcb: set the token's session;
   // SeAssignPrimaryToken + SeIncreaseQuota: CreateProcessAsUser). A gateway needs none of them.
   static wchar_t workstation[] = L"SeChangeNotifyPrivilege\0SeTcbPrivilege\0SeAssignPrimaryTokenPrivilege\0SeIncreaseQuotaPrivilege\0";
   static wchar_t server[] = L"SeChangeNotifyPrivilege\0";
   SERVICE_REQUIRED_PRIVILEGES_INFOW privileges = {gateway ? server : workstation};
-  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO, &privileges) && !rc) rc = static_cast<int>(GetLastError());
+  apply(L"required privileges", SERVICE_CONFIG_REQUIRED_PRIVILEGES_INFO, &privileges);
   SERVICE_SID_INFO sid = {SERVICE_SID_TYPE_UNRESTRICTED};
-  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_SERVICE_SID_INFO, &sid) && !rc) rc = static_cast<int>(GetLastError());
+  apply(L"service SID", SERVICE_CONFIG_SERVICE_SID_INFO, &sid);
   SERVICE_PRESHUTDOWN_INFO pre = {kStopTimeoutMs + 5000};
-  ChangeServiceConfig2W(svc, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre);
+  apply(L"pre-shutdown timeout", SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre);
   CloseServiceHandle(svc);
   CloseServiceHandle(scm);
   return rc;

@@ -1,0 +1,215 @@
+// The MSI: its tables (msiinfo export), then a real install, policy, upgrade, downgrade and
+// uninstall under Wine (msiexec /qn). What Wine cannot show is listed in docs/deployment.md.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { bundleForWindowsNode, regQuery, repoRoot, waitForFile, wine, wineBackground, winePrefix, type WinePrefix } from '../native/support/wine.js';
+import { buildMsi, msiTable } from './support/msi.js';
+
+const CLSID = '{3473571D-253A-498A-ADA7-18B1924569EA}';
+const PROVIDER_KEY = `HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\${CLSID}`;
+
+describe('MSI tables (msiinfo export)', function () {
+  this.timeout(300_000);
+  let msi = '';
+  let output = '';
+  before(() => ({ msi, output } = buildMsi('0.1.0')));
+
+  it('the build says plainly what it lacks (no Electron runtime here)', () => {
+    assert.match(output, /NOT the Electron runtime/);
+  });
+
+  it('installs the service Keyhatch: own process, automatic start, LocalSystem, started at install, stopped and removed at uninstall', () => {
+    const [svc] = msiTable(msi, 'ServiceInstall');
+    assert.equal(svc?.Name, 'Keyhatch');
+    assert.equal(svc?.ServiceType, '16');
+    assert.equal(svc?.StartType, '2');
+    assert.equal(svc?.StartName, 'LocalSystem');
+    const controls = msiTable(msi, 'ServiceControl');
+    const events = controls.reduce((acc, c) => acc | Number(c.Event), 0);
+    // 0x1 start on install, 0x2|0x20 stop on install and uninstall, 0x80 delete on uninstall
+    assert.equal(events & 0xa3, 0xa3, `ServiceControl events ${events.toString(16)}`);
+  });
+
+  it('ships the runtime, daemon, addon, session helper, provider, kiosk pages and all five ADML languages', () => {
+    const files = new Set(msiTable(msi, 'File').map((f) => f.FileName?.split('|').pop()));
+    for (const f of ['keyhatch-service.exe', 'node.exe', 'keyhatch.cjs', 'keyhatch.cmd', 'keyhatch_native.node', 'keyhatch-session-helper.exe', 'KeyhatchCredentialProvider.dll', 'Keyhatch.admx', 'Keyhatch.adml', 'index.html', 'kiosk.main.mjs']) {
+      assert.ok(files.has(f), `File table lacks ${f}`);
+    }
+    assert.equal(msiTable(msi, 'File').filter((f) => f.FileName?.endsWith('Keyhatch.adml')).length, 5);
+  });
+
+  it('registers the provider and its class in the DLL\'s own component, and the Event Log source', () => {
+    // wixl writes keys with a trailing backslash, which the registry ignores.
+    const reg = msiTable(msi, 'Registry').map((r): Record<string, string | undefined> => ({ ...r, Key: r.Key?.replace(/\\$/, '') }));
+    const dllComponent = msiTable(msi, 'File').find((f) => f.FileName?.endsWith('KeyhatchCredentialProvider.dll'))?.Component_;
+    const provider = reg.find((r) => r.Key === `SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\${CLSID}`);
+    const inproc = reg.find((r) => r.Key === `SOFTWARE\\Classes\\CLSID\\${CLSID}\\InprocServer32` && !r.Name);
+    assert.equal(provider?.Component_, dllComponent);
+    assert.equal(inproc?.Component_, dllComponent);
+    assert.equal(inproc?.Value, '[#ProviderDll]');
+    assert.ok(reg.some((r) => r.Key === 'SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\Keyhatch' && r.Name === 'EventMessageFile'));
+  });
+
+  it('sequence: old version out before the new goes in; provider registration removed before its DLL; deferred actions inside the script', () => {
+    const seq = new Map(msiTable(msi, 'InstallExecuteSequence').map((r) => [r.Action as string, Number(r.Sequence)]));
+    const at = (a: string): number => { const n = seq.get(a); assert.ok(n !== undefined, `no ${a}`); return n; };
+    assert.ok(at('RemoveExistingProducts') > at('InstallValidate') && at('RemoveExistingProducts') < at('InstallInitialize'));
+    assert.ok(at('StopServices') < at('RemoveRegistryValues') && at('RemoveRegistryValues') < at('RemoveFiles'));
+    for (const a of ['ConfigureService', 'JoinGateway', 'Preflight']) assert.ok(at(a) > at('InstallInitialize') && at(a) < at('InstallFinalize'), a);
+    assert.ok(at('InstallServices') < at('ConfigureService') && at('JoinGateway') < at('StartServices') && at('Preflight') > at('StartServices'));
+  });
+
+  it('the join token is hidden from the log and never a command line; downgrades are detected', () => {
+    const ca = new Map(msiTable(msi, 'CustomAction').map((r) => [r.Action as string, r]));
+    const HIDE_TARGET = 0x2000;
+    assert.ok(Number(ca.get('JoinGateway')?.Type) & HIDE_TARGET);
+    assert.ok(Number(ca.get('SetJoinData')?.Type) & HIDE_TARGET);
+    assert.equal(ca.get('JoinGateway')?.Source, 'KeyhatchCa');
+    for (const [name, row] of ca) if (name !== 'SetJoinData') assert.doesNotMatch(row.Target ?? '', /JOINTOKEN/, `${name} puts the token on a command line`);
+    const props = new Map(msiTable(msi, 'Property').map((r) => [r.Property as string, r.Value as string]));
+    assert.match(props.get('MsiHiddenProperties') ?? '', /(^|;)JOINTOKEN(;|$)/);
+    for (const p of ['ROLE', 'GATEWAYURL', 'GATEWAYPIN', 'JOINTOKEN', 'CONFIGFILE']) assert.match(props.get('SecureCustomProperties') ?? '', new RegExp(`(^|;)${p}(;|$)`));
+    assert.ok(msiTable(msi, 'Upgrade').some((u) => u.ActionProperty === 'WIX_DOWNGRADE_DETECTED'));
+    assert.ok(msiTable(msi, 'LaunchCondition').some((c) => /WIX_DOWNGRADE_DETECTED/.test(c.Condition ?? '')));
+  });
+});
+
+describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', function () {
+  this.timeout(900_000);
+  let prefix: WinePrefix;
+  const programFiles = (): string => path.join(prefix.driveC, 'Program Files', 'Keyhatch');
+  const dataDir = (): string => path.join(prefix.driveC, 'ProgramData', 'Keyhatch');
+  const msiexec = async (args: string[]): Promise<{ code: number | null; log: string }> => {
+    const logFile = path.join(prefix.driveC, `msi-${Date.now()}.log`);
+    const r = await wine(prefix, ['msiexec', ...args, '/qn', '/l*v', `C:\\${path.basename(logFile)}`], { timeoutMs: 400_000 });
+    return { code: r.code, log: fs.existsSync(logFile) ? fs.readFileSync(logFile, 'latin1') : '' };
+  };
+  const copyIn = (msi: string, name: string): string => { fs.copyFileSync(msi, path.join(prefix.driveC, name)); return `C:\\${name}`; };
+  let probe = '';
+
+  before(async () => {
+    prefix = await winePrefix();
+    buildMsi('0.1.0');
+    buildMsi('0.1.1');
+    const out = path.join(prefix.driveC, 'probe', 'policy-probe.cjs');
+    await bundleForWindowsNode(path.join(repoRoot, 'test/installer/fixtures/policy-probe.ts'), out);
+    probe = 'C:\\probe\\policy-probe.cjs';
+  });
+
+  it('msiexec /i /qn ROLE=relay installs the files, the provider, the service and the Event Log source; the token never reaches the log', async () => {
+    const token = `kh-join-${Math.random().toString(36).slice(2)}`;
+    // A join against a gateway that does not exist must fail the install and roll it back.
+    const failed = await msiexec(['/i', copyIn(buildMsi('0.1.0').msi, 'k010.msi'), 'ROLE=relay', 'GATEWAYURL=https://127.0.0.1:9', `JOINTOKEN=${token}`]);
+    assert.notEqual(failed.code, 0, 'a failed join must fail the install');
+    assert.ok(failed.log.length > 0, 'no MSI log');
+    assert.ok(!failed.log.includes(token), 'the join token appears in the MSI log');
+    assert.ok(!fs.existsSync(path.join(programFiles(), 'keyhatch.cjs')), 'the failed install left files behind');
+
+    const r = await msiexec(['/i', 'C:\\k010.msi', 'ROLE=relay']);
+    assert.equal(r.code, 0, `install failed:\n${r.log.slice(-3000)}`);
+    for (const f of ['keyhatch-service.exe', 'node.exe', 'keyhatch.cjs', 'keyhatch_native.node', 'keyhatch-session-helper.exe', 'KeyhatchCredentialProvider.dll', 'kiosk-ui/dist/kiosk/index.html', 'PolicyDefinitions/nl-NL/Keyhatch.adml']) {
+      assert.ok(fs.existsSync(path.join(programFiles(), f)), `${f} not installed`);
+    }
+    assert.match(await regQuery(prefix, PROVIDER_KEY) ?? '', /Keyhatch Credential Provider/);
+    assert.match(await regQuery(prefix, `HKLM\\SOFTWARE\\Classes\\CLSID\\${CLSID}\\InprocServer32`) ?? '', /KeyhatchCredentialProvider\.dll/i);
+    assert.match(await regQuery(prefix, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\Keyhatch') ?? '', /keyhatch-service\.exe/i);
+    const svc = await regQuery(prefix, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Keyhatch');
+    assert.match(svc ?? '', /keyhatch-service\.exe/i);
+    assert.match(svc ?? '', /Start\s+REG_DWORD\s+0x2/);
+    assert.match(await regQuery(prefix, 'HKLM\\SOFTWARE\\Keyhatch') ?? '', /Role\s+REG_SZ\s+relay/);
+  });
+
+  it('the service host ran the daemon under the installed node.exe (Wine: see the daemon limitation in docs/deployment.md)', async () => {
+    // The host writes the daemon's console to logs\service-console.log; under Wine it exists as soon
+    // as the host started node.exe. Whether the daemon gets ready depends on its native modules.
+    const log = path.join(dataDir(), 'logs', 'service-console.log');
+    const text = await waitForFile(log, (t) => t.length > 0, 120_000);
+    assert.ok(text.length > 0);
+    const q = await wine(prefix, ['sc', 'query', 'Keyhatch']);
+    assert.match(q.stdout, /STATE\s+:\s+\d+\s+(START_PENDING|RUNNING)/, q.stdout);
+  });
+
+  it('Group Policy written with reg add changes the effective config, with provenance, and the watch fires', async () => {
+    const node = `C:\\Program Files\\Keyhatch\\node.exe`;
+    const env = { KEYHATCH_NATIVE_ADDON: 'C:\\Program Files\\Keyhatch\\keyhatch_native.node' };
+    const before = await wine(prefix, [node, probe, 'config'], { env });
+    assert.equal(before.code, 0, before.stderr);
+    assert.equal(JSON.parse(before.stdout).logLevel, 'info');
+    const watcher = wineBackground(prefix, [node, probe, 'watch'], env);
+    try {
+      await waitForFile(watcher.stdoutFile, (t) => t.includes('watching'), 60_000);
+      for (const [key, name, type, data] of [
+        ['HKLM\\SOFTWARE\\Policies\\Keyhatch', 'LogLevel', 'REG_SZ', 'debug'],
+        ['HKLM\\SOFTWARE\\Policies\\Keyhatch\\Kiosk', 'IdleSeconds', 'REG_DWORD', '90'],
+        ['HKLM\\SOFTWARE\\Policies\\Keyhatch\\Relay', 'GatewayUrls', 'REG_SZ', 'https://gw1.corp.example,https://gw2.corp.example'],
+      ] as const) {
+        const r = await wine(prefix, ['reg', 'add', key, '/v', name, '/t', type, '/d', data, '/f']);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      await waitForFile(watcher.stdoutFile, (t) => t.includes('changed'), 60_000);
+    } finally { watcher.child.kill(); }
+    const after = await wine(prefix, [node, probe, 'config'], { env });
+    const c = JSON.parse(after.stdout) as { logLevel: string; idleSeconds: number; gatewayUrls: string[]; fromPolicy: Array<{ path: string; where: string }> };
+    assert.equal(c.logLevel, 'debug');
+    assert.equal(c.idleSeconds, 90);
+    assert.deepEqual(c.gatewayUrls, ['https://gw1.corp.example', 'https://gw2.corp.example']);
+    assert.deepEqual(c.fromPolicy.map((o) => o.path).sort(), ['kiosk.idleSeconds', 'log.level', 'relay.gatewayUrls']);
+    assert.ok(c.fromPolicy.some((o) => o.where === 'HKLM\\SOFTWARE\\Policies\\Keyhatch\\LogLevel'));
+  });
+
+  it('the logon-link preflight reads the real registry: each documented setting is found with its fix', async () => {
+    const node = `C:\\Program Files\\Keyhatch\\node.exe`;
+    const env = { KEYHATCH_NATIVE_ADDON: 'C:\\Program Files\\Keyhatch\\keyhatch_native.node' };
+    const sys = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System';
+    const settings: Array<[string, string, string, string]> = [
+      [sys, 'DontDisplayLastUserName', 'REG_DWORD', '1'], [sys, 'HideFastUserSwitching', 'REG_DWORD', '1'],
+      ['HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\Personalization', 'NoLockScreen', 'REG_DWORD', '1'],
+      ['HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\System', 'DisableLockScreenAppNotifications', 'REG_DWORD', '1'],
+      [sys, 'scforceoption', 'REG_DWORD', '1'], ['HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon', 'Shell', 'REG_SZ', 'C:\\kiosk\\shell.exe'],
+      [sys, 'EnableLUA', 'REG_DWORD', '0'], ['HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\System', 'ExcludedCredentialProviders', 'REG_SZ', CLSID],
+      ['HKCU\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings', 'ProxyEnable', 'REG_DWORD', '1'], [sys, 'DelayedDesktopSwitchTimeout', 'REG_DWORD', '0'],
+    ];
+    const clean = await wine(prefix, [node, probe, 'preflight'], { env });
+    const originalShell = /Shell\s+REG_SZ\s+(.*)/.exec(await regQuery(prefix, 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon') ?? '')?.[1]?.trim();
+    for (const [key, name, type, data] of settings) assert.equal((await wine(prefix, ['reg', 'add', key, '/v', name, '/t', type, '/d', data, '/f'])).code, 0);
+    try {
+      const bad = await wine(prefix, [node, probe, 'preflight'], { env });
+      assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+      for (const id of ['DontDisplayLastUserName', 'HideFastUserSwitching', 'NoLockScreen', 'DisableLockScreenAppNotifications', 'scforceoption', 'CustomShell', 'EnableLUA', 'ExcludedCredentialProviders', 'PerUserProxy', 'DelayedDesktopSwitchTimeout']) {
+        assert.match(bad.stdout, new RegExp(`FAIL  logon link: ${id}: .+ — breaks: .+; fix: .+`), `${id} not reported:\n${bad.stdout}`);
+      }
+    } finally {
+      for (const [key, name] of settings) if (name !== 'Shell') await wine(prefix, ['reg', 'delete', key, '/v', name, '/f']);
+      await wine(prefix, ['reg', 'add', 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon', '/v', 'Shell', '/t', 'REG_SZ', '/d', originalShell ?? 'explorer.exe', '/f']);
+    }
+    assert.doesNotMatch(clean.stdout, /FAIL {2}logon link: (?!EnableLUA)/, `a fresh Wine prefix should pass (apart from Wine's own settings):\n${clean.stdout}`);
+  });
+
+  it('upgrade to a newer build keeps the data directory; a downgrade is refused', async () => {
+    fs.mkdirSync(dataDir(), { recursive: true });
+    fs.writeFileSync(path.join(dataDir(), 'device-identity.keep'), 'kept');
+    const up = await msiexec(['/i', copyIn(buildMsi('0.1.1').msi, 'k011.msi')]);
+    assert.equal(up.code, 0, up.log.slice(-3000));
+    assert.equal(fs.readFileSync(path.join(dataDir(), 'device-identity.keep'), 'utf8'), 'kept');
+    assert.ok(fs.existsSync(path.join(programFiles(), 'keyhatch.cjs')));
+    assert.match(fs.readFileSync(path.join(programFiles(), 'package.json'), 'utf8'), /"0\.1\.1"/);
+    assert.match(await regQuery(prefix, 'HKLM\\SOFTWARE\\Keyhatch') ?? '', /Role\s+REG_SZ\s+relay/, 'the role was not kept across the upgrade');
+    const down = await msiexec(['/i', 'C:\\k010.msi']);
+    assert.notEqual(down.code, 0, 'a downgrade must be refused');
+    assert.match(fs.readFileSync(path.join(programFiles(), 'package.json'), 'utf8'), /"0\.1\.1"/);
+  });
+
+  it('msiexec /x removes the service, the provider (before its DLL), the files and the Event Log source', async () => {
+    const r = await msiexec(['/x', 'C:\\k011.msi']);
+    assert.equal(r.code, 0, r.log.slice(-3000));
+    const order = ['StopServices', 'DeleteServices', 'RemoveRegistryValues', 'RemoveFiles'].map((a) => r.log.indexOf(`Action start`) >= 0 ? r.log.search(new RegExp(`Action start [^:]+:\\d+:\\d+: ${a}\\.`)) : -1);
+    assert.ok(order.every((i) => i >= 0) && order.every((i, n) => n === 0 || i > (order[n - 1] as number)), `uninstall order: ${order.join(',')}`);
+    assert.equal(await regQuery(prefix, PROVIDER_KEY), undefined);
+    assert.equal(await regQuery(prefix, `HKLM\\SOFTWARE\\Classes\\CLSID\\${CLSID}`), undefined);
+    assert.equal(await regQuery(prefix, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\Keyhatch'), undefined);
+    assert.equal(await regQuery(prefix, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Keyhatch'), undefined);
+    for (const f of ['KeyhatchCredentialProvider.dll', 'keyhatch.cjs', 'node.exe', 'keyhatch-service.exe']) assert.ok(!fs.existsSync(path.join(programFiles(), f)), `${f} left behind`);
+    assert.ok(fs.existsSync(path.join(dataDir(), 'device-identity.keep')), 'uninstall keeps the data directory (documented; remove it by hand to wipe keys)');
+  });
+});
