@@ -7,6 +7,7 @@ import { existsSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
+import { explainProvisionFailure } from './samba-provision-error.js';
 
 const run = promisify(execFile);
 
@@ -114,12 +115,19 @@ export class SambaDomain {
     const d = join(this.dir, 'dc');
     const opt = (s: string) => `--option=${s}`;
     const tlsDir = join(this.dir, 'tls');
-    await run('samba-tool', ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc',
+    const args = ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc',
       '--dns-backend=NONE', `--adminpass=${this.adminPassword}`, `--targetdir=${d}`, `--host-name=${this.hostFqdn.split('.')[0]}`,
       opt(`interfaces=${this.address}`), opt('bind interfaces only=yes'), opt(`pid directory=${d}/pid`),
       opt(`ncalrpc dir=${d}/ncalrpc`), opt(`winbindd socket directory=${d}/winbindd`), opt(`log file=${d}/log.%m`),
       opt('server services=ldap,cldap,kdc'), opt('tls enabled=yes'), opt(`tls keyfile=${tlsDir}/key.pem`),
-      opt(`tls certfile=${tlsDir}/cert.pem`), opt(`tls cafile=${tlsDir}/ca.pem`)], { maxBuffer: 16 * 1024 * 1024 });
+      opt(`tls certfile=${tlsDir}/cert.pem`), opt(`tls cafile=${tlsDir}/ca.pem`)];
+    try {
+      await run('samba-tool', args, { maxBuffer: 16 * 1024 * 1024 });
+    } catch (err) {
+      // execFile's own message repeats the command line (with --adminpass): build ours from the output only.
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      throw new Error(explainProvisionFailure(`${stdout}\n${stderr}`).message);
+    }
   }
 
   private async writeKrb5Conf(): Promise<void> {
