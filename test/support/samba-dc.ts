@@ -126,6 +126,7 @@ export class SambaDomain {
     } catch (err) {
       // execFile's own message repeats the command line (with --adminpass): build ours from the output only.
       const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      // eslint-disable-next-line preserve-caught-error -- the cause's message holds the admin password
       throw new Error(explainProvisionFailure(`${stdout}\n${stderr}`).message);
     }
   }
