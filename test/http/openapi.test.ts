@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../support/cli.js';
-import { testDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain } from '../support/global-domain.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 
 type Doc = { paths: Record<string, Record<string, { responses: Record<string, unknown> } | unknown>> };
@@ -41,7 +41,7 @@ describe('OpenAPI document', () => {
 
   describe('against the running daemon', function () {
     let k: TestDaemon;
-    before(async function () { this.timeout(120_000); k = await startTestDaemon(await testDomain()); });
+    before(async function () { this.timeout(DOMAIN_SETUP_TIMEOUT_MS); k = await startTestDaemon(await testDomain()); });
     after(async () => { await k?.close(); });
 
     it('every documented operation answers with one of its documented statuses', async () => {
