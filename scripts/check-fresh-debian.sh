@@ -13,8 +13,10 @@
 #   tests         a few real test files (AD, browser, Wine) with mocha (--no-tests to skip)
 # Network-using steps run in a private network namespace, so nothing clashes with the host's servers.
 #
-# Usage (root): bash scripts/check-fresh-debian.sh [--keep] [--no-tests] [--rebuild-base]
+# Usage (root): bash scripts/check-fresh-debian.sh [--keep] [--resume] [--no-tests] [--rebuild-base]
 #   --keep          leave the root (and its logs) in place for a look
+#   --resume        rerun the steps in the root a --keep run left (fresh copy of the checkout; the
+#                   deps steps then only re-check their probes) — for iterating, not as the proof
 #   --rebuild-base  debootstrap again instead of reusing the pristine cached base
 # Environment: KEYHATCH_FRESH_DIR (default /var/tmp/keyhatch-fresh), DEBIAN_MIRROR (default: the
 # host's deb.debian.org mirror). Logs per step: $KEYHATCH_FRESH_DIR/logs/<step>.log. Exit 1 if a step failed.
@@ -24,11 +26,11 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${KEYHATCH_FRESH_DIR:-/var/tmp/keyhatch-fresh}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE=$DIR/base ROOT=$DIR/root LOGS=$DIR/logs
-KEEP=0 TESTS=1 REBUILD=0
+KEEP=0 TESTS=1 REBUILD=0 RESUME=0
 for arg in "$@"; do
   case $arg in
-    --keep) KEEP=1 ;; --no-tests) TESTS=0 ;; --rebuild-base) REBUILD=1 ;;
-    *) echo "usage: $0 [--keep] [--no-tests] [--rebuild-base]" >&2; exit 2 ;;
+    --keep) KEEP=1 ;; --no-tests) TESTS=0 ;; --rebuild-base) REBUILD=1 ;; --resume) RESUME=1 KEEP=1 ;;
+    *) echo "usage: $0 [--keep] [--resume] [--no-tests] [--rebuild-base]" >&2; exit 2 ;;
   esac
 done
 [[ $(id -u) -eq 0 ]] || { echo "run as root (debootstrap, chroot, mounts)" >&2; exit 2; }
@@ -54,7 +56,7 @@ step() {
   local netns=()
   if [[ $1 == --net ]]; then netns=(unshare --net --); shift; fi
   local started=$SECONDS
-  "${netns[@]}" chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
+  "${netns[@]}" chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 "${extra_env[@]}" \
     /bin/bash -c "set -euo pipefail; cd /src/keyhatch; $1" >"$LOGS/$name.log" 2>&1
   local rc=$? took=$((SECONDS - started))
   if [[ $rc -eq 0 ]]; then
@@ -68,16 +70,23 @@ step() {
 
 mkdir -p "$DIR" "$LOGS"
 rm -f "$LOGS"/*.log
-cleanup
-if [[ $REBUILD -eq 1 || ! -x $BASE/bin/bash ]]; then
+if [[ $RESUME -eq 1 ]]; then
+  [[ -x $ROOT/bin/bash ]] || { echo "--resume: no root at $ROOT (run with --keep first)" >&2; exit 2; }
+  KEEP=1 cleanup  # stray processes and mounts of the earlier run
+  rm -rf "$ROOT/src/keyhatch"
+  echo "RESUME in $ROOT (packages from the earlier run stay; not a clean-machine proof)"
+else
+  cleanup
+fi
+if [[ $RESUME -eq 1 ]]; then :
+elif [[ $REBUILD -eq 1 || ! -x $BASE/bin/bash ]]; then
   rm -rf "$BASE" "$BASE.partial"
   echo "debootstrap bookworm (minbase) from $MIRROR …"
   debootstrap --variant=minbase bookworm "$BASE.partial" "$MIRROR" >"$LOGS/debootstrap.log" 2>&1 \
     || { echo "FAIL debootstrap — see $LOGS/debootstrap.log"; exit 1; }
   mv "$BASE.partial" "$BASE"
 fi
-echo "PASS base (bookworm minbase in $BASE; this run uses a fresh copy in $ROOT)"
-cp -a "$BASE" "$ROOT"
+[[ $RESUME -eq 1 ]] || { echo "PASS base (bookworm minbase in $BASE; this run uses a fresh copy in $ROOT)"; cp -a "$BASE" "$ROOT"; }
 
 # The same suites a Debian 12 install has; services must not start inside a chroot (policy-rc.d).
 cat >"$ROOT/etc/apt/sources.list" <<EOF
@@ -87,6 +96,13 @@ deb ${MIRROR%/debian}/debian-security bookworm-security main
 EOF
 printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d" && chmod 755 "$ROOT/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# A network that intercepts TLS (like this build farm's egress) needs its CA in the root too; that is
+# this machine's network, not part of the README's set-up.
+extra_env=()
+if [[ -n ${NODE_EXTRA_CA_CERTS:-} && -f $NODE_EXTRA_CA_CERTS ]]; then
+  cp "$NODE_EXTRA_CA_CERTS" "$ROOT/etc/keyhatch-host-extra-ca.pem"
+  extra_env=(NODE_EXTRA_CA_CERTS=/etc/keyhatch-host-extra-ca.pem)
+fi
 mount -t proc proc "$ROOT/proc" && mount -t sysfs sys "$ROOT/sys" && mount --bind /dev "$ROOT/dev" && mount --bind /dev/pts "$ROOT/dev/pts"
 
 # Node as the README assumes it: the host's binary, its headers (node-gyp) and npm.
@@ -96,7 +112,7 @@ npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 mkdir -p "$ROOT/usr/local/bin" "$ROOT/usr/local/include" "$ROOT/usr/local/lib/node_modules"
 cp "$node_bin" "$ROOT/usr/local/bin/node"
 [[ -d $node_prefix/include/node ]] && cp -a "$node_prefix/include/node" "$ROOT/usr/local/include/"
-cp -a "$npm_dir" "$ROOT/usr/local/lib/node_modules/npm"
+rm -rf "$ROOT/usr/local/lib/node_modules/npm" && cp -a "$npm_dir" "$ROOT/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$ROOT/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$ROOT/usr/local/bin/npx"
 echo "PASS node ($("$node_bin" --version), npm $(node "$npm_dir/bin/npm-cli.js" --version) copied from the host)"
@@ -111,7 +127,7 @@ for group in build ad browser windows postgres; do
 done
 step npm "bash scripts/ensure-node-modules.sh"
 step domain --net "ip link set lo up
-  npx tsx --eval \"
+  npx --no-install tsx --eval \"
     import('./test/support/samba-dc.ts').then(async ({ SambaDomain }) => {
       const dc = await SambaDomain.create();
       try {
@@ -139,7 +155,7 @@ step wixl "d=\$(mktemp -d); echo keyhatch > \$d/readme.txt
     '</Directory></Directory></Directory><Feature Id=\"Main\" Level=\"1\"><ComponentRef Id=\"C\"/></Feature></Product></Wix>' > \$d/check.wxs
   wixl -a x64 -o \$d/check.msi \$d/check.wxs && msiinfo export \$d/check.msi File | grep -q readme.txt"
 if [[ $TESTS -eq 1 ]]; then
-  step tests --net "ip link set lo up; npx mocha test/directory/username.test.ts test/e2e/kiosk-access.test.ts test/native/credential-provider-protocol.test.ts"
+  step tests --net "ip link set lo up; npx --no-install mocha test/directory/username.test.ts test/e2e/kiosk-access.test.ts test/native/credential-provider-protocol.test.ts"
 fi
 
 if [[ ${#failed[@]} -eq 0 ]]; then echo "ALL PASS"; exit 0; fi

@@ -1,6 +1,6 @@
 // The `keyhatch` binary against the Samba DC, as a help-desk operator would run it.
 import assert from 'node:assert/strict';
-import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { adEnv } from '../support/ad-env.js';
 import { runKeyhatch } from '../support/cli.js';
@@ -21,7 +21,7 @@ describe('keyhatch CLI (Samba AD DC)', function () {
   }
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
   });

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { validateConfig, loadConfig } from '../../daemon/src/config/load.js';
 import { KeyhatchError } from '../../daemon/src/errors/catalogue.js';
-import { allowsPrivileged } from '../../daemon/src/directory/routing/allows-privileged.js';
 import { directoryNames } from '../../daemon/src/directory/routing/directory-names.js';
 import { freshDir } from '../support/run-dir.js';
 
@@ -57,14 +56,5 @@ describe('configuration: several directories', () => {
     assert.equal(legacy.directories, undefined);
     assert.equal(legacy.ad?.baseDn, 'DC=x');
     rejects({ ad: adA, directories: [{ name: 'lab', ad: adB }] }, /ad: cannot be combined with "directories"/);
-  });
-
-  it('serves privileged accounts only when every directory allows it', () => {
-    const cfg = (a: boolean, b: boolean) => validateConfig({ dataDir: freshDir('cfg'), directories: [
-      { name: 'corp', ad: { ...adA, allowPrivileged: a } }, { name: 'lab', ad: { ...adB, allowPrivileged: b } }] });
-    assert.equal(allowsPrivileged(cfg(false, false)), false);
-    assert.equal(allowsPrivileged(cfg(true, false)), false);
-    assert.equal(allowsPrivileged(cfg(true, true)), true);
-    assert.equal(allowsPrivileged(validateConfig({ dataDir: freshDir('cfg'), ad: { ...adA, allowPrivileged: true } })), true);
   });
 });

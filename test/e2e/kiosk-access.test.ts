@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
-import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { rememberSecret } from '../support/run-dir.js';
 import { checkStep, focused, launchChromium, newContext } from './support/browser.js';
@@ -22,6 +22,7 @@ describe('kiosk accessibility and languages in Chromium (keyboard only, locales,
   let totp: OTPAuth.TOTP;
 
   before(async function () {
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
     rememberSecret(user.password);
@@ -45,7 +46,7 @@ describe('kiosk accessibility and languages in Chromium (keyboard only, locales,
   });
 
   const kioskUrl = () => `${k.origin}/kiosk/#k=${k.kioskSecret}`;
-  const waitStep = (page: Page, s: string) => page.locator(`#view[data-step="${s}"]`).waitFor({ timeout: 15_000 });
+  const waitStep = (page: Page, s: string) => page.locator(`#view[data-step="${s}"]`).waitFor({ timeout: 60_000 });
   async function tabTo(page: Page, target: string, max = 15): Promise<void> {
     for (let i = 0; i < max; i++) {
       if (await focused(page) === target) return;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import * as OTPAuth from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { rememberSecret } from '../support/run-dir.js';
 import { addVirtualAuthenticator, checkStep, launchChromium, newContext } from './support/browser.js';
@@ -27,6 +27,7 @@ describe('kiosk and portal in Chromium: enroll, lock out, unlock, reset (Samba A
   let dn = '';
 
   before(async function () {
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
     rememberSecret(user.password, newPassword);
@@ -42,7 +43,7 @@ describe('kiosk and portal in Chromium: enroll, lock out, unlock, reset (Samba A
     await admin?.close();
   });
 
-  const step = (s: string) => page.locator(`#view[data-step="${s}"]`).waitFor({ timeout: 15_000 });
+  const step = (s: string) => page.locator(`#view[data-step="${s}"]`).waitFor({ timeout: 60_000 });
   const alertText = async () => (await page.locator('#error').textContent()) ?? '';
   const mailCode = async (after: number) => {
     const { match } = await k.smtp.waitFor(user.mail, /code is (\d{6})/, 15_000, after);

@@ -14,7 +14,7 @@ import { logDir, type CoreServices } from '../../daemon/src/main.js';
 import { startServer, type RunningServer } from '../../daemon/src/server.js';
 import { adConfig } from '../support/ad-env.js';
 import { DomainAdmin } from '../support/domain-admin.js';
-import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
 import { freshDir, rememberSecret } from '../support/run-dir.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
@@ -61,7 +61,8 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
     return id;
   }
 
-  before(async () => {
+  before(async function () {
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
     rememberSecret(user.password);

@@ -2,7 +2,7 @@
 // webhook adapter, a stricter group policy, removal notices, and the help-desk code command.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { rememberSecret } from '../support/run-dir.js';
@@ -34,7 +34,7 @@ describe('factors and factor policy over the API (Samba AD DC + SMTP + SMS webho
   }
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
     rememberSecret(smsSecret);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../support/cli.js';
-import { testDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain } from '../support/global-domain.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { rememberSecret } from '../support/run-dir.js';
@@ -46,7 +46,7 @@ describe('OpenAPI document', () => {
     let token = '';
     const probeUser = { name: 'openapi-probe', password: 'Openapi-Probe-5!', mail: 'openapi-probe@mail.keyhatch.test' };
     before(async function () {
-      this.timeout(120_000);
+      this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
       const d = await testDomain();
       const admin = await DomainAdmin.connect(d.dc);
       rememberSecret(probeUser.password);

@@ -2,7 +2,7 @@
 // server, TOTP), get locked out, recover, unlock, reset with a history rejection and a retry.
 import assert from 'node:assert/strict';
 import * as OTPAuth from 'otpauth';
-import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { rememberSecret } from '../support/run-dir.js';
@@ -17,7 +17,7 @@ describe('recovery and enrollment API (Samba AD DC + SMTP)', function () {
   let totpSecret = '';
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
     rememberSecret(user.password);

@@ -1,6 +1,6 @@
 // Attacks on the recovery API, each named for what it defends against.
 import assert from 'node:assert/strict';
-import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { rememberSecret } from '../support/run-dir.js';
@@ -31,7 +31,7 @@ describe('recovery API security (Samba AD DC + SMTP)', function () {
   }
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
     rememberSecret(victim.password);

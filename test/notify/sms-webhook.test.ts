@@ -93,10 +93,8 @@ describe('WebhookSmsSender', () => {
 
   it('gives up when the receiver does not answer within the timeout', async () => {
     receiver.handler = () => { /* never answers */ };
-    const started = Date.now();
     await assert.rejects(new WebhookSmsSender(config(), { timeoutMs: 300 }).send(PHONE, TEXT),
       (err) => isKeyhatchError(err, 'SMS_FAILED') && err.reason === 'webhook timed out after 300 ms');
-    assert.ok(Date.now() - started < 5000);
     assert.equal(receiver.requests.length, 1);
   });
 });

@@ -103,7 +103,7 @@ describe('launch pipe server (unix socket on Linux)', () => {
       c.on('error', reject);
       c.resume();
     });
-    assert.ok(closed >= 250 && closed < 2000, `closed after ${closed} ms`);
+    assert.ok(closed >= 250, `closed after ${closed} ms, before the 250 ms read timeout`);
   });
 
   it('refuses the Windows pipe name off Windows instead of creating a stray file', async function () {

@@ -14,6 +14,12 @@ export interface TestDomain {
 const KEY = Symbol.for('keyhatch.test.domain');
 const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= { shared: undefined }) as { shared: Promise<TestDomain> | undefined; second?: Promise<TestDomain> | undefined };
 
+/**
+ * Timeout for a before-hook that awaits testDomain(): whichever hook comes first pays for provisioning,
+ * start and seeding, which takes minutes on a busy 2-core machine (the others get the same promise).
+ */
+export const DOMAIN_SETUP_TIMEOUT_MS = 900_000;
+
 export function testDomain(): Promise<TestDomain> {
   slot.shared ??= (async () => {
     const dc = await SambaDomain.create({ address: process.env.KEYHATCH_TEST_DC_ADDRESS ?? await freeLoopbackAddress() });

@@ -7,6 +7,7 @@ import { existsSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
+import { explainProvisionFailure } from './samba-provision-error.js';
 
 const run = promisify(execFile);
 
@@ -20,6 +21,9 @@ export interface SambaDomainOptions {
   /** Parent directory for the domain's files (a fresh temp dir by default). */
   dir?: string;
 }
+
+/** Samba needs seconds when idle but minutes on a busy 2-core machine; a hang still fails. */
+const START_TIMEOUT_MS = 300_000;
 
 const REQUIRED_COMMANDS = ['samba', 'samba-tool', 'kinit', 'openssl', 'ip'];
 
@@ -114,12 +118,20 @@ export class SambaDomain {
     const d = join(this.dir, 'dc');
     const opt = (s: string) => `--option=${s}`;
     const tlsDir = join(this.dir, 'tls');
-    await run('samba-tool', ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc',
+    const args = ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc',
       '--dns-backend=NONE', `--adminpass=${this.adminPassword}`, `--targetdir=${d}`, `--host-name=${this.hostFqdn.split('.')[0]}`,
       opt(`interfaces=${this.address}`), opt('bind interfaces only=yes'), opt(`pid directory=${d}/pid`),
       opt(`ncalrpc dir=${d}/ncalrpc`), opt(`winbindd socket directory=${d}/winbindd`), opt(`log file=${d}/log.%m`),
       opt('server services=ldap,cldap,kdc'), opt('tls enabled=yes'), opt(`tls keyfile=${tlsDir}/key.pem`),
-      opt(`tls certfile=${tlsDir}/cert.pem`), opt(`tls cafile=${tlsDir}/ca.pem`)], { maxBuffer: 16 * 1024 * 1024 });
+      opt(`tls certfile=${tlsDir}/cert.pem`), opt(`tls cafile=${tlsDir}/ca.pem`)];
+    try {
+      await run('samba-tool', args, { maxBuffer: 16 * 1024 * 1024 });
+    } catch (err) {
+      // execFile's own message repeats the command line (with --adminpass): build ours from the output only.
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      // eslint-disable-next-line preserve-caught-error -- the cause's message holds the admin password
+      throw new Error(explainProvisionFailure(`${stdout}\n${stderr}`).message);
+    }
   }
 
   private async writeKrb5Conf(): Promise<void> {
@@ -138,13 +150,13 @@ export class SambaDomain {
     this.child = child;
     let exited = false;
     child.once('exit', () => { exited = true; });
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (exited) throw new Error(`samba exited during start-up:\n${await this.logTail()}`);
       if (await this.ldapsAnswers()) return;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`LDAPS on ${this.address}:636 did not answer within 60 s:\n${await this.logTail()}`);
+    throw new Error(`LDAPS on ${this.address}:636 did not answer within ${START_TIMEOUT_MS / 1000} s:\n${await this.logTail()}`);
   }
 
   private async logTail(): Promise<string> {

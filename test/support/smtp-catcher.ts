@@ -55,7 +55,7 @@ export async function startSmtpCatcher(): Promise<SmtpCatcher> {
     url: `smtp://127.0.0.1:${port}`,
     port,
     messages: () => [...mails],
-    async waitFor(to, pattern, timeoutMs = 10_000, after = 0) {
+    async waitFor(to, pattern, timeoutMs = 60_000, after = 0) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         for (let i = after; i < mails.length; i++) {

@@ -1,7 +1,7 @@
 // The AD backend against a real Samba AD DC, bound as the least-privilege service account.
 import assert from 'node:assert/strict';
 import { OperationsError } from 'ldapts';
-import { testDomain, type TestDomain } from '../../support/global-domain.js';
+import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../../support/global-domain.js';
 import { DomainAdmin } from '../../support/domain-admin.js';
 import { adConfig } from '../../support/ad-env.js';
 import { freshDir, rememberSecret } from '../../support/run-dir.js';
@@ -54,7 +54,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
   }
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
   });
