@@ -55,7 +55,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
   }
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(600_000); // provisioning a domain is slow on a loaded machine
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
   });
