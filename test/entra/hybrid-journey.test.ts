@@ -79,7 +79,7 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
     const base = adConfig(d, {}, freshDir('hybrid-journey'));
     config = validateConfig({
       ...JSON.parse(JSON.stringify(base)), listen: '127.0.0.1:0',
-      smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' },
+      smtp: smtp.config,
       entra: { tenantId: g.tenantId, clientId: g.clientId, clientSecret: g.clientSecret, authorityHost: g.authorityHost, graphUrl: g.graphUrl, caFile: g.caFile, syncWatchSeconds: 600 },
       recovery: { preEnrollFromDirectory: true },
     });

@@ -40,7 +40,7 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
     smtp = await startSmtpCatcher();
     config = validateConfig({
       dataDir: freshDir('entra-journey'), listen: '127.0.0.1:0',
-      smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' },
+      smtp: smtp.config,
       entra: { tenantId: g.tenantId, clientId: g.clientId, clientSecret: g.clientSecret, authorityHost: g.authorityHost, graphUrl: g.graphUrl, caFile: g.caFile },
       recovery: { preEnrollFromDirectory: true },
     });

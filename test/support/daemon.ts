@@ -24,7 +24,7 @@ export async function startTestDaemon(d: TestDomain, overrides: Record<string, u
   const config = validateConfig({
     ...JSON.parse(JSON.stringify(base)),
     listen: '127.0.0.1:0',
-    smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' },
+    smtp: smtp.config,
     ...overrides,
   });
   const server = await startServer(config, opts);

@@ -1,13 +1,22 @@
 // Starts the SMTP server process and collects what it receives, decoded enough to read codes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTestCa } from './test-ca.js';
 
-export interface CaughtMail { to: string[]; subject: string; text: string }
+export interface CaughtMail { to: string[]; subject: string; text: string; secure: boolean }
+
+export type SmtpMode = 'starttls' | 'smtps' | 'plain';
 
 export interface SmtpCatcher {
   url: string;
   port: number;
+  /** The catcher's own CA (STARTTLS/smtps): give it to the client as smtp.caFile. */
+  caFile: string;
+  /** What to put under "smtp" in a Keyhatch config to reach this catcher. */
+  config: { url: string; from: string; caFile: string };
   messages(): CaughtMail[];
   waitFor(to: string, pattern: RegExp, timeoutMs?: number, after?: number): Promise<{ mail: CaughtMail; match: RegExpExecArray; index: number }>;
   close(): Promise<void>;
@@ -28,32 +37,43 @@ function decodeQp(s: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-export function parseMail(raw: string, to: string[]): CaughtMail {
+export function parseMail(raw: string, to: string[], secure = false): CaughtMail {
   const split = raw.indexOf('\r\n\r\n') >= 0 ? raw.indexOf('\r\n\r\n') : raw.indexOf('\n\n');
   const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
   const body = raw.slice(split).trim();
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1] ?? '';
   const enc = header('Content-Transfer-Encoding').toLowerCase();
   const text = enc === 'quoted-printable' ? decodeQp(body) : enc === 'base64' ? Buffer.from(body, 'base64').toString('utf8') : body;
-  return { to, subject: decodeWords(header('Subject')), text };
+  return { to, subject: decodeWords(header('Subject')), text, secure };
 }
 
-export async function startSmtpCatcher(): Promise<SmtpCatcher> {
+/** A real SMTP server with STARTTLS (default) and a throwaway CA of its own. */
+export async function startSmtpCatcher(mode: SmtpMode = 'starttls'): Promise<SmtpCatcher> {
   const script = fileURLToPath(new URL('./smtp-catcher-process.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ca = makeTestCa('smtp-ca');
+  const dir = dirname(ca.caFile);
+  writeFileSync(join(dir, 'smtp.key'), ca.key, { mode: 0o600 });
+  writeFileSync(join(dir, 'smtp.pem'), ca.cert);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, '0', mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, KEYHATCH_TEST_SMTP_KEY: join(dir, 'smtp.key'), KEYHATCH_TEST_SMTP_CERT: join(dir, 'smtp.pem') },
+  });
   const mails: CaughtMail[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on('line', (line) => {
-      const msg = JSON.parse(line) as { listening?: number; to?: string[]; raw?: string };
+      const msg = JSON.parse(line) as { listening?: number; to?: string[]; raw?: string; secure?: boolean };
       if (msg.listening !== undefined) resolve(msg.listening);
-      else if (msg.raw !== undefined) mails.push(parseMail(msg.raw, msg.to ?? []));
+      else if (msg.raw !== undefined) mails.push(parseMail(msg.raw, msg.to ?? [], msg.secure === true));
     });
     child.once('exit', (code) => reject(new Error(`SMTP server process exited (${code})`)));
   });
+  const url = `${mode === 'smtps' ? 'smtps' : 'smtp'}://127.0.0.1:${port}`;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url,
     port,
+    caFile: ca.caFile,
+    config: { url, from: 'keyhatch@keyhatch.test', caFile: ca.caFile },
     messages: () => [...mails],
     async waitFor(to, pattern, timeoutMs = 60_000, after = 0) {
       const deadline = Date.now() + timeoutMs;

@@ -40,4 +40,7 @@ export const USAGE = `usage: keyhatch [--config FILE] <command>
   reset <name> --password-stdin  help-desk reset, new password read from stdin (audited)
   policy show <name>             effective password policy (domain or PSO) as JSON
   helpdesk code <name>           one-time code to read to a caller you verified (audited)
+  secret set <key>               store a credential (value read from stdin) in the platform secret
+                                 store; keys: ad-bind-password, entra-client-secret, smtp-password,
+                                 sms-webhook-secret, sms-twilio-auth-token
 <name>: sAMAccountName, DOMAIN\\name or UPN. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.`;

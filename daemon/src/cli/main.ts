@@ -1,11 +1,12 @@
 // The `keyhatch` command line. Errors are one line on stderr; exit 0 ok, 1 failed, 2 bad usage/config.
-import { loadConfig } from '../config/load.js';
+import { loadConfig, loadRawConfig } from '../config/load.js';
 import { platformPolicySource } from '../config/policy-source.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { buildCore, buildRecovery, type CoreServices } from '../main.js';
 import { userKeyOf } from '../directory/directory.js';
 import { parseArgs, UsageError, USAGE } from './args.js';
 import { formatChecks, runDoctor } from './doctor.js';
+import { secretSet } from './secret.js';
 import { helpdeskCode, helpdeskReset, helpdeskUnlock, policyShow, userShow } from './helpdesk.js';
 
 export interface CliIo {
@@ -88,7 +89,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       return positionals.length === 0 && !flags.has('--help') && !flags.has('-h') ? 2 : 0;
     }
     const two = positionals.slice(0, 2).join(' ');
-    const [name, rest] = COMMANDS[two] ? [two, positionals.slice(2)] : [positionals[0] as string, positionals.slice(1)];
+    const [name, rest] = COMMANDS[two] || two === 'secret set' ? [two, positionals.slice(2)] : [positionals[0] as string, positionals.slice(1)];
+    if (name === 'secret set') {
+      // Needs only dataDir: the rest of the config may still lack the very secret being set.
+      const raw = await loadRawConfig({ file: configFile, env: io.env, policy: await platformPolicySource() });
+      return await secretSet(rest, io, String(raw.dataDir));
+    }
     if (name === 'serve') {
       const { serve } = await import('../serve.js');
       return await serve({ configFile, env: io.env });

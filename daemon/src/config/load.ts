@@ -1,11 +1,14 @@
-// Builds the configuration: JSON file, then Group Policy, then KEYHATCH_* environment variables,
+// Builds the configuration: JSON file, then Group Policy, then KEYHATCH_* environment variables
+// (a secret also from KEYHATCH_<KEY>_FILE, or from the platform secret store when nowhere else),
 // validated once and frozen.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { configSchema, type KeyhatchConfig } from './schema.js';
 import type { PolicySource, RawConfig } from './policy-source.js';
-import { recordLayers } from './provenance.js';
+import { recordLayers, type ConfigLayers } from './provenance.js';
+import { assertListenSafe } from './listen-check.js';
+import { applySecrets, secretsInFile, type SecretSource } from './secrets.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -89,16 +92,39 @@ export function validateConfig(raw: RawConfig): KeyhatchConfig {
   if (!parsed.success) {
     throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: ${formatIssues(parsed.error.issues as never)}` });
   }
+  assertListenSafe(parsed.data.listen);
   return deepFreeze(parsed.data);
+}
+
+/**
+ * A config file that holds a secret must be readable by its owner only (POSIX mode bits; on
+ * Windows the data directory ACL set by the service protects the files instead).
+ */
+async function assertPrivateIfSecret(file: string, content: RawConfig, platform: NodeJS.Platform): Promise<void> {
+  const found = secretsInFile(content);
+  if (found.length === 0 || platform === 'win32') return;
+  const mode = (await stat(file)).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new KeyhatchError('CONFIG_INVALID', { message: `config file ${file} contains ${found.join(', ')} but is accessible by group/others (mode ${mode.toString(8)}): run chmod 600 on it, or move the secret to the secret store (keyhatch secret set) or a KEYHATCH_*_FILE variable` });
+  }
 }
 
 export interface LoadOptions {
   file?: string;
   env?: Env;
   policy?: PolicySource;
+  /** Where missing secrets are looked up (default: the platform secret store under dataDir/secrets). */
+  secrets?: (dataDir: string) => SecretSource;
+  platform?: NodeJS.Platform;
 }
 
-export async function loadConfig(opts: LoadOptions = {}): Promise<KeyhatchConfig> {
+/** File + Group Policy + environment, merged but not validated (`secret set` needs only dataDir). */
+export async function loadRawConfig(opts: LoadOptions = {}): Promise<RawConfig> {
+  return (await readLayers(opts)).merged;
+}
+
+/** Each layer on its own (for `keyhatch doctor`'s provenance) and their merge. */
+async function readLayers(opts: LoadOptions): Promise<{ merged: RawConfig; layers: ConfigLayers }> {
   const env = opts.env ?? process.env;
   const file = opts.file ?? env.KEYHATCH_CONFIG;
   let fromFile: RawConfig = {};
@@ -114,11 +140,20 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<KeyhatchConfig
       throw new KeyhatchError('CONFIG_INVALID', { message: `config file ${file} must contain a JSON object` });
     }
   }
+  if (file) await assertPrivateIfSecret(file, fromFile, opts.platform ?? process.platform);
   const fromPolicy = opts.policy ? await opts.policy.read() : {};
   const fromEnv = envOverrides(env);
   const merged = deepMerge(deepMerge(deepMerge({ dataDir: defaultDataDir(env) }, fromFile), fromPolicy), fromEnv);
-  const config = validateConfig(merged);
   const envNames = Object.fromEntries(ENV_MAP.filter(([name]) => env[name]).map(([name, path]) => [path, name]));
-  recordLayers(config, { file: fromFile, fileName: file, policy: fromPolicy, env: fromEnv, envNames });
+  return { merged, layers: { file: fromFile, fileName: file, policy: fromPolicy, env: fromEnv, envNames } };
+}
+
+export async function loadConfig(opts: LoadOptions = {}): Promise<KeyhatchConfig> {
+  const env = opts.env ?? process.env;
+  const { merged, layers } = await readLayers(opts);
+  const dataDir = String(merged.dataDir);
+  const store = opts.secrets ? opts.secrets(dataDir) : await (await import('../platform/secret-store.js')).platformSecretStore(dataDir);
+  const config = validateConfig(await applySecrets(merged, env, store));
+  recordLayers(config, layers);
   return config;
 }

@@ -127,3 +127,9 @@ function dpapiStore(dir: string, addon: NativeAddon): SecretStore {
     },
   };
 }
+
+/** The store the daemon and `keyhatch secret set` share: DPAPI on Windows with the addon, files elsewhere. */
+export async function platformSecretStore(dataDir: string): Promise<SecretStore> {
+  const { nativeAddonAvailable, loadNativeAddon } = await import('./native-addon.js');
+  return createSecretStore(path.join(dataDir, 'secrets'), process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined);
+}

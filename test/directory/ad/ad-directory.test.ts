@@ -11,6 +11,7 @@ import { silentLogger } from '../../../daemon/src/log/logger.js';
 import { isKeyhatchError, KeyhatchError } from '../../../daemon/src/errors/catalogue.js';
 import type { AdConfig } from '../../../daemon/src/config/schema.js';
 import { ResetJournal } from '../../../daemon/src/directory/ad/reset-journal.js';
+import { POLICY_HINTS_OID } from '../../../daemon/src/directory/ad/password-ops.js';
 import { SEED_PASSWORD } from '../../support/seed.js';
 
 describe('Active Directory backend (Samba AD DC)', function () {
@@ -355,7 +356,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
       assert.ok(audit.events.some((e) => e.action === 'reset.recovered'));
     });
 
-    it('falls back to two steps when a DC advertised the policy-hints control but refuses it', async () => {
+    it('a forced policy-hints strategy surfaces the refusal of a DC that lacks the control', async () => {
       const u = await freshUser();
       const dir = directory({ resetStrategy: 'policy-hints' });
       const user = (await dir.findUser(u.name))!;
@@ -364,6 +365,32 @@ describe('Active Directory backend (Samba AD DC)', function () {
         return true;
       });
       assert.equal((await d.dc.kinit(u.name, u.password)).ok, true, 'nothing changed');
+    });
+
+    it('falls back to two steps automatically when a DC advertised the policy-hints control but refuses it', async () => {
+      const u = await freshUser();
+      const warnings: string[] = [];
+      const cfg = adConfig(d, { resetStrategy: 'auto' }, freshDir('hints'));
+      const dir = new AdDirectory({ config: cfg.ad as AdConfig, dataDir: cfg.dataDir, audit,
+        log: { ...silentLogger, warn: (msg: string) => { warnings.push(msg); } } });
+      open.push(dir);
+      // Samba does not list the control; make this DC advertise it, as a DC whose rootDSE lies would.
+      const dse = await dir.conn.rootDse();
+      dse.supportedControls.add(POLICY_HINTS_OID);
+      const user = (await dir.findUser(u.name))!;
+      const pw = `Auto-${n}-Fallback!`;
+      rememberSecret(pw);
+      await dir.resetPassword(user, pw, { actor: 't', correlationId: 'fb', operationId: `op-fb-${n}` });
+      assert.equal(warnings.filter((w) => /refused the policy-hints control/.test(w)).length, 1, 'the control was tried and refused first');
+      assert.equal((await d.dc.kinit(u.name, pw)).ok, true, 'the two-step path set the password');
+      assert.equal((await d.dc.kinit(u.name, u.password)).ok, false);
+      // History is still enforced on the fallback path, and the refusal is remembered (no second try).
+      await assert.rejects(dir.resetPassword(user, pw, { actor: 't', correlationId: 'fb2', operationId: `op-fb2-${n}` }), (err: KeyhatchError) => {
+        assert.deepEqual(err.violations?.map((v) => v.code), ['in_history']);
+        return true;
+      });
+      assert.equal(warnings.filter((w) => /refused the policy-hints control/.test(w)).length, 1);
+      await dir.abandonReset(`op-fb2-${n}`, { actor: 't', correlationId: 'fb2' });
     });
   });
 
@@ -416,9 +443,18 @@ describe('Active Directory backend (Samba AD DC)', function () {
 
     it('reuses one service connection for many operations', async () => {
       const dir = directory();
-      await Promise.all(Array.from({ length: 20 }, () => dir.findUser('bob')));
-      const { searchEntries } = await admin.ldap.search(d.seed.service.dn, { scope: 'base', attributes: ['logonCount'] });
-      assert.ok(searchEntries.length === 1);
+      // Count the real connects: each one opens a TLS connection to the DC and binds.
+      const connect = dir.conn.connectAny.bind(dir.conn);
+      const binds: string[] = [];
+      dir.conn.connectAny = async (bind, context) => { binds.push(context); return connect(bind, context); };
+      const users = await Promise.all(Array.from({ length: 20 }, () => dir.findUser('bob')));
+      assert.ok(users.every((u) => u?.sAMAccountName === 'bob'));
+      await Promise.all(users.map((u) => dir.accountStatus(u!)));
+      await dir.privilege(users[0]!);
+      assert.deepEqual(binds, ['service-bind'], '41 operations, one service connection');
+      // And the count is real: a user bind opens a connection of its own.
+      await dir.verifyPassword((await dir.findUser('alice'))!, SEED_PASSWORD);
+      assert.deepEqual(binds, ['service-bind', 'bind']);
     });
   });
 });

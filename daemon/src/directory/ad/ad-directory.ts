@@ -158,9 +158,12 @@ export class AdDirectory implements Directory {
       if (g.startsWith('S-1-')) { out.push(g); continue; }
       let e: Entry | undefined;
       try { [e] = await this.search(g, '(objectClass=group)', ['objectSid'], 'base', ['objectSid']); } catch (err) {
-        this.deps.audit.write({ action: 'directory.privileged-groups', actor: 'keyhatch', target: g, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: 'privileged-groups',
-          details: { why: 'a configured privileged group could not be read; privilege checks refuse until it can' } });
-        throw err;
+        if (/LDAP result 32\b/.test((err as KeyhatchError).reason ?? '')) e = undefined; // noSuchObject: reported below as a config error
+        else {
+          this.deps.audit.write({ action: 'directory.privileged-groups', actor: 'keyhatch', target: g, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: 'privileged-groups',
+            details: { why: 'a configured privileged group could not be read; privilege checks refuse until it can' } });
+          throw err;
+        }
       }
       if (!e?.objectSid) {
         this.deps.audit.write({ action: 'directory.privileged-groups', actor: 'keyhatch', target: g, result: 'failure', reason: 'CONFIG_INVALID', correlationId: 'privileged-groups' });
