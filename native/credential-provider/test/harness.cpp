@@ -10,7 +10,6 @@
 #include <wchar.h>
 
 #include "credprov.h"
-#include <wincred.h>
 #include <sddl.h>
 #include "fields.h"
 #include "guid.h"
@@ -386,11 +385,6 @@ int wmain(int argc, wchar_t **argv) {
              IsEqualGUID(packed.clsidCredentialProvider, CLSID_KeyhatchProvider) ? "true" : "false");
       for (ULONG b = 0; b < packed.cbSerialization; ++b) printf("%02x", packed.rgbSerialization[b]);
       printf("\"");
-      // What CredProtectW made of the password here, so the test can recognise it in the bytes.
-      WCHAR protectedText[1024];
-      DWORD protectedChars = ARRAYSIZE(protectedText);
-      BOOL protectedOk = CredProtectW(FALSE, typed, static_cast<DWORD>(wcslen(typed) + 1), protectedText, &protectedChars, nullptr);
-      printf(",\"credProtectOk\":%s", protectedOk ? "true" : "false");
       CoTaskMemFree(packed.rgbSerialization);
     }
     if (click != KFI_NUM_FIELDS) {
