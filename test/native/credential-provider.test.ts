@@ -257,18 +257,6 @@ describe('credential provider under Wine', function () {
     assert.deepEqual(requests(), [{ v: 1, type: 'LaunchKiosk', sessionId: r.sessionId, scenario: 'unlock', action: 'unlock', user: 'CORP\\bob' }]);
   });
 
-  const decodeKiul = (hex: string): { type: number; domain: string; user: string; password: string; logonId: bigint; size: number; offsets: number[] } => {
-    const b = Buffer.from(hex, 'hex');
-    const str = (at: number): { text: string; offset: number } => {
-      const len = b.readUInt16LE(at);
-      assert.equal(b.readUInt16LE(at + 2), len, 'MaximumLength = Length');
-      const offset = Number(b.readBigUInt64LE(at + 8)); // packed: an offset from the block start
-      return { text: b.subarray(offset, offset + len).toString('utf16le'), offset };
-    };
-    const d = str(8), u = str(24), p = str(40);
-    return { type: b.readUInt32LE(0), domain: d.text, user: u.text, password: p.text, logonId: b.readBigUInt64LE(56), size: b.length, offsets: [d.offset, u.offset, p.offset] };
-  };
-
   it('after a reset the user\'s credential offers "Sign in with your new password"; without LSA (Wine) it submits nothing', async () => {
     await stopDaemon();
     await startDaemon({ KH_FIXTURE_RESET_SIDS: ALICE });
