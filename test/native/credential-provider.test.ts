@@ -29,7 +29,16 @@ const CPFS_HIDDEN = 0;
 const CPFS_DISPLAY_IN_SELECTED_TILE = 1;
 const CPFT_COMMAND_LINK = 3;
 const CPFT_TILE_IMAGE = 6;
-const [LABEL, TITLE, STATUS, FORGOT, UNLOCK, TILEIMAGE] = [0, 1, 2, 3, 4, 5];
+const CPFT_PASSWORD_TEXT = 5;
+const CPFT_SUBMIT_BUTTON = 9;
+const [LABEL, TITLE, STATUS, FORGOT, UNLOCK, TILEIMAGE, PASSWORD, SUBMIT] = [0, 1, 2, 3, 4, 5, 6, 7];
+const TRUST_KEY = 'HKLM\\SOFTWARE\\Keyhatch\\CredentialProvider';
+const ALICE = 'S-1-5-21-1004336348-1177238915-682003330-1104';
+const BOB = 'S-1-5-21-1004336348-1177238915-682003330-1105';
+const USERS = `${ALICE}=CORP\\alice;${BOB}=CORP\\bob`;
+// KERB_LOGON_SUBMIT_TYPE values (ntsecapi.h)
+const KerbInteractiveLogon = 2;
+const KerbWorkstationUnlockLogon = 7;
 
 const en = JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales/en.json'), 'utf8')) as Record<string, string>;
 const de = JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales/de.json'), 'utf8')) as Record<string, string>;
@@ -37,6 +46,18 @@ const de = JSON.parse(fs.readFileSync(path.join(repoRoot, 'locales/de.json'), 'u
 interface Field { id: number; stateHr: number; state: number; textHr: number; text: string }
 interface HarnessReport {
   sessionId: number;
+  selfSid: string;
+  setUserArrayHr?: number;
+  credentials: Array<{ v2Hr: number; sidHr: number; sid: string | null }>;
+  submitHr?: number;
+  submitAdjacentTo?: number;
+  typeHr?: number;
+  packedHr?: number;
+  packedResponse?: number;
+  packedPackage?: number;
+  packedClsidOk?: boolean;
+  packedHex?: string;
+  changesAfterUnadvise: number;
   scenarios: Array<{ cpus: number; hr: number }>;
   createHr: number;
   setUsageScenarioHr: number;
@@ -88,10 +109,10 @@ describe('credential provider under Wine', function () {
   let daemon: ChildProcess | undefined;
   let requestsLog: string;
 
-  const runHarness = async (scenario: 'logon' | 'unlock', click: 'none' | 'forgot' | 'unlock'): Promise<HarnessReport> => {
+  const runHarness = async (scenario: 'logon' | 'unlock', click: 'none' | 'forgot' | 'unlock', env: NodeJS.ProcessEnv = {}): Promise<HarnessReport> => {
     // The harness waits up to 20 s for CredentialsChanged: long enough for a busy machine, and a provider
     // that never reports still fails (statusNotified/launchNotified false).
-    const result = await wine(prefix, [harness, scenario, click, '20000'], { timeoutMs: 120_000 });
+    const result = await wine(prefix, [harness, scenario, click, '20000'], { timeoutMs: 120_000, env });
     assert.equal(result.code, 0, `cp-harness exited ${result.code}: ${result.stdout}${result.stderr}`);
     return JSON.parse(result.stdout) as HarnessReport;
   };
@@ -100,6 +121,7 @@ describe('credential provider under Wine', function () {
     assert.ok(f, `field ${id} missing`);
     return f;
   };
+  const statusRequests = (): number => (fs.existsSync(`${requestsLog}.status`) ? fs.readFileSync(`${requestsLog}.status`, 'utf8').split('\n').filter(Boolean).length : 0);
   const requests = (): Array<Record<string, unknown>> =>
     fs.existsSync(requestsLog) ? fs.readFileSync(requestsLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
 
@@ -164,7 +186,11 @@ describe('credential provider under Wine', function () {
 
   it('describes its fields in CoTaskMem and answers bad calls with errors, not crashes', async () => {
     const r = await runHarness('unlock', 'none');
-    assert.deepEqual(r.descriptors.map((d) => [d.id, d.type]), [[0, 2], [1, 1], [2, 2], [3, CPFT_COMMAND_LINK], [4, CPFT_COMMAND_LINK], [5, CPFT_TILE_IMAGE]]);
+    assert.deepEqual(r.descriptors.map((d) => [d.id, d.type]),
+      [[0, 2], [1, 1], [2, 2], [3, CPFT_COMMAND_LINK], [4, CPFT_COMMAND_LINK], [5, CPFT_TILE_IMAGE], [PASSWORD, CPFT_PASSWORD_TEXT], [SUBMIT, CPFT_SUBMIT_BUTTON]]);
+    assert.equal(r.descriptors[PASSWORD]?.label, en['logon.signInNewPassword'], 'the password box hint is localized');
+    assert.equal(field(r.fields, PASSWORD).state, CPFS_HIDDEN, 'no password field without a reset');
+    assert.equal(field(r.fields, SUBMIT).state, CPFS_HIDDEN);
     assert.equal(r.descriptors[LABEL]?.providerLabel, true);
     assert.equal(r.descriptors[TILEIMAGE]?.providerLogo, true);
     assert.deepEqual([r.bitmapHr, r.bitmapWidth, r.bitmapHeight, r.bitmapBits], [0, 128, 128, 24], 'the tile logo is the 128x128 bitmap resource');
@@ -183,9 +209,25 @@ describe('credential provider under Wine', function () {
     assert.equal(field(r.fields, TITLE).text, 'Keyhatch');
   });
 
+  it('refuses a pipe server that is not SYSTEM or the Keyhatch service: a squatter gets no byte', async () => {
+    fs.rmSync(`${requestsLog}.status`, { force: true });
+    fs.rmSync(requestsLog, { force: true });
+    await startDaemon(); // runs as the Wine user, like a process squatting the name before the service
+    const r = await runHarness('logon', 'forgot');
+    assert.equal(statusRequests(), 0, 'the provider sent a Status request to an untrusted server');
+    assert.deepEqual(requests(), []);
+    assert.equal(field(r.fields, FORGOT).state, CPFS_HIDDEN);
+    assert.equal(field(r.fields, STATUS).text, en['logon.unavailable']);
+    assert.match(r.selfSid, /^S-1-5-/);
+    // Trust that account (admin-only key; on Windows the service is SYSTEM and needs no entry).
+    await wine(prefix, ['reg', 'add', TRUST_KEY, '/v', 'TrustedPipeServerSid', '/t', 'REG_SZ', '/d', r.selfSid, '/f']);
+    await stopDaemon();
+  });
+
   it('shows both links once the daemon answers, and Forgot password sends LaunchKiosk for this session', async () => {
     await startDaemon();
     const r = await runHarness('logon', 'forgot');
+    assert.ok(statusRequests() > 0, 'a trusted server gets the Status request');
     assert.equal(field(r.fields, FORGOT).state, CPFS_DISPLAY_IN_SELECTED_TILE);
     assert.equal(field(r.fields, UNLOCK).state, CPFS_DISPLAY_IN_SELECTED_TILE);
     assert.equal(field(r.fields, FORGOT).text, en['logon.forgotPassword']);
@@ -196,20 +238,89 @@ describe('credential provider under Wine', function () {
     assert.equal(r.launchNotified, true);
     assert.equal(field(r.fieldsAfterClick, STATUS).text, en['logon.starting']);
     assert.deepEqual(requests(), [{ v: 1, type: 'LaunchKiosk', sessionId: r.sessionId, scenario: 'logon', action: 'reset' }]);
+    assert.equal(r.changesAfterUnadvise, 0, 'no CredentialsChanged after UnAdvise');
   });
 
-  it('Unlock account on the unlock screen sends scenario unlock, action unlock', async () => {
+  it('V2: one credential per user in LogonUI\'s array, grouped by GetUserSid, plus one for Other user; never the default', async () => {
+    const r = await runHarness('logon', 'none', { KH_HARNESS_USERS: USERS });
+    assert.equal(r.setUserArrayHr, 0);
+    assert.equal(r.credentialCount, 3);
+    assert.equal(r.defaultCredential, -1);
+    assert.equal(r.autoLogon, false);
+    assert.deepEqual(r.credentials.map((c) => [c.v2Hr, c.sidHr, c.sid]), [[0, 0, ALICE], [0, 0, BOB], [0, 1, null]], 'S_FALSE + no SID = Other user');
+    assert.equal(field(r.fields, FORGOT).state, CPFS_DISPLAY_IN_SELECTED_TILE, 'the link sits under the user\'s own tile');
+    assert.ok(r.maxCallMs < MAX_UI_CALL_MS, `a COM call held LogonUI's thread for ${r.maxCallMs} ms`);
+  });
+
+  it('V2 unlock: only the locked user\'s credential, and Unlock account names that user', async () => {
+    fs.rmSync(requestsLog, { force: true });
+    const r = await runHarness('unlock', 'unlock', { KH_HARNESS_USERS: `${BOB}=CORP\\bob` });
+    assert.equal(r.credentialCount, 1);
+    assert.deepEqual(r.credentials.map((c) => c.sid), [BOB]);
+    assert.equal(r.clickHr, 0);
+    assert.deepEqual(requests(), [{ v: 1, type: 'LaunchKiosk', sessionId: r.sessionId, scenario: 'unlock', action: 'unlock', user: 'CORP\\bob' }]);
+  });
+
+  it('after a reset the user\'s credential offers "Sign in with your new password"; without LSA (Wine) it submits nothing', async () => {
+    await stopDaemon();
+    await startDaemon({ KH_FIXTURE_RESET_SIDS: ALICE });
+    const r = await runHarness('logon', 'none', { KH_HARNESS_USERS: `${ALICE}=CORP\\alice;${BOB}=CORP\\bob`, KH_HARNESS_PASSWORD: 'Neu-Pässwort 7!' });
+    assert.equal(r.credentials[0]?.sid, ALICE);
+    assert.equal(field(r.fields, PASSWORD).state, CPFS_DISPLAY_IN_SELECTED_TILE);
+    assert.equal(field(r.fields, SUBMIT).state, CPFS_DISPLAY_IN_SELECTED_TILE);
+    assert.equal(field(r.fields, STATUS).text, en['logon.signInNewPassword']);
+    assert.equal(r.serializationResponse, 0, 'nothing is submitted before the user types');
+    assert.deepEqual([r.submitHr, r.submitAdjacentTo, r.typeHr], [0, PASSWORD, 0]);
+    // Wine has no LSA Negotiate package to name in ulAuthenticationPackage: GetSerialization must
+    // fail closed (an error, no bytes) rather than hand LogonUI a half-made credential. The bytes
+    // themselves are checked below with the DLL's own packer; the Windows sign-in is manual.
+    assert.ok(r.packedHr !== undefined && r.packedHr < 0, `expected an LSA error under Wine, got ${r.packedHr}`);
+    assert.equal(r.packedResponse, 0);
+    assert.equal(r.packedHex, '');
+    assert.ok(r.maxCallMs < MAX_UI_CALL_MS, `a COM call held LogonUI's thread for ${r.maxCallMs} ms`);
+  });
+
+  const decodeKiul = (hex: string): { type: number; domain: string; user: string; password: string; logonId: bigint; size: number; offsets: number[] } => {
+    const b = Buffer.from(hex, 'hex');
+    const str = (at: number): { text: string; offset: number } => {
+      const len = b.readUInt16LE(at);
+      assert.equal(b.readUInt16LE(at + 2), len, 'MaximumLength = Length');
+      const offset = Number(b.readBigUInt64LE(at + 8)); // packed: an offset from the block start
+      return { text: b.subarray(offset, offset + len).toString('utf16le'), offset };
+    };
+    const d = str(8), u = str(24), p = str(40);
+    return { type: b.readUInt32LE(0), domain: d.text, user: u.text, password: p.text, logonId: b.readBigUInt64LE(56), size: b.length, offsets: [d.offset, u.offset, p.offset] };
+  };
+
+  for (const scenario of ['logon', 'unlock'] as const) {
+    it(`packs KERB_INTERACTIVE_UNLOCK_LOGON as Microsoft's sample does (${scenario})`, async () => {
+      const exe = installFile(prefix, path.join(repoRoot, 'native/credential-provider/build/serialization-test.exe'));
+      const out = await wine(prefix, [exe, scenario, 'CORP\\alice', 'Neu-Pässwort 7!']);
+      const r = JSON.parse(out.stdout) as { hr: number; hex: string };
+      assert.equal(r.hr, 0);
+      const k = decodeKiul(r.hex);
+      assert.equal(k.type, scenario === 'unlock' ? KerbWorkstationUnlockLogon : KerbInteractiveLogon);
+      assert.deepEqual([k.domain, k.user, k.password], ['CORP', 'alice', 'Neu-Pässwort 7!']);
+      assert.equal(k.logonId, 0n);
+      assert.deepEqual(k.offsets, [64, 64 + 8, 64 + 8 + 10], 'domain, user, password follow the 64-byte structure');
+      assert.equal(k.size, 64 + 8 + 10 + 30, 'no slack');
+    });
+  }
+
+  it('a user the daemon did not report gets no password field and submits nothing', async () => {
+    const r = await runHarness('logon', 'none', { KH_HARNESS_USERS: `${BOB}=CORP\\bob`, KH_HARNESS_PASSWORD: 'guess' });
+    assert.equal(field(r.fields, PASSWORD).state, CPFS_HIDDEN);
+    assert.equal(r.packedResponse, 0);
+    assert.equal(r.packedHex, '');
+    await stopDaemon();
+    await startDaemon();
+  });
+
+  it('Unlock account on the unlock screen without a user array sends scenario unlock, action unlock, no user', async () => {
     fs.rmSync(requestsLog, { force: true });
     const r = await runHarness('unlock', 'unlock');
     assert.equal(r.clickHr, 0);
-    const [req, ...rest] = requests();
-    assert.equal(rest.length, 0);
-    assert.equal(req?.type, 'LaunchKiosk');
-    assert.equal(req?.sessionId, r.sessionId);
-    assert.equal(req?.scenario, 'unlock');
-    assert.equal(req?.action, 'unlock');
-    // The locked session's user travels as DOMAIN\name (Wine's WTS answers "<host>\<unix user>").
-    assert.match(String(req?.user), /^[^\\]+\\[^\\]+$/);
+    assert.deepEqual(requests(), [{ v: 1, type: 'LaunchKiosk', sessionId: r.sessionId, scenario: 'unlock', action: 'unlock' }]);
   });
 
   it('follows Group Policy: hidden link, custom text, language; a rejected launch says not available', async () => {

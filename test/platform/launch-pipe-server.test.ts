@@ -12,8 +12,9 @@ class RecordingHandler implements LaunchHandler {
   launches: LaunchKioskRequest[] = [];
   fail: Error | undefined;
   delayMs = 0;
-  async status(): Promise<{ available: boolean }> {
-    return { available: this.available };
+  resetSids: string[] = [];
+  async status(): Promise<{ available: boolean; resetSids: string[] }> {
+    return { available: this.available, resetSids: this.resetSids };
   }
   async launchKiosk(req: LaunchKioskRequest): Promise<void> {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
@@ -45,6 +46,12 @@ describe('launch pipe server (unix socket on Linux)', () => {
     assert.deepEqual(await exchangeRaw(sock(), encodeFrame({ v: 1, type: 'Status' })), { v: 1, ok: true, available: true });
     handler.available = false;
     assert.deepEqual(await exchangeRaw(sock(), encodeFrame({ v: 1, type: 'Status' })), { v: 1, ok: true, available: false });
+  });
+
+  it('reports users reset lately as one comma-separated resetSids string (SIDs only)', async () => {
+    handler.resetSids = ['S-1-5-21-1-2-3-1104', 'S-1-5-21-1-2-3-1105'];
+    assert.deepEqual(await exchangeRaw(sock(), encodeFrame({ v: 1, type: 'Status' })),
+      { v: 1, ok: true, available: true, resetSids: 'S-1-5-21-1-2-3-1104,S-1-5-21-1-2-3-1105' });
   });
 
   it('passes a validated LaunchKiosk request to the handler', async () => {

@@ -8,6 +8,7 @@ import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { KioskLaunches } from './kiosk-launches.js';
 import type { LaunchHandler } from './launch-pipe-server.js';
+import type { RecentResets } from './recent-resets.js';
 import type { LaunchKioskRequest } from './launch-protocol.js';
 import type { KioskProcess, NativeAddon } from './native-addon.js';
 
@@ -24,6 +25,8 @@ export interface KioskLauncherOptions {
   dataDir: string;
   audit: AuditSink;
   log: Logger;
+  /** Users reset lately (reported in Status so their tile offers the password field). */
+  recentResets?: RecentResets;
   /** Whether the daemon can serve recoveries right now (directory reachable). */
   available: () => Promise<boolean>;
 }
@@ -34,8 +37,8 @@ export class KioskLauncher implements LaunchHandler {
   private readonly running = new Map<number, { proc: KioskProcess; launchId: string }>();
   constructor(private readonly o: KioskLauncherOptions) {}
 
-  async status(): Promise<{ available: boolean }> {
-    return { available: await this.o.available().catch(() => false) };
+  async status(): Promise<{ available: boolean; resetSids: string[] }> {
+    return { available: await this.o.available().catch(() => false), resetSids: this.o.recentResets?.list() ?? [] };
   }
 
   async launchKiosk(req: LaunchKioskRequest): Promise<void> {

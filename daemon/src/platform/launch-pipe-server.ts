@@ -15,7 +15,8 @@ import {
 } from './launch-protocol.js';
 
 export interface LaunchHandler {
-  status(): Promise<{ available: boolean }>;
+  /** resetSids: users reset in the last minutes, so their Keyhatch tile offers "Sign in with your new password". */
+  status(): Promise<{ available: boolean; resetSids?: readonly string[] }>;
   /** Resolves once the kiosk process has been started; rejects when it could not be. */
   launchKiosk(req: LaunchKioskRequest): Promise<void>;
 }
@@ -121,8 +122,9 @@ export class LaunchPipeServer {
   private async dispatch(request: LaunchRequest): Promise<LaunchResponse> {
     try {
       if (request.type === 'Status') {
-        const { available } = await this.withTimeout(this.options.handler.status());
-        return okResponse({ available });
+        const { available, resetSids } = await this.withTimeout(this.options.handler.status());
+        // One comma-separated string: the provider's reader takes plain top-level strings only.
+        return okResponse({ available, ...(resetSids && resetSids.length > 0 ? { resetSids: resetSids.join(',') } : {}) });
       }
       await this.withTimeout(this.options.handler.launchKiosk(request));
       return okResponse();

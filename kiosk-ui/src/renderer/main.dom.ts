@@ -26,7 +26,13 @@ async function boot(): Promise<void> {
       wizard.rerender();
     });
   });
-  if (bridge) for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, () => bridge.activity(), { passive: true });
+  if (bridge) {
+    for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, () => bridge.activity(), { passive: true });
+    // "Back to sign-in" on every step: cancels the recovery and ends the kiosk.
+    const back = byId<HTMLButtonElement>('back-to-signin');
+    back.hidden = false;
+    back.addEventListener('click', () => wizard.leave());
+  }
   wizard.show('who');
   document.body.dataset.ready = 'true';
   performance.mark('keyhatch:interactive'); // time-to-interactive for bench/kiosk.bench.ts
@@ -36,6 +42,7 @@ function applyChrome(locale: string, t: (k: string) => string): void {
   document.documentElement.lang = locale;
   byId('lang-label').textContent = t('common.language');
   byId('brand').textContent = t('kiosk.brand');
+  byId('back-to-signin').textContent = t('kiosk.backToSignIn');
 }
 
 boot().catch((err: unknown) => {

@@ -319,7 +319,7 @@ export class Wizard {
     const r = this.s?.result;
     const reset = r?.action === 'reset';
     const heading = reset ? 'kiosk.done.reset.heading' : 'kiosk.done.unlocked.heading';
-    const back = h('button', { type: 'button', class: 'primary', 'data-autofocus': true, onclick: () => this.exit() }, t.t('kiosk.done.return'));
+    const back = h('button', { type: 'button', class: 'primary', 'data-autofocus': true, onclick: () => this.leave() }, t.t('kiosk.done.return'));
     return this.stepShell(heading, undefined,
       reset && r?.unlocked ? h('p', {}, t.t('kiosk.done.resetUnlocked')) : null,
       h('p', { class: 'instructions' }, t.t(reset ? 'kiosk.done.signInNew' : 'kiosk.done.signInOld')),
@@ -376,7 +376,8 @@ export class Wizard {
     this.show('done');
   }
 
-  private exit(): void {
+  /** Leaves the kiosk from any step (the done step's button and the shared "Back to sign-in"). */
+  leave(): void {
     this.restart();
     this.d.exit?.();
   }

@@ -14,3 +14,6 @@
 #define KH_E_REJECTED KH_MAKE_ERROR(4)
 // A request could not be encoded (too long).
 #define KH_E_REQUEST_TOO_LARGE KH_MAKE_ERROR(5)
+// Whatever serves \\.\pipe\Keyhatch.Launch is not the Keyhatch service (SYSTEM or its service SID):
+// a squatter. Nothing was sent.
+#define KH_E_UNTRUSTED_SERVER KH_MAKE_ERROR(6)

@@ -1,9 +1,75 @@
 #include "pipe_client.h"
 
+#include <sddl.h>
+
 #include "errors.h"
 #include "protocol.h"
 
 namespace {
+
+// An extra trusted server account for machines whose service does not run as SYSTEM (and for
+// the Wine tests, where every process runs as the one Wine user): a string SID under an
+// administrators-only key. Administrators can replace this DLL anyway, so it grants nothing new.
+bool ConfiguredServerSid(PSID *sid) {
+  WCHAR text[192];
+  DWORD bytes = sizeof(text);
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Keyhatch\\CredentialProvider", L"TrustedPipeServerSid", RRF_RT_REG_SZ, nullptr, text,
+                   &bytes) != ERROR_SUCCESS) {
+    return false;
+  }
+  return ConvertStringSidToSidW(text, sid) != FALSE;
+}
+
+// Trusted: the serving process's token user is SYSTEM, or its user or an enabled group is the
+// Keyhatch service SID (NT SERVICE\Keyhatch), or the configured SID. Anything we cannot read is
+// untrusted.
+bool ServerTrusted(HANDLE pipe) {
+  ULONG pid = 0;
+  if (!GetNamedPipeServerProcessId(pipe, &pid) || pid == 0) return false;
+  HANDLE process = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+  if (!process) return false;
+  HANDLE token = nullptr;
+  BOOL opened = OpenProcessToken(process, TOKEN_QUERY, &token);
+  CloseHandle(process);
+  if (!opened) return false;
+  BYTE userBuffer[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+  DWORD size = 0;
+  bool trusted = false;
+  if (GetTokenInformation(token, TokenUser, userBuffer, sizeof(userBuffer), &size)) {
+    PSID user = reinterpret_cast<TOKEN_USER *>(userBuffer)->User.Sid;
+    trusted = IsWellKnownSid(user, WinLocalSystemSid) != FALSE;
+    PSID configured = nullptr;
+    if (!trusted && ConfiguredServerSid(&configured)) {
+      trusted = EqualSid(user, configured) != FALSE;
+      LocalFree(configured);
+    }
+    if (!trusted) {
+      // The service SID: S-1-5-80-<SHA-1 of the upper-cased service name>, looked up by name.
+      BYTE serviceSid[SECURITY_MAX_SID_SIZE];
+      DWORD sidSize = sizeof(serviceSid);
+      WCHAR domain[64];
+      DWORD domainChars = ARRAYSIZE(domain);
+      SID_NAME_USE use;
+      if (LookupAccountNameW(nullptr, L"NT SERVICE\\Keyhatch", serviceSid, &sidSize, domain, &domainChars, &use)) {
+        trusted = EqualSid(user, serviceSid) != FALSE;
+        if (!trusted) {
+          DWORD needed = 0;
+          GetTokenInformation(token, TokenGroups, nullptr, 0, &needed);
+          BYTE *groups = needed ? static_cast<BYTE *>(LocalAlloc(LMEM_FIXED, needed)) : nullptr;
+          if (groups && GetTokenInformation(token, TokenGroups, groups, needed, &needed)) {
+            TOKEN_GROUPS *list = reinterpret_cast<TOKEN_GROUPS *>(groups);
+            for (DWORD i = 0; i < list->GroupCount && !trusted; ++i) {
+              trusted = (list->Groups[i].Attributes & SE_GROUP_ENABLED) && EqualSid(list->Groups[i].Sid, serviceSid);
+            }
+          }
+          if (groups) LocalFree(groups);
+        }
+      }
+    }
+  }
+  CloseHandle(token);
+  return trusted;
+}
 
 // Opens the pipe within the deadline. ERROR_FILE_NOT_FOUND means no daemon: fail fast.
 HRESULT Connect(PCWSTR pipeName, HANDLE *pipe) {
@@ -13,6 +79,11 @@ HRESULT Connect(PCWSTR pipeName, HANDLE *pipe) {
     HANDLE h = CreateFileW(pipeName, GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_EXISTING,
                            FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr);
     if (h != INVALID_HANDLE_VALUE) {
+      // A process that created the name before the service (squatting) must never get a byte.
+      if (!ServerTrusted(h)) {
+        CloseHandle(h);
+        return KH_E_UNTRUSTED_SERVER;
+      }
       *pipe = h;
       return S_OK;
     }

@@ -83,12 +83,19 @@ HRESULT LookupNegotiatePackage(ULONG *package) {
   return status == 0 ? S_OK : HRESULT_FROM_NT(status);
 }
 
+// Wine exports CredIsProtectedW/CredProtectW as stubs that abort the process when called.
+static bool RunningUnderWine() {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  return ntdll && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+}
+
 HRESULT ProtectPasswordCopy(PCWSTR password, PWSTR *out) {
   if (!out) return E_POINTER;
   *out = nullptr;
   if (!password) return E_POINTER;
   size_t chars = lstrlenW(password);
-  if (chars == 0) return CoTaskMemStrDup(password, out);
+  // LSA accepts the plain form too; protection keeps it out of LogonUI's heap in clear text.
+  if (chars == 0 || RunningUnderWine()) return CoTaskMemStrDup(password, out);
   PWSTR copy = nullptr;
   HRESULT hr = CoTaskMemStrDup(password, &copy);
   if (FAILED(hr)) return hr;

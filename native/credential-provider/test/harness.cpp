@@ -3,10 +3,14 @@
 // field descriptors, credential count, credential fields, CommandLinkClicked) and prints what
 // it saw as one JSON object on stdout.
 //   cp-harness.exe <logon|unlock> <none|forgot|unlock> [waitMs]
+// Environment: KH_HARNESS_USERS="SID=DOMAIN\name;SID=DOMAIN\name" hands the provider a user
+// array (ICredentialProviderSetUserArray) as LogonUI does; KH_HARNESS_PASSWORD types that text
+// into credential 0's password field and dumps its GetSerialization bytes.
 #include <stdio.h>
 #include <wchar.h>
 
 #include "credprov.h"
+#include <sddl.h>
 #include "fields.h"
 #include "guid.h"
 
@@ -102,6 +106,96 @@ class CredEvents final : public ICredentialProviderCredentialEvents {
   WCHAR statusSet[512] = L"";
 };
 
+WCHAR *CoDup(const WCHAR *s) {
+  size_t bytes = (wcslen(s) + 1) * sizeof(WCHAR);
+  WCHAR *out = static_cast<WCHAR *>(CoTaskMemAlloc(bytes));
+  if (out) memcpy(out, s, bytes);
+  return out;
+}
+
+class FakeUser final : public ICredentialProviderUser {
+ public:
+  FakeUser(const WCHAR *sid, const WCHAR *name) {
+    lstrcpynW(sid_, sid, ARRAYSIZE(sid_));
+    lstrcpynW(name_, name, ARRAYSIZE(name_));
+  }
+  IFACEMETHODIMP QueryInterface(REFIID riid, void **ppv) override {
+    if (!ppv) return E_POINTER;
+    *ppv = nullptr;
+    if (riid == IID_IUnknown || riid == __uuidof(ICredentialProviderUser)) {
+      *ppv = static_cast<ICredentialProviderUser *>(this);
+      AddRef();
+      return S_OK;
+    }
+    return E_NOINTERFACE;
+  }
+  IFACEMETHODIMP_(ULONG) AddRef() override { return InterlockedIncrement(&refs); }
+  IFACEMETHODIMP_(ULONG) Release() override { return InterlockedDecrement(&refs); }
+  IFACEMETHODIMP GetSid(LPWSTR *sid) override { return (*sid = CoDup(sid_)) ? S_OK : E_OUTOFMEMORY; }
+  IFACEMETHODIMP GetProviderID(GUID *id) override {
+    *id = GUID_NULL;
+    return S_OK;
+  }
+  IFACEMETHODIMP GetStringValue(REFPROPERTYKEY key, LPWSTR *value) override {
+    *value = nullptr;
+    if (!IsEqualGUID(key.fmtid, KH_PKEY_Identity_QualifiedUserName.fmtid) || key.pid != KH_PKEY_Identity_QualifiedUserName.pid) return E_INVALIDARG;
+    return (*value = CoDup(name_)) ? S_OK : E_OUTOFMEMORY;
+  }
+  IFACEMETHODIMP GetValue(REFPROPERTYKEY, PROPVARIANT *) override { return E_NOTIMPL; }
+  LONG refs = 1;
+  WCHAR sid_[192];
+  WCHAR name_[257];
+};
+
+class FakeUserArray final : public ICredentialProviderUserArray {
+ public:
+  IFACEMETHODIMP QueryInterface(REFIID riid, void **ppv) override {
+    if (!ppv) return E_POINTER;
+    *ppv = nullptr;
+    if (riid == IID_IUnknown || riid == __uuidof(ICredentialProviderUserArray)) {
+      *ppv = static_cast<ICredentialProviderUserArray *>(this);
+      AddRef();
+      return S_OK;
+    }
+    return E_NOINTERFACE;
+  }
+  IFACEMETHODIMP_(ULONG) AddRef() override { return InterlockedIncrement(&refs); }
+  IFACEMETHODIMP_(ULONG) Release() override { return InterlockedDecrement(&refs); }
+  IFACEMETHODIMP SetProviderFilter(REFGUID) override { return S_OK; }
+  IFACEMETHODIMP GetAccountOptions(CREDENTIAL_PROVIDER_ACCOUNT_OPTIONS *o) override {
+    *o = CPAO_NONE;
+    return S_OK;
+  }
+  IFACEMETHODIMP GetCount(DWORD *n) override {
+    *n = count;
+    return S_OK;
+  }
+  IFACEMETHODIMP GetAt(DWORD i, ICredentialProviderUser **user) override {
+    *user = nullptr;
+    if (i >= count) return E_INVALIDARG;
+    users[i]->AddRef();
+    *user = users[i];
+    return S_OK;
+  }
+  LONG refs = 1;
+  DWORD count = 0;
+  FakeUser *users[8] = {};
+};
+
+// "SID=DOMAIN\name;SID=DOMAIN\name"
+void ParseUsers(WCHAR *spec, FakeUserArray *array) {
+  for (WCHAR *entry = spec; entry && *entry && array->count < ARRAYSIZE(array->users);) {
+    WCHAR *next = wcschr(entry, L';');
+    if (next) *next++ = L'\0';
+    WCHAR *eq = wcschr(entry, L'=');
+    if (eq) {
+      *eq = L'\0';
+      array->users[array->count++] = new FakeUser(entry, eq + 1);
+    }
+    entry = next;
+  }
+}
+
 bool WaitChanged(DWORD ms) { return WaitForSingleObject(g_changed, ms) == WAIT_OBJECT_0; }
 
 HRESULT CreateProvider(ICredentialProvider **out) {
@@ -148,6 +242,19 @@ int wmain(int argc, wchar_t **argv) {
   DWORD session = 0;
   ProcessIdToSessionId(GetCurrentProcessId(), &session);
   printf("{\"sessionId\":%lu", session);
+  // This process's own user SID: under Wine every process (the test daemon too) runs as it.
+  HANDLE self = nullptr;
+  BYTE userBuffer[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+  DWORD userSize = 0;
+  LPWSTR selfSid = nullptr;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &self) &&
+      GetTokenInformation(self, TokenUser, userBuffer, sizeof(userBuffer), &userSize)) {
+    ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER *>(userBuffer)->User.Sid, &selfSid);
+  }
+  if (self) CloseHandle(self);
+  printf(",\"selfSid\":");
+  PrintJsonString(selfSid ? selfSid : L"");
+  if (selfSid) LocalFree(selfSid);
 
   // Every scenario LogonUI and CredUI know: only logon and unlock are supported.
   const CREDENTIAL_PROVIDER_USAGE_SCENARIO all[] = {CPUS_LOGON, CPUS_UNLOCK_WORKSTATION, CPUS_CHANGE_PASSWORD, CPUS_CREDUI, CPUS_PLAP};
@@ -172,6 +279,16 @@ int wmain(int argc, wchar_t **argv) {
   CredEvents credEvents;
   hr = Timed([&] { return provider->SetUsageScenario(scenario, 0); });
   printf(",\"setUsageScenarioHr\":%ld", hr);
+  static WCHAR usersSpec[2048];
+  FakeUserArray userArray;
+  if (GetEnvironmentVariableW(L"KH_HARNESS_USERS", usersSpec, ARRAYSIZE(usersSpec))) {
+    ParseUsers(usersSpec, &userArray);
+    ICredentialProviderSetUserArray *setter = nullptr;
+    HRESULT hrQi = provider->QueryInterface(__uuidof(ICredentialProviderSetUserArray), reinterpret_cast<void **>(&setter));
+    HRESULT hrSet = setter ? Timed([&] { return setter->SetUserArray(&userArray); }) : hrQi;
+    if (setter) setter->Release();
+    printf(",\"setUserArrayHr\":%ld", hrSet);
+  }
   double adviseAt = NowMs();
   hr = Timed([&] { return provider->Advise(&events, 0x4b48); });
   printf(",\"adviseHr\":%ld", hr);
@@ -206,6 +323,25 @@ int wmain(int argc, wchar_t **argv) {
   printf(",\"credentialCount\":%lu,\"defaultCredential\":%ld,\"autoLogon\":%s,\"nullCountHr\":%ld", count,
          static_cast<LONG>(def), autoLogon ? "true" : "false", provider->GetCredentialCount(nullptr, &def, &autoLogon));
 
+  // Which user each credential belongs to (ICredentialProviderCredential2::GetUserSid).
+  printf(",\"credentials\":[");
+  for (DWORD i = 0; i < count; ++i) {
+    ICredentialProviderCredential *c = nullptr;
+    ICredentialProviderCredential2 *c2 = nullptr;
+    HRESULT hrAt = provider->GetCredentialAt(i, &c);
+    HRESULT hrQi = c ? c->QueryInterface(__uuidof(ICredentialProviderCredential2), reinterpret_cast<void **>(&c2)) : hrAt;
+    LPWSTR sid = nullptr;
+    HRESULT hrSid = c2 ? Timed([&] { return c2->GetUserSid(&sid); }) : hrQi;
+    printf("%s{\"v2Hr\":%ld,\"sidHr\":%ld,\"sid\":", i ? "," : "", hrQi, hrSid);
+    if (sid) PrintJsonString(sid);
+    else printf("null");
+    printf("}");
+    CoTaskMemFree(sid);
+    if (c2) c2->Release();
+    if (c) c->Release();
+  }
+  printf("]");
+
   ICredentialProviderCredential *cred = nullptr;
   if (count > 0 && SUCCEEDED(provider->GetCredentialAt(0, &cred))) {
     cred->Advise(&credEvents);
@@ -234,6 +370,23 @@ int wmain(int argc, wchar_t **argv) {
     CREDENTIAL_PROVIDER_STATUS_ICON icon = CPSI_ERROR;
     hr = cred->GetSerialization(&gsr, &cpcs, &statusText, &icon);
     printf(",\"serializationHr\":%ld,\"serializationResponse\":%d,\"serializationBytes\":%lu", hr, gsr, cpcs.cbSerialization);
+    CoTaskMemFree(cpcs.rgbSerialization);
+    static WCHAR typed[257];
+    if (GetEnvironmentVariableW(L"KH_HARNESS_PASSWORD", typed, ARRAYSIZE(typed))) {
+      // The user types the new password into the field and presses the arrow.
+      DWORD adjacent = 99;
+      HRESULT hrSubmit = cred->GetSubmitButtonValue(KFI_SUBMIT, &adjacent);
+      HRESULT hrType = Timed([&] { return cred->SetStringValue(KFI_PASSWORD, typed); });
+      CREDENTIAL_PROVIDER_CREDENTIAL_SERIALIZATION packed = {};
+      gsr = CPGSR_NO_CREDENTIAL_NOT_FINISHED;
+      hr = Timed([&] { return cred->GetSerialization(&gsr, &packed, &statusText, &icon); });
+      printf(",\"submitHr\":%ld,\"submitAdjacentTo\":%lu,\"typeHr\":%ld,\"packedHr\":%ld,\"packedResponse\":%d,\"packedPackage\":%lu,\"packedClsidOk\":%s,\"packedHex\":\"",
+             hrSubmit, adjacent, hrType, hr, gsr, packed.ulAuthenticationPackage,
+             IsEqualGUID(packed.clsidCredentialProvider, CLSID_KeyhatchProvider) ? "true" : "false");
+      for (ULONG b = 0; b < packed.cbSerialization; ++b) printf("%02x", packed.rgbSerialization[b]);
+      printf("\"");
+      CoTaskMemFree(packed.rgbSerialization);
+    }
     if (click != KFI_NUM_FIELDS) {
       ResetEvent(g_changed);
       double clickAt = NowMs();
@@ -249,6 +402,10 @@ int wmain(int argc, wchar_t **argv) {
     cred->Release();
   }
   printf(",\"unadviseHr\":%ld", provider->UnAdvise());
+  // After UnAdvise nothing may reach LogonUI's sink, even from a launch or poll still in flight.
+  LONG changesAtUnadvise = events.changes;
+  Sleep(1500);
+  printf(",\"changesAfterUnadvise\":%ld", events.changes - changesAtUnadvise);
   double releaseAt = NowMs();
   provider->Release();
   double releaseMs = NowMs() - releaseAt;
