@@ -17,8 +17,8 @@ describe('rate gates (Samba AD DC, two daemon processes on one store)', function
   this.timeout(180_000);
   let d: TestDomain;
   let admin: DomainAdmin;
-  const launches = { a: 'gates-launch-a-secret-000000001', b: 'gates-launch-b-secret-000000001' };
-  const identifyKiosk = (s: string) => (s === launches.a ? { id: 'launch-a' } : s === launches.b ? { id: 'launch-b' } : undefined);
+  const launches = { a: 'gates-launch-a-secret-000000001', b: 'gates-launch-b-secret-000000001', c: 'gates-launch-c-secret-000000001' };
+  const identifyKiosk = (s: string) => (s === launches.a ? { id: 'launch-a' } : s === launches.b ? { id: 'launch-b' } : s === launches.c ? { id: 'launch-c' } : undefined);
 
   async function mkUser(name: string, mail?: string): Promise<{ name: string; password: string; dn: string }> {
     const password = `${name}-Pw-77!`.replace(/^./, (c) => c.toUpperCase());
@@ -183,11 +183,18 @@ describe('rate gates (Samba AD DC, two daemon processes on one store)', function
 
     it('refusals are audited — 429s and missing or wrong kiosk secrets — and the audit cannot be flooded', async () => {
       for (let i = 0; i < 60; i++) await call(k.url, i % 2 ? 'wrong-secret-value-000000001' : '', 'POST', '/api/v1/recovery', { username: 'alice' });
+      // Fill launch c's device gate with failures against a real account, then get a 429.
+      let last = 0;
+      for (let i = 0; i < 22 && last !== 429; i++) {
+        const s = await call(k.url, launches.c, 'POST', '/api/v1/recovery', { username: 'alice' });
+        last = s.status === 201 ? (await call(k.url, launches.c, 'POST', `/api/v1/recovery/${s.body.recoveryId}/verify`, { factor: 'f2', response: '000000' })).status : s.status;
+      }
+      assert.equal(last, 429);
       const events = readFileSync(`${k.config.dataDir}/logs/audit.log`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
       const kiosk = events.filter((e) => e.action === 'http.kiosk-secret');
       assert.ok(kiosk.length >= 1 && kiosk.length <= 20, `${kiosk.length} kiosk-secret records for 60 refusals`);
       assert.ok(kiosk.some((e) => e.reason === 'missing') && kiosk.some((e) => e.reason === 'wrong'));
-      assert.ok(events.some((e) => e.action === 'http.rate-limited'), 'the 429s of the device test are audited');
+      assert.ok(events.some((e) => e.action === 'http.rate-limited'), 'the 429s are audited');
     });
   });
 });

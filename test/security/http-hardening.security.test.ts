@@ -96,9 +96,9 @@ describe('HTTP hardening (Samba AD DC + SMTP)', function () {
     assert.match(readFileSync(join(k.config.dataDir, 'logs', 'keyhatch.log'), 'utf8'), /\/recovery\/\[id\]/, 'the paths are logged, redacted');
   });
 
+  // The unlock is asked for explicitly (as the kiosk does for a locked account) and made to throw.
   it('a reset that succeeds followed by an unlock that throws: both audited, the user told, the session closed', async () => {
     const dn = `CN=${user.name},${d.seed.peopleOu}`;
-    await admin.lockOut(dn);
     const id = (await k.api('POST', '/api/v1/recovery', { username: user.name })).body.recoveryId as string;
     const before = k.smtp.messages().length;
     await k.api('POST', `/api/v1/recovery/${id}/challenge`, { factor: 'f1', contact: user.mail });

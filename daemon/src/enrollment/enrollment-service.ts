@@ -18,6 +18,7 @@ import { notificationChannels } from '../recovery/channels.js';
 import { gate, type RateLimiter } from '../recovery/rate-limiter.js';
 import { accountGateKey, isLoopback } from '../recovery/account-key.js';
 import { parseUsername } from '../directory/username.js';
+import { LatencyMirror } from './latency-mirror.js';
 import type { Store } from '../store/store.js';
 
 export interface WebAuthnEnrollment {
@@ -96,12 +97,17 @@ export class EnrollmentService {
       throw new KeyhatchError('INVALID_CREDENTIALS');
     };
     let bindError: unknown;
+    const bindStart = performance.now();
     try {
       await this.d.directory.verifyPassword(found ?? decoyOf(target), password);
     } catch (err) {
       bindError = err;
     }
-    if (!found) return refuse('unknown_user');
+    if (!found) {
+      await this.bindTimes.pad(performance.now() - bindStart);
+      return refuse('unknown_user');
+    }
+    if (bindError !== undefined) this.bindTimes.record(performance.now() - bindStart);
     // "Must change" and "expired" are only reported for a correct password: that proves it.
     if (bindError !== undefined && !isKeyhatchError(bindError, 'PASSWORD_MUST_CHANGE') && !isKeyhatchError(bindError, 'PASSWORD_EXPIRED')) {
       if (isKeyhatchError(bindError) && ['DIRECTORY_UNAVAILABLE', 'DIRECTORY_TLS', 'SERVICE_BIND_FAILED'].includes(bindError.code)) { await attempt.succeeded(); throw bindError; }
@@ -118,6 +124,9 @@ export class EnrollmentService {
     this.d.audit.write({ action: 'enroll.login', actor: user.sAMAccountName ?? name, target: user.sAMAccountName ?? name, result: 'success', correlationId: tokenKey(token).slice(0, 12), source: client.source, device: client.device });
     return { token, expiresAt: new Date(expiresAt).toISOString(), user: { displayName: user.displayName ?? user.sAMAccountName ?? '' } };
   }
+
+  /** A DC answers a wrong password for a real account slower than a bind as nobody (it updates badPwdCount). */
+  private readonly bindTimes = new LatencyMirror();
 
   private probe: Promise<DirectoryUser | null> | undefined;
   private probeUser(): Promise<DirectoryUser | null> {
