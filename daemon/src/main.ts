@@ -9,8 +9,7 @@ import { EntraDirectory } from './directory/entra/entra-directory.js';
 import { HybridDirectory } from './directory/hybrid-directory.js';
 import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
-import { createSecretStore, getOrCreateKey, type SecretStore } from './platform/secret-store.js';
-import { loadNativeAddon, nativeAddonAvailable } from './platform/native-addon.js';
+import { getOrCreateKey, platformSecretStore, type SecretStore } from './platform/secret-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { FactorRegistry } from './factors/factor.js';
@@ -116,7 +115,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   const now = opts.now ?? (() => Date.now());
   const store = new SqliteStore(c.dataDir);
   // DPAPI (machine scope) on Windows with the addon; a 0600 file in a 0700 directory elsewhere.
-  const secrets = createSecretStore(join(c.dataDir, 'secrets'), process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined);
+  const secrets = await platformSecretStore(c.dataDir); // Windows: sets the data-dir ACL first
   const codeKey = await getOrCreateKey(secrets, 'code-mac');
   const totpKey = await getOrCreateKey(secrets, 'totp-seal');
   const decoyKey = await getOrCreateKey(secrets, 'decoy');
