@@ -11,8 +11,7 @@ import { directoryNames } from './directory/routing/directory-names.js';
 import { RoutingDirectory } from './directory/routing/routing-directory.js';
 import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
-import { createSecretStore, getOrCreateKey, type SecretStore } from './platform/secret-store.js';
-import { loadNativeAddon, nativeAddonAvailable } from './platform/native-addon.js';
+import { getOrCreateKey, platformSecretStore, type SecretStore } from './platform/secret-store.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { FactorRegistry } from './factors/factor.js';
@@ -138,7 +137,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   const now = opts.now ?? (() => Date.now());
   const store = await openStore({ dataDir: c.dataDir, ...(c.databaseUrl ? { databaseUrl: c.databaseUrl } : {}) });
   // DPAPI (machine scope) on Windows with the addon; a 0600 file in a 0700 directory elsewhere.
-  const secrets = createSecretStore(join(c.dataDir, 'secrets'), process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined);
+  const secrets = await platformSecretStore(c.dataDir); // Windows: sets the data-dir ACL first
   const codeKey = await getOrCreateKey(secrets, 'code-mac');
   const totpKey = await getOrCreateKey(secrets, 'totp-seal');
   const decoyKey = await getOrCreateKey(secrets, 'decoy');

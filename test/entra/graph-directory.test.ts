@@ -144,6 +144,26 @@ describe('EntraDirectory against the Graph emulator', () => {
       await dir.graph.request({ path: link, advanced: true });
     });
 
+    it('privilege: entra.allowPrivileged (not AD\'s) decides, and says so', async () => {
+      const allowed = await makeDirectory(g, { allowPrivileged: true }).dir.privilege({ id: USERS[3]?.id as string });
+      assert.deepEqual([allowed.privileged, allowed.allowedBy, allowed.via.length], [false, 'entra.allowPrivileged', 1]);
+      assert.equal((await makeDirectory(g).dir.privilege({ id: USERS[3]?.id as string })).privileged, true);
+    });
+
+    it('re-reads roles immediately before a reset or unlock: a role granted after the lookup refuses it, audited, password unchanged', async () => {
+      const { dir, audit } = makeDirectory(g);
+      const ann = (await dir.findUser('ann@contoso.test'))!;
+      assert.equal((await dir.privilege(ann)).privileged, false);
+      const emu = g.state.users.get(ann.id)!;
+      const before = emu.lastPasswordChangeDateTime;
+      emu.roles = [ROLE.globalAdministrator];
+      await assert.rejects(dir.resetPassword(ann, 'Promoted-Pw-12345!', ctx), (e: unknown) => isKeyhatchError(e, 'PRIVILEGED_ACCOUNT'));
+      await assert.rejects(dir.unlock(ann, ctx), (e: unknown) => isKeyhatchError(e, 'PRIVILEGED_ACCOUNT'));
+      assert.equal(g.state.users.get(ann.id)?.lastPasswordChangeDateTime, before, 'no PATCH landed');
+      assert.ok(!g.state.graphRequests().some((r) => r.method === 'PATCH'));
+      assert.deepEqual(audit.events.filter((e) => e.reason === 'PRIVILEGED_ACCOUNT').map((e) => [e.action, e.result]), [['directory.reset', 'refused'], ['directory.unlock', 'refused']]);
+    });
+
     it('privilege: directory-role holders and configured groups are privileged', async () => {
       const { dir } = makeDirectory(g, { privilegedGroups: ['g-other'] });
       const root = await dir.privilege({ id: USERS[3]?.id as string });
@@ -203,7 +223,7 @@ describe('EntraDirectory against the Graph emulator', () => {
     });
 
     it('an administrator target needs Privileged Authentication Administrator: clear role error', async () => {
-      const { dir } = makeDirectory(g);
+      const { dir } = makeDirectory(g, { allowPrivileged: true }); // refused before Graph otherwise
       await assert.rejects(dir.resetPassword({ id: USERS[3]?.id as string }, NEW, ctx), (e: unknown) => isKeyhatchError(e, 'ENTRA_ROLE_MISSING') && /Privileged Authentication Administrator/.test(e.reason ?? ''));
     });
 
@@ -297,7 +317,8 @@ describe('EntraDirectory against the Graph emulator', () => {
     it('dismissRisk: false makes no risk call at all', async () => {
       const { dir } = makeDirectory(g, { dismissRisk: false });
       await dir.unlock({ id: USERS[4]?.id as string }, ctx);
-      assert.equal(g.state.graphRequests().length, 0);
+      // Only the privilege re-check (memberOf) goes out; nothing about risk.
+      assert.deepEqual(g.state.graphRequests().filter((r) => !/\/transitiveMemberOf$/.test(r.path)).map((r) => r.path), []);
     });
   });
 });

@@ -6,7 +6,7 @@ import type { AccountStatus, Directory, DirectoryUser, OperationContext, Privile
 import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
 import { KeyhatchError, isKeyhatchError } from '../../daemon/src/errors/catalogue.js';
 import type { PasswordPolicy } from '../../daemon/src/password/policy.js';
-import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
+import { ROLE, startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
 import { ctx, emulatorConfig, makeDirectory } from './helpers.js';
 
 class FakeAd implements Directory {
@@ -64,6 +64,17 @@ describe('HybridDirectory (fake AD + Graph emulator)', () => {
     const h = new HybridDirectory({ ad, entra, config: emulatorConfig(g, { syncWatchSeconds: 1800 }), log, audit, clock, autoPoll: false });
     return { h, ad, audit, log };
   }
+
+  it('a synced user granted an Entra role after the lookup is refused before the AD reset or unlock (re-checked, audited)', async () => {
+    const { h, ad, audit } = hybrid();
+    const bob = (await h.findUser('bob'))!;
+    assert.equal((await h.privilege(bob)).privileged, false);
+    g.state.users.get(BOB_ID)!.roles = [ROLE.globalAdministrator];
+    await assert.rejects(h.resetPassword(bob, PW, ctx), (e: unknown) => isKeyhatchError(e, 'PRIVILEGED_ACCOUNT'));
+    await assert.rejects(h.unlock(bob, ctx), (e: unknown) => isKeyhatchError(e, 'PRIVILEGED_ACCOUNT'));
+    assert.deepEqual(ad.calls.filter((c) => c.op === 'resetPassword' || c.op === 'unlock'), [], 'AD was never asked to write');
+    assert.deepEqual(audit.events.filter((e) => e.reason === 'PRIVILEGED_ACCOUNT').map((e) => e.action), ['directory.reset', 'directory.unlock']);
+  });
 
   it('a synced user is found in AD (with its Entra copy) and reset in AD, never through Graph', async () => {
     const { h, ad } = hybrid();

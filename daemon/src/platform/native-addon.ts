@@ -69,6 +69,8 @@ export interface KioskJobInfo {
 export interface NativeAddon {
   protect(data: Buffer, scope: DpapiScope, entropy?: Buffer): Promise<Buffer>;
   unprotect(blob: Buffer, scope: DpapiScope, entropy?: Buffer): Promise<Buffer>;
+  /** Sets a protected DACL (SYSTEM + Administrators, full control, inherited) on a directory. */
+  restrictDirectory(dirPath: string): Promise<void>;
   /** Writes to the Application log with source "Keyhatch" (registered by the MSI). */
   writeEventLog(level: EventLogLevel, eventId: number, message: string): Promise<void>;
   listSessions(): Promise<WtsSession[]>;
@@ -107,6 +109,7 @@ export class KeyhatchNativeUnavailable extends Error {
 interface RawAddon {
   protect(data: Buffer, scope: DpapiScope, entropy?: Buffer): Promise<Buffer>;
   unprotect(blob: Buffer, scope: DpapiScope, entropy?: Buffer): Promise<Buffer>;
+  restrictDirectory(dirPath: string): Promise<void>;
   writeEventLog(level: EventLogLevel, eventId: number, message: string): Promise<void>;
   listSessions(): Promise<WtsSession[]>;
   restrictPipe(pipePath: string, sddl?: string): Promise<void>;
@@ -174,6 +177,7 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
   return {
     protect: (data, scope, entropy) => raw.protect(data, scope, entropy),
     unprotect: (blob, scope, entropy) => raw.unprotect(blob, scope, entropy),
+    restrictDirectory: (dirPath) => raw.restrictDirectory(dirPath),
     writeEventLog: (level, eventId, message) => raw.writeEventLog(level, eventId, message),
     listSessions: () => raw.listSessions(),
     restrictPipe: (pipePath, sddl) => raw.restrictPipe(pipePath, sddl),

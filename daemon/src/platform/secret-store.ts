@@ -24,9 +24,11 @@ export class SecretStoreError extends Error {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-// DPAPI optional entropy: ties blobs to this product, so another DPAPI consumer on the machine
-// cannot be tricked into decrypting them for an unprivileged caller.
-const ENTROPY = Buffer.from('keyhatch-secret-store-v1', 'utf8');
+// DPAPI optional entropy. Machine-scope DPAPI decrypts for any process on the machine that has
+// the blob, so blobs are bound to a random value made per install (entropy.dpapi, inside the
+// ACL'd data directory). The constant below only wraps that value and reads pre-v2 blobs.
+const LEGACY_ENTROPY = Buffer.from('keyhatch-secret-store-v1', 'utf8');
+const ENTROPY_FILE = 'entropy.dpapi';
 
 function checkName(name: string): void {
   if (!NAME.test(name) || name.includes('..')) {
@@ -107,29 +109,70 @@ function fileStore(dir: string): SecretStore {
   };
 }
 
+/** The per-install entropy: made once (random 32 bytes), kept as a DPAPI blob next to the secrets. */
+async function installEntropy(dir: string, addon: NativeAddon): Promise<Buffer> {
+  const file = path.join(dir, ENTROPY_FILE);
+  const existing = await readIfExists(file);
+  if (existing) return addon.unprotect(existing, 'machine', LEGACY_ENTROPY);
+  await fs.mkdir(dir, { recursive: true });
+  try {
+    const handle = await fs.open(file, 'wx', 0o600); // first writer wins; a racing one reads it back
+    try { await handle.writeFile(await addon.protect(randomBytes(32), 'machine', LEGACY_ENTROPY)); await handle.sync(); } finally { await handle.close(); }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return addon.unprotect(await fs.readFile(file), 'machine', LEGACY_ENTROPY);
+}
+
 function dpapiStore(dir: string, addon: NativeAddon): SecretStore {
   const fileOf = (name: string): string => {
     checkName(name);
     return path.join(dir, `${name}.dpapi`);
   };
-  return {
+  let entropy: Promise<Buffer> | undefined;
+  const entropyOf = (): Promise<Buffer> => {
+    entropy ??= installEntropy(dir, addon).catch((err: unknown) => { entropy = undefined; throw err; });
+    return entropy;
+  };
+  const store: SecretStore = {
     kind: 'dpapi',
     async get(name) {
       const blob = await readIfExists(fileOf(name));
-      return blob && addon.unprotect(blob, 'machine', ENTROPY);
+      if (!blob) return undefined;
+      try {
+        return await addon.unprotect(blob, 'machine', await entropyOf());
+      } catch (err) {
+        // A blob from before per-install entropy: read it with the old constant and re-seal it.
+        const legacy = await addon.unprotect(blob, 'machine', LEGACY_ENTROPY).catch(() => { throw err; });
+        await store.set(name, legacy);
+        return legacy;
+      }
     },
     async set(name, value) {
       await fs.mkdir(dir, { recursive: true });
-      await writeAtomic(fileOf(name), await addon.protect(value, 'machine', ENTROPY), 0o600);
+      await writeAtomic(fileOf(name), await addon.protect(value, 'machine', await entropyOf()), 0o600);
     },
     async delete(name) {
       await fs.rm(fileOf(name), { force: true });
     },
   };
+  return store;
+}
+
+/**
+ * Windows: the service sets the data directory's DACL (SYSTEM + Administrators, protected) at
+ * start, before any secret is read or written. Elsewhere the 0700/0600 modes do that job.
+ */
+export async function secureDataDir(dataDir: string, addon: NativeAddon | undefined): Promise<void> {
+  if (!addon) return;
+  await fs.mkdir(dataDir, { recursive: true });
+  await addon.restrictDirectory(dataDir);
 }
 
 /** The store the daemon and `keyhatch secret set` share: DPAPI on Windows with the addon, files elsewhere. */
 export async function platformSecretStore(dataDir: string): Promise<SecretStore> {
   const { nativeAddonAvailable, loadNativeAddon } = await import('./native-addon.js');
-  return createSecretStore(path.join(dataDir, 'secrets'), process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined);
+  const addon = process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined;
+  await secureDataDir(dataDir, addon);
+  return createSecretStore(path.join(dataDir, 'secrets'), addon);
 }

@@ -4,6 +4,7 @@
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("protect", Napi::Function::New(env, Protect, "protect"));
   exports.Set("unprotect", Napi::Function::New(env, Unprotect, "unprotect"));
+  exports.Set("restrictDirectory", Napi::Function::New(env, RestrictDirectory, "restrictDirectory"));
   exports.Set("writeEventLog", Napi::Function::New(env, WriteEventLog, "writeEventLog"));
   exports.Set("listSessions", Napi::Function::New(env, ListSessions, "listSessions"));
   exports.Set("restrictPipe", Napi::Function::New(env, RestrictPipe, "restrictPipe"));

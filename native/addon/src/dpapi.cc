@@ -1,12 +1,17 @@
 // DPAPI for the daemon's secrets at rest. Machine scope (CRYPTPROTECT_LOCAL_MACHINE) lets the
 // service decrypt under any account on this machine only; user scope ties data to one account.
 #include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
 #include <wincrypt.h>  // CryptProtectData (newer SDKs put it in dpapi.h, which wincrypt.h includes)
 
+#include <string>
 #include <vector>
 
 #include "args.h"
 #include "exports.h"
+#include "unique_handle.h"
+#include "wide.h"
 #include "worker.h"
 
 namespace {
@@ -59,7 +64,45 @@ Napi::Value Run(const Napi::CallbackInfo &info, bool protect) {
   return Start(new DpapiWorker(info.Env(), protect, machine, std::move(data), std::move(entropy)));
 }
 
+// The data directory holds the DPAPI blobs, the per-install entropy, the store and the logs:
+// full control for SYSTEM and Administrators only, inherited by everything inside, and
+// protected so the parent's (ProgramData: Users may read) does not flow in.
+const char16_t kDataDirSddl[] = u"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
+
+class RestrictDirectoryWorker final : public PromiseWorker {
+ public:
+  RestrictDirectoryWorker(Napi::Env env, std::u16string path) : PromiseWorker(env), path_(std::move(path)) {}
+
+  void Execute() override {
+    LocalPtr<void> descriptor;
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(W(kDataDirSddl), SDDL_REVISION_1, descriptor.Put(), nullptr)) {
+      FailWin32("ConvertStringSecurityDescriptorToSecurityDescriptorW");
+      return;
+    }
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL dacl = nullptr;
+    if (!GetSecurityDescriptorDacl(descriptor.Get(), &present, &dacl, &defaulted) || !present || !dacl) {
+      Fail("INVALID_SDDL", "built-in descriptor has no DACL");
+      return;
+    }
+    // SetNamedSecurityInfoW also propagates the inheritable ACEs to existing children.
+    DWORD err = SetNamedSecurityInfoW(const_cast<wchar_t *>(W(path_)), SE_FILE_OBJECT,
+                                      DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, nullptr, nullptr, dacl, nullptr);
+    if (err != ERROR_SUCCESS) FailWin32("SetNamedSecurityInfoW", err);
+  }
+
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  std::u16string path_;
+};
+
 }  // namespace
+
+// restrictDirectory(path: string): Promise<void> — DACL: SYSTEM + Administrators, protected.
+Napi::Value RestrictDirectory(const Napi::CallbackInfo &info) {
+  return Start(new RestrictDirectoryWorker(info.Env(), args::String(info[0], "path", 32767)));
+}
 
 // protect(data: Buffer, scope: 'machine'|'user', entropy?: Buffer): Promise<Buffer>
 Napi::Value Protect(const Napi::CallbackInfo &info) { return Run(info, true); }

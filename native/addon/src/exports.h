@@ -4,6 +4,7 @@
 
 Napi::Value Protect(const Napi::CallbackInfo &info);
 Napi::Value Unprotect(const Napi::CallbackInfo &info);
+Napi::Value RestrictDirectory(const Napi::CallbackInfo &info);
 Napi::Value WriteEventLog(const Napi::CallbackInfo &info);
 Napi::Value ListSessions(const Napi::CallbackInfo &info);
 Napi::Value RestrictPipe(const Napi::CallbackInfo &info);

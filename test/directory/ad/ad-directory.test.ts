@@ -12,6 +12,7 @@ import { isKeyhatchError, KeyhatchError } from '../../../daemon/src/errors/catal
 import type { AdConfig } from '../../../daemon/src/config/schema.js';
 import { ResetJournal } from '../../../daemon/src/directory/ad/reset-journal.js';
 import { POLICY_HINTS_OID } from '../../../daemon/src/directory/ad/password-ops.js';
+import { checkDirectoryRights, type Check } from '../../../daemon/src/directory/ad/permission-check.js';
 import { SEED_PASSWORD } from '../../support/seed.js';
 
 describe('Active Directory backend (Samba AD DC)', function () {
@@ -250,6 +251,40 @@ describe('Active Directory backend (Samba AD DC)', function () {
       injectSearchFault(dir, (base) => base.startsWith('CN=Partitions,') && failures-- > 0);
       await assert.rejects(dir.findUser('KEYHATCH\\alice'), (e: KeyhatchError) => e.code === 'DIRECTORY_ERROR');
       assert.equal((await dir.findUser('KEYHATCH\\alice'))?.dn, d.seed.users.alice.dn, 'retried, not a cached guess');
+    });
+  });
+
+  describe('doctor rights coverage over the whole scope', () => {
+    const checkNamed = (checks: Check[], name: string) => checks.find((c) => c.name === name) as Check;
+
+    it('passes when every enabled user under the base is covered, reporting coverage per container', async () => {
+      const dir = directory();
+      const checks = await checkDirectoryRights(dir.conn, adConfig(d).ad as AdConfig);
+      const cov = checkNamed(checks, 'rights coverage');
+      assert.equal(cov.ok, true, cov.detail);
+      assert.match(cov.detail, new RegExp(`${d.seed.peopleOu.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (\\d+)/\\1`));
+      for (const name of ['write lockoutTime', 'write pwdLastSet', 'Reset Password']) assert.equal(checkNamed(checks, name).ok, true, checkNamed(checks, name).detail);
+    });
+
+    it('with the domain root as base (rights delegated on one OU) fails every time and names the uncovered enabled accounts', async () => {
+      const dir = directory();
+      const cfg = adConfig(d, { baseDn: d.dc.baseDn }).ad as AdConfig;
+      for (let i = 0; i < 2; i++) {
+        const cov = checkNamed(await checkDirectoryRights(dir.conn, cfg), 'rights coverage');
+        assert.equal(cov.ok, false, 'same verdict whichever user the DC returns first');
+        assert.match(cov.detail, /not covered: .*svc-partial/);
+        assert.match(cov.detail, new RegExp(`OU=Service Accounts,${d.dc.baseDn}: 0/`));
+        assert.ok(!/not covered: .*\balice\b/.test(cov.detail), 'People users are covered');
+      }
+    });
+
+    it('a partially delegated account fails the missing right, naming the container to fix', async () => {
+      const dir = directory({ bindDn: d.seed.partialService.upn, bindPassword: d.seed.partialService.password });
+      const checks = await checkDirectoryRights(dir.conn, adConfig(d, { bindDn: d.seed.partialService.upn, bindPassword: d.seed.partialService.password }).ad as AdConfig);
+      const lock = checkNamed(checks, 'write lockoutTime');
+      assert.equal(lock.ok, false);
+      assert.ok(lock.detail.includes(`dsacls "${d.seed.peopleOu}"`), lock.detail);
+      assert.equal(checkNamed(checks, 'rights coverage').ok, false);
     });
   });
 

@@ -1,7 +1,7 @@
 // Proves, with the service account's own connection, every directory right Keyhatch needs.
 // Write rights come from the DC's own evaluation (allowedAttributesEffective); Reset Password is
 // an extended right with no such attribute, so its DACL is evaluated against tokenGroups.
-import { Control, BerWriter } from 'ldapts';
+import { Control, BerWriter, type Entry } from 'ldapts';
 import type { AdConfig } from '../../config/schema.js';
 import type { AdConnection } from './connection.js';
 import { escapeFilterValue } from './ldap-escape.js';
@@ -31,6 +31,63 @@ export interface Check {
 const fix = (right: string, base: string) =>
   `grant it on "${base}" (descendant User objects): dsacls "${base}" /I:S /G "DOMAIN\\svc-account:${right}" — see docs/delegation.md`;
 
+interface UserRights { dn: string; name: string; lockoutTime: boolean; pwdLastSet: boolean; reset: boolean; servable: boolean }
+
+/** Parent container of a DN (everything after the first unescaped comma). */
+export function parentOf(dn: string): string {
+  for (let i = 0; i < dn.length; i++) {
+    if (dn[i] === '\\') { i++; continue; }
+    if (dn[i] === ',') return dn.slice(i + 1);
+  }
+  return '';
+}
+
+function rightsOf(e: Entry, sids: ReadonlySet<string>, cfg: AdConfig): UserRights {
+  const writable = new Set(([] as unknown[]).concat(e.allowedAttributesEffective ?? []).map((a) => String(a).toLowerCase()));
+  const sd = ([] as Buffer[]).concat((e.nTSecurityDescriptor as Buffer[] | Buffer | undefined) ?? [])[0];
+  const name = String(e.sAMAccountName ?? e.dn);
+  // adminCount=1 accounts are refused (unless excepted): AdminSDHolder strips delegated rights from them anyway.
+  const excepted = cfg.adminCountExceptions.some((x) => [name, e.dn].some((v) => v.toLowerCase() === x.toLowerCase()));
+  return {
+    dn: e.dn, name,
+    lockoutTime: writable.has('lockouttime'),
+    pwdLastSet: writable.has('pwdlastset'),
+    reset: sd ? holdsExtendedRight(parseDacl(sd), sids, RESET_PASSWORD_GUID) : false,
+    servable: cfg.allowPrivileged || String(e.adminCount ?? '0') !== '1' || excepted,
+  };
+}
+
+/**
+ * One check per right (how many users it covers) and a coverage verdict per container. Passes when
+ * every user the service may serve (enabled; adminCount=1 only when allowed) holds all three rights.
+ */
+function coverage(entries: readonly Entry[], sids: ReadonlySet<string>, cfg: AdConfig): Check[] {
+  const all = entries.map((e) => rightsOf(e, sids, cfg));
+  const servable = all.filter((u) => u.servable);
+  const out: Check[] = [];
+  for (const [key, label, right] of [['lockoutTime', 'write lockoutTime', 'WP;lockoutTime'], ['pwdLastSet', 'write pwdLastSet', 'WP;pwdLastSet'], ['reset', 'Reset Password', 'CA;Reset Password']] as const) {
+    const missing = servable.filter((u) => !u[key]);
+    const where = [...new Set(missing.map((u) => parentOf(u.dn)))];
+    out.push({ name: label, ok: missing.length === 0, detail: missing.length === 0
+      ? `granted on all ${servable.length} users the service may serve`
+      : `MISSING on ${missing.length} of ${servable.length} users — ${where.slice(0, 5).map((w) => fix(right, w)).join('; ')}` });
+  }
+  const byContainer = new Map<string, { total: number; covered: number }>();
+  const uncovered: string[] = [];
+  for (const u of servable) {
+    const c = byContainer.get(parentOf(u.dn)) ?? { total: 0, covered: 0 };
+    c.total++;
+    if (u.lockoutTime && u.pwdLastSet && u.reset) c.covered++;
+    else uncovered.push(u.name);
+    byContainer.set(parentOf(u.dn), c);
+  }
+  const perContainer = [...byContainer].map(([dn, c]) => `${dn}: ${c.covered}/${c.total}`).join('; ');
+  const skipped = all.length - servable.length;
+  out.push({ name: 'rights coverage', ok: uncovered.length === 0,
+    detail: `${perContainer}${skipped ? ` (${skipped} adminCount=1 account(s) not served)` : ''}${uncovered.length ? ` — not covered: ${uncovered.slice(0, 20).join(', ')}${uncovered.length > 20 ? ` and ${uncovered.length - 20} more` : ''}` : ''}` });
+  return out;
+}
+
 export async function checkDirectoryRights(conn: AdConnection, cfg: AdConfig): Promise<Check[]> {
   const checks: Check[] = [];
   const base = cfg.baseDn;
@@ -58,33 +115,22 @@ export async function checkDirectoryRights(conn: AdConnection, cfg: AdConfig): P
   }
   checks.push({ name: 'service account', ok: true, detail: `${self.dn} (${self.sids.size} SIDs in token)` });
 
-  const sample = await conn.withService((c) => c.search(base, {
-    scope: 'sub', filter: '(&(objectCategory=person)(objectClass=user))',
-    attributes: ['allowedAttributesEffective', 'nTSecurityDescriptor', 'msDS-User-Account-Control-Computed'],
-    explicitBufferAttributes: ['nTSecurityDescriptor'], sizeLimit: 1,
+  // Every enabled user under the base, not a sample: rights are often delegated on some OUs only,
+  // and a sample would make the verdict depend on which user the DC returns first.
+  const scan = await conn.withService((c) => c.search(base, {
+    scope: 'sub', filter: '(&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))',
+    attributes: ['sAMAccountName', 'adminCount', 'allowedAttributesEffective', 'nTSecurityDescriptor', 'msDS-User-Account-Control-Computed'],
+    explicitBufferAttributes: ['nTSecurityDescriptor'], paged: { pageSize: 500 },
   }, new SdFlagsControl()), 'read').catch((err: Error) => err);
-  const user = sample instanceof Error ? undefined : sample.searchEntries[0];
+  const users = scan instanceof Error ? [] : scan.searchEntries;
+  const user = users[0];
   if (!user) {
-    const why = sample instanceof Error ? ` (${sample.message})` : '';
-    checks.push({ name: 'search base', ok: false, detail: `no user objects readable under ${base}${why}: grant Read on it or fix ad.baseDn` });
+    const why = scan instanceof Error ? ` (${scan.message})` : '';
+    checks.push({ name: 'search base', ok: false, detail: `no enabled user objects readable under ${base}${why}: grant Read on it or fix ad.baseDn` });
     return checks;
   }
-  checks.push({ name: 'search base', ok: true, detail: `${base} readable (sample ${user.dn})` });
-
-  const writable = new Set(([] as unknown[]).concat(user.allowedAttributesEffective ?? []).map((a) => String(a).toLowerCase()));
-  for (const [attr, right] of [['lockoutTime', 'WP;lockoutTime'], ['pwdLastSet', 'WP;pwdLastSet']] as const) {
-    const ok = writable.has(attr.toLowerCase());
-    checks.push({ name: `write ${attr}`, ok, detail: ok ? 'granted (allowedAttributesEffective)' : `MISSING: Write ${attr} — ${fix(right, base)}` });
-  }
-
-  const sd = ([] as Buffer[]).concat((user.nTSecurityDescriptor as Buffer[] | Buffer | undefined) ?? [])[0];
-  if (!sd) {
-    checks.push({ name: 'Reset Password', ok: false, detail: `cannot read the user's security descriptor to prove it: grant Read Permissions on ${base}` });
-  } else {
-    const ok = holdsExtendedRight(parseDacl(sd), self.sids, RESET_PASSWORD_GUID);
-    checks.push({ name: 'Reset Password', ok, detail: ok ? 'granted (DACL evaluated against the account\'s tokenGroups)' : `MISSING: Reset Password — ${fix('CA;Reset Password', base)}` });
-  }
-
+  checks.push({ name: 'search base', ok: true, detail: `${base} readable (${users.length} enabled users)` });
+  checks.push(...coverage(users, self.sids, cfg));
   // tokenGroups is constructed only on a base-scope read.
   const tgEntry = await conn.withService((c) => c.search(user.dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['tokenGroups'], explicitBufferAttributes: ['tokenGroups'] }), 'read')
     .then((r) => r.searchEntries[0]).catch(() => undefined);
