@@ -1,5 +1,5 @@
 // The MSI: its tables (msiinfo export), then a real install, policy, upgrade, downgrade and
-// uninstall under Wine (msiexec /qn). What Wine cannot show is listed in docs/deployment.md.
+// uninstall under Wine (msiexec /qn). What Wine cannot show is listed in docs/windows-deployment.md.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -123,7 +123,7 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
     assert.match(await regQuery(prefix, 'HKLM\\SOFTWARE\\Keyhatch') ?? '', /Role\s+REG_SZ\s+relay/);
   });
 
-  it('the service host ran the daemon under the installed node.exe (Wine: see the daemon limitation in docs/deployment.md)', async () => {
+  it('the service host ran the daemon under the installed node.exe (Wine: see the daemon limitation in docs/windows-deployment.md)', async () => {
     // The host writes the daemon's console to logs\service-console.log; under Wine it exists as soon
     // as the host started node.exe. Whether the daemon gets ready depends on its native modules.
     const log = path.join(dataDir(), 'logs', 'service-console.log');
