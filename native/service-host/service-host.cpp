@@ -40,7 +40,9 @@ void SetState(DWORD state, DWORD waitHint = 0, DWORD exitCode = NO_ERROR, DWORD 
   static DWORD checkPoint = 1;
   g_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
   g_status.dwCurrentState = state;
-  g_status.dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_PRESHUTDOWN : 0;
+  // Stop is accepted while starting too: a daemon that never gets ready must not make the service
+  // unstoppable (and an uninstall unable to remove it).
+  g_status.dwControlsAccepted = (state == SERVICE_RUNNING || state == SERVICE_START_PENDING) ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_PRESHUTDOWN : 0;
   g_status.dwWin32ExitCode = specific ? ERROR_SERVICE_SPECIFIC_ERROR : exitCode;
   g_status.dwServiceSpecificExitCode = specific;
   g_status.dwWaitHint = waitHint;
