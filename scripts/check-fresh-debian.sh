@@ -125,24 +125,32 @@ git -C "$REPO" ls-files -z --cached --others --exclude-standard \
 for group in build ad browser windows postgres; do
   step "deps-$group" "bash scripts/install-system-deps.sh $group"
 done
-step npm "bash scripts/ensure-node-modules.sh"
+# samba-tool directly, the way the fixture does it (so this step does not depend on npm): provision,
+# start, LDAPS answers with the DC's certificate, Kerberos accepts the admin password.
 step domain --net "ip link set lo up
-  npx --no-install tsx --eval \"
-    import('./test/support/samba-dc.ts').then(async ({ SambaDomain }) => {
-      const dc = await SambaDomain.create();
-      try {
-        const k = await dc.kinit('Administrator', dc.adminPassword);
-        if (!k.ok) throw new Error('kinit failed: ' + k.message);
-        console.log('domain', dc.realm, 'LDAPS up, kinit ok; users:', (await dc.sambaTool(['user', 'list'])).split('\n').length - 1);
-      } finally { await dc.destroy(); }
-    }).catch((e) => { console.error(e); process.exit(1); });\""
+  d=\$(mktemp -d) realm=KEYHATCH.TEST pass='Adm1n!Passw0rd-Throwaway'
+  trap 'kill \$(cat \$d/dc/pid/samba.pid 2>/dev/null) 2>/dev/null || true' EXIT
+  mkdir -p \$d/tls && cd \$d/tls
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=check-ca -keyout ca.key -out ca.pem 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=dc1.keyhatch.test -keyout key.pem -out dc.csr 2>/dev/null
+  printf 'subjectAltName=DNS:dc1.keyhatch.test,IP:127.0.0.1\\n' > ext.cnf
+  openssl x509 -req -in dc.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile ext.cnf -out cert.pem 2>/dev/null; chmod 600 key.pem
+  samba-tool domain provision --realm=\$realm --domain=KEYHATCH --server-role=dc --dns-backend=NONE --adminpass=\"\$pass\" \\
+    --targetdir=\$d/dc --host-name=dc1 --option='interfaces=127.0.0.1' --option='bind interfaces only=yes' \\
+    --option=\"pid directory=\$d/dc/pid\" --option='server services=ldap,cldap,kdc' --option='tls enabled=yes' \\
+    --option=\"tls keyfile=\$d/tls/key.pem\" --option=\"tls certfile=\$d/tls/cert.pem\" --option=\"tls cafile=\$d/tls/ca.pem\" | tail -n 3
+  samba -D -M single -s \$d/dc/etc/smb.conf
+  for i in \$(seq 300); do echo | openssl s_client -connect 127.0.0.1:636 -CAfile \$d/tls/ca.pem -verify_return_error >/dev/null 2>&1 && break; sleep 1; done
+  echo | openssl s_client -connect 127.0.0.1:636 -CAfile \$d/tls/ca.pem -verify_return_error 2>&1 | grep -m1 'Verify return code'
+  printf '[libdefaults]\\n default_realm = %s\\n dns_lookup_kdc = false\\n[realms]\\n %s = { kdc = 127.0.0.1 }\\n' \$realm \$realm > \$d/krb5.conf
+  echo \"\$pass\" | KRB5_CONFIG=\$d/krb5.conf KRB5CCNAME=FILE:\$d/cc kinit Administrator@\$realm >/dev/null
+  KRB5_CONFIG=\$d/krb5.conf KRB5CCNAME=FILE:\$d/cc klist | grep -m1 krbtgt"
 step postgres --net "ip link set lo up
   bin=\$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); data=\$(mktemp -d); chown postgres \"\$data\"
   runuser -u postgres -- \"\$bin/initdb\" -D \"\$data/db\" -A trust
   runuser -u postgres -- \"\$bin/pg_ctl\" -D \"\$data/db\" -w -l \"\$data/log\" -o \"-c listen_addresses=127.0.0.1 -k \$data\" start
   trap 'runuser -u postgres -- \"\$bin/pg_ctl\" -D \"\$data/db\" -m fast stop' EXIT
   [ \"\$(runuser -u postgres -- \"\$bin/psql\" -h 127.0.0.1 -d postgres -Atc 'select 1')\" = 1 ]"
-step native "bash scripts/native/build.sh && ls -l native/credential-provider/build/*.dll native/addon/build/*.node"
 step chromium "chromium --headless --no-sandbox --disable-gpu --dump-dom 'data:text/html,<p>keyhatch-ok</p>' 2>/dev/null | grep -q keyhatch-ok"
 step wine "export WINEPREFIX=\$(mktemp -d) WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
   wineboot -i && wineserver -w && wine cmd /c echo keyhatch-ok | tr -d '\r' | grep -qx keyhatch-ok; wineserver -k || true"
@@ -154,6 +162,8 @@ step wixl "d=\$(mktemp -d); echo keyhatch > \$d/readme.txt
     '<Component Id=\"C\" Guid=\"1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809\" Win64=\"yes\"><File Id=\"F\" Source=\"'\$d'/readme.txt\" KeyPath=\"yes\"/></Component>' \
     '</Directory></Directory></Directory><Feature Id=\"Main\" Level=\"1\"><ComponentRef Id=\"C\"/></Feature></Product></Wix>' > \$d/check.wxs
   wixl -a x64 -o \$d/check.msi \$d/check.wxs && msiinfo export \$d/check.msi File | grep -q readme.txt"
+step npm "bash scripts/ensure-node-modules.sh"
+step native "bash scripts/native/build.sh && ls -l native/credential-provider/build/*.dll native/addon/build/*.node"
 if [[ $TESTS -eq 1 ]]; then
   step tests --net "ip link set lo up; npx --no-install mocha test/directory/username.test.ts test/e2e/kiosk-access.test.ts test/native/credential-provider-protocol.test.ts"
 fi
