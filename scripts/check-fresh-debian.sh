@@ -17,6 +17,7 @@
 #   --keep          leave the root (and its logs) in place for a look
 #   --resume        rerun the steps in the root a --keep run left (fresh copy of the checkout; the
 #                   deps steps then only re-check their probes) — for iterating, not as the proof
+#   --only a,b      with --resume: run only these steps (e.g. --only domain,wine)
 #   --rebuild-base  debootstrap again instead of reusing the pristine cached base
 # Environment: KEYHATCH_FRESH_DIR (default /var/tmp/keyhatch-fresh), DEBIAN_MIRROR (default: the
 # host's deb.debian.org mirror). Logs per step: $KEYHATCH_FRESH_DIR/logs/<step>.log. Exit 1 if a step failed.
@@ -26,9 +27,11 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${KEYHATCH_FRESH_DIR:-/var/tmp/keyhatch-fresh}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE=$DIR/base ROOT=$DIR/root LOGS=$DIR/logs
-KEEP=0 TESTS=1 REBUILD=0 RESUME=0
-for arg in "$@"; do
+KEEP=0 TESTS=1 REBUILD=0 RESUME=0 ONLY=
+while [[ $# -gt 0 ]]; do
+  arg=$1; shift
   case $arg in
+    --only) ONLY=",${1:?--only needs step names},"; shift ;;
     --keep) KEEP=1 ;; --no-tests) TESTS=0 ;; --rebuild-base) REBUILD=1 ;; --resume) RESUME=1 KEEP=1 ;;
     *) echo "usage: $0 [--keep] [--resume] [--no-tests] [--rebuild-base]" >&2; exit 2 ;;
   esac
@@ -53,6 +56,7 @@ failed=()
 # step NAME [--net] COMMAND: runs COMMAND (bash, inside the chroot, in the checkout) and logs it.
 step() {
   local name=$1; shift
+  [[ -z $ONLY || $ONLY == *",$name,"* ]] || return 0
   local netns=()
   if [[ $1 == --net ]]; then netns=(unshare --net --); shift; fi
   local started=$SECONDS
@@ -142,7 +146,7 @@ step domain --net "ip link set lo up
   samba -D -M single -s \$d/dc/etc/smb.conf
   for i in \$(seq 300); do echo | openssl s_client -connect 127.0.0.1:636 -CAfile \$d/tls/ca.pem -verify_return_error >/dev/null 2>&1 && break; sleep 1; done
   echo | openssl s_client -connect 127.0.0.1:636 -CAfile \$d/tls/ca.pem -verify_return_error 2>&1 | grep -m1 'Verify return code'
-  printf '[libdefaults]\\n default_realm = %s\\n dns_lookup_kdc = false\\n[realms]\\n %s = { kdc = 127.0.0.1 }\\n' \$realm \$realm > \$d/krb5.conf
+  printf '[libdefaults]\\n default_realm = %s\\n dns_lookup_kdc = false\\n[realms]\\n %s = {\\n  kdc = 127.0.0.1\\n }\\n' \$realm \$realm > \$d/krb5.conf
   echo \"\$pass\" | KRB5_CONFIG=\$d/krb5.conf KRB5CCNAME=FILE:\$d/cc kinit Administrator@\$realm >/dev/null
   KRB5_CONFIG=\$d/krb5.conf KRB5CCNAME=FILE:\$d/cc klist | grep -m1 krbtgt"
 step postgres --net "ip link set lo up
