@@ -158,14 +158,14 @@ step postgres --net "ip link set lo up
 step chromium "chromium --headless --no-sandbox --disable-gpu --dump-dom 'data:text/html,<p>keyhatch-ok</p>' 2>/dev/null | grep -q keyhatch-ok"
 step wine "export WINEPREFIX=\$(mktemp -d) WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
   wineboot -i && wineserver -w && wine cmd /c echo keyhatch-ok | tr -d '\r' | grep -qx keyhatch-ok; wineserver -k || true"
-step wixl "d=\$(mktemp -d); echo keyhatch > \$d/readme.txt
-  printf '%s\n' '<?xml version=\"1.0\"?><Wix xmlns=\"http://schemas.microsoft.com/wix/2006/wi\">' \
-    '<Product Id=\"*\" Name=\"KeyhatchCheck\" Language=\"1033\" Version=\"0.1.0\" Manufacturer=\"Keyhatch\" UpgradeCode=\"6f1a2b3c-0d4e-4f5a-8b6c-7d8e9f0a1b2c\">' \
-    '<Package InstallerVersion=\"500\" Compressed=\"yes\" InstallScope=\"perMachine\" Platform=\"x64\"/><Media Id=\"1\" Cabinet=\"c.cab\" EmbedCab=\"yes\"/>' \
-    '<Directory Id=\"TARGETDIR\" Name=\"SourceDir\"><Directory Id=\"ProgramFiles64Folder\"><Directory Id=\"D\" Name=\"KeyhatchCheck\">' \
-    '<Component Id=\"C\" Guid=\"1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809\" Win64=\"yes\"><File Id=\"F\" Source=\"'\$d'/readme.txt\" KeyPath=\"yes\"/></Component>' \
-    '</Directory></Directory></Directory><Feature Id=\"Main\" Level=\"1\"><ComponentRef Id=\"C\"/></Feature></Product></Wix>' > \$d/check.wxs
-  wixl -a x64 -o \$d/check.msi \$d/check.wxs && msiinfo export \$d/check.msi File | grep -q readme.txt"
+step wixl "cd \$(mktemp -d); echo keyhatch > readme.txt
+  printf '%s\\n' '<?xml version=\"1.0\"?><Wix xmlns=\"http://schemas.microsoft.com/wix/2006/wi\">' \\
+    '<Product Id=\"*\" Name=\"KeyhatchCheck\" Language=\"1033\" Version=\"0.1.0\" Manufacturer=\"Keyhatch\" UpgradeCode=\"6f1a2b3c-0d4e-4f5a-8b6c-7d8e9f0a1b2c\">' \\
+    '<Package InstallerVersion=\"500\" Compressed=\"yes\" InstallScope=\"perMachine\"/><Media Id=\"1\" Cabinet=\"c.cab\" EmbedCab=\"yes\"/>' \\
+    '<Directory Id=\"TARGETDIR\" Name=\"SourceDir\"><Directory Id=\"ProgramFiles64Folder\"><Directory Id=\"D\" Name=\"KeyhatchCheck\">' \\
+    '<Component Id=\"C\" Guid=\"1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809\" Win64=\"yes\"><File Id=\"F\" Source=\"readme.txt\" KeyPath=\"yes\"/></Component>' \\
+    '</Directory></Directory></Directory><Feature Id=\"Main\" Level=\"1\"><ComponentRef Id=\"C\"/></Feature></Product></Wix>' > check.wxs
+  wixl -a x64 -o check.msi check.wxs && msiinfo export check.msi File | grep -q readme.txt"
 step npm "bash scripts/ensure-node-modules.sh"
 step native "bash scripts/native/build.sh && ls -l native/credential-provider/build/*.dll native/addon/build/*.node"
 if [[ $TESTS -eq 1 ]]; then
