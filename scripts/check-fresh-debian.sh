@@ -23,7 +23,8 @@
 # host's deb.debian.org mirror). Logs per step: $KEYHATCH_FRESH_DIR/logs/<step>.log. Exit 1 if a step failed.
 set -uo pipefail
 
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+# KEYHATCH_REPO: the checkout, when running a copy of this script (bash reads a running script lazily).
+REPO=${KEYHATCH_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
 DIR=${KEYHATCH_FRESH_DIR:-/var/tmp/keyhatch-fresh}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE=$DIR/base ROOT=$DIR/root LOGS=$DIR/logs
