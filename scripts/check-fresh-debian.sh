@@ -17,18 +17,22 @@
 #   --keep          leave the root (and its logs) in place for a look
 #   --resume        rerun the steps in the root a --keep run left (fresh copy of the checkout; the
 #                   deps steps then only re-check their probes) — for iterating, not as the proof
+#   --only a,b      with --resume: run only these steps (e.g. --only domain,wine)
 #   --rebuild-base  debootstrap again instead of reusing the pristine cached base
 # Environment: KEYHATCH_FRESH_DIR (default /var/tmp/keyhatch-fresh), DEBIAN_MIRROR (default: the
 # host's deb.debian.org mirror). Logs per step: $KEYHATCH_FRESH_DIR/logs/<step>.log. Exit 1 if a step failed.
 set -uo pipefail
 
-REPO=$(cd "$(dirname "$0")/.." && pwd)
+# KEYHATCH_REPO: the checkout, when running a copy of this script (bash reads a running script lazily).
+REPO=${KEYHATCH_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
 DIR=${KEYHATCH_FRESH_DIR:-/var/tmp/keyhatch-fresh}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE=$DIR/base ROOT=$DIR/root LOGS=$DIR/logs
-KEEP=0 TESTS=1 REBUILD=0 RESUME=0
-for arg in "$@"; do
+KEEP=0 TESTS=1 REBUILD=0 RESUME=0 ONLY=
+while [[ $# -gt 0 ]]; do
+  arg=$1; shift
   case $arg in
+    --only) ONLY=",${1:?--only needs step names},"; shift ;;
     --keep) KEEP=1 ;; --no-tests) TESTS=0 ;; --rebuild-base) REBUILD=1 ;; --resume) RESUME=1 KEEP=1 ;;
     *) echo "usage: $0 [--keep] [--resume] [--no-tests] [--rebuild-base]" >&2; exit 2 ;;
   esac
@@ -53,6 +57,7 @@ failed=()
 # step NAME [--net] COMMAND: runs COMMAND (bash, inside the chroot, in the checkout) and logs it.
 step() {
   local name=$1; shift
+  [[ -z $ONLY || $ONLY == *",$name,"* ]] || return 0
   local netns=()
   if [[ $1 == --net ]]; then netns=(unshare --net --); shift; fi
   local started=$SECONDS
@@ -125,35 +130,45 @@ git -C "$REPO" ls-files -z --cached --others --exclude-standard \
 for group in build ad browser windows postgres; do
   step "deps-$group" "bash scripts/install-system-deps.sh $group"
 done
-step npm "bash scripts/ensure-node-modules.sh"
+# samba-tool directly, the way the fixture does it (so this step does not depend on npm): provision,
+# start, LDAPS answers with the DC's certificate, Kerberos accepts the admin password.
 step domain --net "ip link set lo up
-  npx --no-install tsx --eval \"
-    import('./test/support/samba-dc.ts').then(async ({ SambaDomain }) => {
-      const dc = await SambaDomain.create();
-      try {
-        const k = await dc.kinit('Administrator', dc.adminPassword);
-        if (!k.ok) throw new Error('kinit failed: ' + k.message);
-        console.log('domain', dc.realm, 'LDAPS up, kinit ok; users:', (await dc.sambaTool(['user', 'list'])).split('\n').length - 1);
-      } finally { await dc.destroy(); }
-    }).catch((e) => { console.error(e); process.exit(1); });\""
+  d=\$(mktemp -d) realm=KEYHATCH.TEST pass='Adm1n!Passw0rd-Throwaway'
+  trap 'kill \$(cat \$d/dc/pid/samba.pid 2>/dev/null) 2>/dev/null || true' EXIT
+  mkdir -p \$d/tls && cd \$d/tls
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=check-ca -keyout ca.key -out ca.pem 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=dc1.keyhatch.test -keyout key.pem -out dc.csr 2>/dev/null
+  printf 'subjectAltName=DNS:dc1.keyhatch.test,IP:127.0.0.1\\n' > ext.cnf
+  openssl x509 -req -in dc.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile ext.cnf -out cert.pem 2>/dev/null; chmod 600 key.pem
+  samba-tool domain provision --realm=\$realm --domain=KEYHATCH --server-role=dc --dns-backend=NONE --adminpass=\"\$pass\" \\
+    --targetdir=\$d/dc --host-name=dc1 --option='interfaces=127.0.0.1' --option='bind interfaces only=yes' \\
+    --option=\"pid directory=\$d/dc/pid\" --option='server services=ldap,cldap,kdc' --option='tls enabled=yes' \\
+    --option=\"tls keyfile=\$d/tls/key.pem\" --option=\"tls certfile=\$d/tls/cert.pem\" --option=\"tls cafile=\$d/tls/ca.pem\" | tail -n 3
+  samba -D -M single -s \$d/dc/etc/smb.conf
+  for i in \$(seq 300); do echo | openssl s_client -connect 127.0.0.1:636 -CAfile \$d/tls/ca.pem -verify_return_error >/dev/null 2>&1 && break; sleep 1; done
+  echo | openssl s_client -connect 127.0.0.1:636 -CAfile \$d/tls/ca.pem -verify_return_error 2>&1 | grep -m1 'Verify return code'
+  printf '[libdefaults]\\n default_realm = %s\\n dns_lookup_kdc = false\\n[realms]\\n %s = {\\n  kdc = 127.0.0.1\\n }\\n' \$realm \$realm > \$d/krb5.conf
+  echo \"\$pass\" | KRB5_CONFIG=\$d/krb5.conf KRB5CCNAME=FILE:\$d/cc kinit Administrator@\$realm >/dev/null
+  KRB5_CONFIG=\$d/krb5.conf KRB5CCNAME=FILE:\$d/cc klist | grep -m1 krbtgt"
 step postgres --net "ip link set lo up
   bin=\$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1); data=\$(mktemp -d); chown postgres \"\$data\"
   runuser -u postgres -- \"\$bin/initdb\" -D \"\$data/db\" -A trust
   runuser -u postgres -- \"\$bin/pg_ctl\" -D \"\$data/db\" -w -l \"\$data/log\" -o \"-c listen_addresses=127.0.0.1 -k \$data\" start
   trap 'runuser -u postgres -- \"\$bin/pg_ctl\" -D \"\$data/db\" -m fast stop' EXIT
   [ \"\$(runuser -u postgres -- \"\$bin/psql\" -h 127.0.0.1 -d postgres -Atc 'select 1')\" = 1 ]"
-step native "bash scripts/native/build.sh && ls -l native/credential-provider/build/*.dll native/addon/build/*.node"
 step chromium "chromium --headless --no-sandbox --disable-gpu --dump-dom 'data:text/html,<p>keyhatch-ok</p>' 2>/dev/null | grep -q keyhatch-ok"
 step wine "export WINEPREFIX=\$(mktemp -d) WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml=
   wineboot -i && wineserver -w && wine cmd /c echo keyhatch-ok | tr -d '\r' | grep -qx keyhatch-ok; wineserver -k || true"
-step wixl "d=\$(mktemp -d); echo keyhatch > \$d/readme.txt
-  printf '%s\n' '<?xml version=\"1.0\"?><Wix xmlns=\"http://schemas.microsoft.com/wix/2006/wi\">' \
-    '<Product Id=\"*\" Name=\"KeyhatchCheck\" Language=\"1033\" Version=\"0.1.0\" Manufacturer=\"Keyhatch\" UpgradeCode=\"6f1a2b3c-0d4e-4f5a-8b6c-7d8e9f0a1b2c\">' \
-    '<Package InstallerVersion=\"500\" Compressed=\"yes\" InstallScope=\"perMachine\" Platform=\"x64\"/><Media Id=\"1\" Cabinet=\"c.cab\" EmbedCab=\"yes\"/>' \
-    '<Directory Id=\"TARGETDIR\" Name=\"SourceDir\"><Directory Id=\"ProgramFiles64Folder\"><Directory Id=\"D\" Name=\"KeyhatchCheck\">' \
-    '<Component Id=\"C\" Guid=\"1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809\" Win64=\"yes\"><File Id=\"F\" Source=\"'\$d'/readme.txt\" KeyPath=\"yes\"/></Component>' \
-    '</Directory></Directory></Directory><Feature Id=\"Main\" Level=\"1\"><ComponentRef Id=\"C\"/></Feature></Product></Wix>' > \$d/check.wxs
-  wixl -a x64 -o \$d/check.msi \$d/check.wxs && msiinfo export \$d/check.msi File | grep -q readme.txt"
+step wixl "cd \$(mktemp -d); echo keyhatch > readme.txt
+  printf '%s\\n' '<?xml version=\"1.0\"?><Wix xmlns=\"http://schemas.microsoft.com/wix/2006/wi\">' \\
+    '<Product Id=\"*\" Name=\"KeyhatchCheck\" Language=\"1033\" Version=\"0.1.0\" Manufacturer=\"Keyhatch\" UpgradeCode=\"6f1a2b3c-0d4e-4f5a-8b6c-7d8e9f0a1b2c\">' \\
+    '<Package InstallerVersion=\"500\" Compressed=\"yes\" InstallScope=\"perMachine\"/><Media Id=\"1\" Cabinet=\"c.cab\" EmbedCab=\"yes\"/>' \\
+    '<Directory Id=\"TARGETDIR\" Name=\"SourceDir\"><Directory Id=\"ProgramFiles64Folder\"><Directory Id=\"D\" Name=\"KeyhatchCheck\">' \\
+    '<Component Id=\"C\" Guid=\"1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809\" Win64=\"yes\"><File Id=\"F\" Source=\"readme.txt\" KeyPath=\"yes\"/></Component>' \\
+    '</Directory></Directory></Directory><Feature Id=\"Main\" Level=\"1\"><ComponentRef Id=\"C\"/></Feature></Product></Wix>' > check.wxs
+  wixl -a x64 -o check.msi check.wxs && msiinfo export check.msi File | grep -q readme.txt"
+step npm "bash scripts/ensure-node-modules.sh"
+step native "bash scripts/native/build.sh && ls -l native/credential-provider/build/*.dll native/addon/build/*.node"
 if [[ $TESTS -eq 1 ]]; then
   step tests --net "ip link set lo up; npx --no-install mocha test/directory/username.test.ts test/e2e/kiosk-access.test.ts test/native/credential-provider-protocol.test.ts"
 fi

@@ -26,7 +26,7 @@ declare -A PROBES=(
   [build]="make g++ python3"
   [ad]="samba samba-tool kinit ldapsearch openssl ip
         /usr/share/samba/setup/provision.ldif /usr/share/samba/setup/provision_basedn.ldif
-        /usr/share/samba/setup/ad-schema/MS-AD_Schema_2K8_R2_Attributes.txt /usr/share/samba/setup/display-specifiers
+        /usr/share/samba/setup/ad-schema/AD_DS_Attributes__Windows_Server_2012_R2.ldf /usr/share/samba/setup/display-specifiers
         /usr/lib/*/samba/ldb/samba_dsdb.so"
   [browser]="chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
   [windows]="make x86_64-w64-mingw32-g++-posix x86_64-w64-mingw32-windres x86_64-w64-mingw32-dlltool x86_64-w64-mingw32-widl

@@ -35,7 +35,7 @@ export async function requireSambaTools(): Promise<void> {
   }
   if (missing.length > 0) {
     throw new Error(`Samba AD DC tools missing (${missing.join(', ')}): run "bash scripts/install-system-deps.sh ad" ` +
-      '(installs samba, samba-ad-dc, krb5-user, ldap-utils with apt; needs root)');
+      '(installs samba, samba-ad-dc, samba-ad-provision, krb5-user, ldap-utils with apt; needs root)');
   }
 }
 

@@ -2,11 +2,14 @@
 import assert from 'node:assert/strict';
 import { explainProvisionFailure } from './samba-provision-error.js';
 
-// samba-tool 4.17's output on Debian 12 without samba-ad-provision (the package is only a Recommends).
+// samba-tool 4.17's output on Debian 12 without samba-ad-provision (the package is only a Recommends),
+// captured with /usr/share/samba/setup hidden by an empty bind mount.
 const MISSING_PROVISION_DATA = [
-  'INFO 2026/12/02 01:20:11.123456, 0] ../../source4/scripting/python/samba/provision/__init__.py',
-  "ERROR(<class 'Exception'>): uncaught exception - File [/usr/share/samba/setup/provision.ldif] not found. Please install samba-ad-provision package",
-  '  File "/usr/lib/python3/dist-packages/samba/netcmd/__init__.py", line 230, in _run',
+  'INFO 2026-12-02 01:36:40,477 pid:31664 /usr/lib/python3/dist-packages/samba/provision/__init__.py #2113: Looking up IPv4 addresses',
+  'WARNING 2026-12-02 01:36:40,478 pid:31664 /usr/lib/python3/dist-packages/samba/provision/__init__.py #2123: No IPv4 address will be assigned',
+  'ERROR(exception): uncaught exception - File [/usr/share/samba/setup/ad-schema/AD_DS_Attributes__Windows_Server_2012_R2.ldf] not found. ' +
+    'Please install samba-ad-provision package',
+  '  File "/usr/lib/python3/dist-packages/samba/netcmd/__init__.py", line 185, in _run',
   '    return self.run(*args, **kwargs)',
 ].join('\n');
 
@@ -14,8 +17,8 @@ describe('Samba fixture: provisioning failure message', () => {
   it('names the missing package and file and says which script installs it', () => {
     const f = explainProvisionFailure(MISSING_PROVISION_DATA);
     assert.equal(f.missingPackage, 'samba-ad-provision');
-    assert.equal(f.missingFile, '/usr/share/samba/setup/provision.ldif');
-    assert.match(f.message, /missing package samba-ad-provision \(file \/usr\/share\/samba\/setup\/provision\.ldif not found\)/);
+    assert.equal(f.missingFile, '/usr/share/samba/setup/ad-schema/AD_DS_Attributes__Windows_Server_2012_R2.ldf');
+    assert.match(f.message, /missing package samba-ad-provision \(file \/usr\/share\/samba\/setup\/ad-schema\/AD_DS_Attributes__Windows_Server_2012_R2\.ldf not found\)/);
     assert.match(f.message, /run: bash scripts\/install-system-deps\.sh ad/);
   });
 
