@@ -11,7 +11,7 @@ import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createSecretStore, getOrCreateKey, type SecretStore } from './platform/secret-store.js';
 import { loadNativeAddon, nativeAddonAvailable } from './platform/native-addon.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { FactorRegistry } from './factors/factor.js';
 import { emailCodeFactor, smsCodeFactor } from './factors/code-factors.js';
@@ -114,7 +114,7 @@ export interface RecoveryOptions {
 export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = {}): Promise<RecoveryServices> {
   const c = core.config;
   const now = opts.now ?? (() => Date.now());
-  const store = new SqliteStore(c.dataDir);
+  const store = await openStore({ dataDir: c.dataDir });
   // DPAPI (machine scope) on Windows with the addon; a 0600 file in a 0700 directory elsewhere.
   const secrets = createSecretStore(join(c.dataDir, 'secrets'), process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined);
   const codeKey = await getOrCreateKey(secrets, 'code-mac');

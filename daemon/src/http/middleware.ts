@@ -53,6 +53,9 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
 }
 
 export function clientInfo(req: Request): ClientInfo {
+  // On a gateway the device-certificate middleware has already said who the client is.
+  const preset = (req.res?.locals as { client?: ClientInfo } | undefined)?.client;
+  if (preset) return preset;
   const device = req.get('x-keyhatch-device');
   const kiosk = req.get('x-keyhatch-kiosk') ?? '';
   const dev = device && /^[A-Za-z0-9._-]{1,64}$/.test(device) ? device : 'unknown';
