@@ -2,13 +2,14 @@
 // serves the credential provider's launch pipe (SYSTEM-only DACL) and starts kiosks.
 import { loadConfig } from './config/load.js';
 import { NoPolicySource } from './config/policy-source.js';
-import { startServer, type RunningServer } from './server.js';
-import { LaunchPipeServer } from './platform/launch-pipe-server.js';
-import { KioskLauncher } from './platform/kiosk-launcher.js';
-import { loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } from './platform/native-addon.js';
+import type { RunningServer } from './server.js';
+import type { KeyhatchConfig } from './config/schema.js';
 
 async function startLaunchPipe(server: RunningServer): Promise<{ close(): Promise<void> } | undefined> {
-  if (process.platform !== 'win32' || !nativeAddonAvailable()) return undefined;
+  if (process.platform !== 'win32') return undefined;
+  const { loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } = await import('./platform/native-addon.js');
+  if (!nativeAddonAvailable()) return undefined;
+  const [{ KioskLauncher }, { LaunchPipeServer }] = await Promise.all([import('./platform/kiosk-launcher.js'), import('./platform/launch-pipe-server.js')]);
   const addon = loadNativeAddon();
   const { core } = server;
   const port = new URL(server.url).port;
@@ -26,14 +27,21 @@ async function startLaunchPipe(server: RunningServer): Promise<{ close(): Promis
 
 export async function serve(opts: { configFile: string | undefined; env: Record<string, string | undefined> }): Promise<number> {
   const config = await loadConfig({ file: opts.configFile, env: opts.env, policy: new NoPolicySource() });
-  const server = await startServer(config, { logToConsole: true });
-  const pipe = await startLaunchPipe(server);
-  process.stderr.write(`keyhatch: listening on ${server.url} (role ${config.role})${pipe ? '; launch pipe ready' : ''}\n`);
+  const running = await startRole(config);
+  process.stderr.write(`keyhatch: listening on ${running.url} (role ${config.role})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await pipe?.close();
-  await server.close();
+  await running.close();
   return 0;
+}
+
+/** One composition root per role, each loaded only when it is the role asked for. */
+async function startRole(config: KeyhatchConfig): Promise<{ url: string; close(): Promise<void> }> {
+  if (config.role === 'relay') return (await import('./roles/relay.js')).startRelay(config, { logToConsole: true });
+  if (config.role === 'gateway') return (await import('./roles/gateway.js')).startGateway(config, { logToConsole: true });
+  const server = await (await import('./server.js')).startServer(config, { logToConsole: true });
+  const pipe = await startLaunchPipe(server);
+  return { url: server.url, async close() { await pipe?.close(); await server.close(); } };
 }

@@ -2,7 +2,7 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_UI_DIR } from './ui-dir.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
@@ -30,15 +30,7 @@ export interface AppDeps {
   extraApi?: Router;
 }
 
-/** kiosk-ui/dist at the package root, whether this runs from source (tsx) or from dist/. */
-export const DEFAULT_UI_DIR = ((): string => {
-  let dir = fileURLToPath(new URL('.', import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'kiosk-ui'))) return join(dir, 'kiosk-ui', 'dist');
-    dir = join(dir, '..');
-  }
-  return fileURLToPath(new URL('../../../kiosk-ui/dist', import.meta.url));
-})();
+export { DEFAULT_UI_DIR } from './ui-dir.js';
 
 export function createApp(d: AppDeps): express.Express {
   const app = express();
