@@ -11,6 +11,9 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY = 86_400_000;
 
+/** PEM with a final newline, so files and bundles concatenate cleanly. */
+const pem = (s: string): string => (s.endsWith('\n') ? s : `${s}\n`);
+
 export interface KeyPairPem { readonly privateKeyPem: string; readonly keys: CryptoKeyPair }
 
 export async function generateKeyPair(): Promise<KeyPairPem> {
@@ -49,7 +52,7 @@ export async function createCa(commonName: string, days: number): Promise<{ cert
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), privateKeyPem };
+  return { certPem: pem(cert.toString('pem')), privateKeyPem };
 }
 
 export interface IssueOptions {
@@ -80,12 +83,12 @@ export async function issueCertificate(o: IssueOptions): Promise<{ certPem: stri
     notBefore: new Date(Date.now() - 5 * 60_000), notAfter: new Date(Date.now() + o.days * DAY),
     signingKey: o.ca.keys.privateKey, publicKey: o.publicKey, signingAlgorithm: ALG, extensions,
   });
-  return { certPem: cert.toString('pem'), serial };
+  return { certPem: pem(cert.toString('pem')), serial };
 }
 
 export async function createCsr(keys: CryptoKeyPair, commonName: string): Promise<string> {
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${cnValue(commonName)}`, keys, signingAlgorithm: ALG });
-  return csr.toString('pem');
+  return pem(csr.toString('pem'));
 }
 
 /** Parses and verifies a CSR's self-signature (proof the requester holds the key); returns its public key. */
