@@ -1,16 +1,11 @@
 // The gateway's services, shared by the gateway role and standalone (gateway + relay in one
-// process): directory, store, recovery and enrollment, audit, the device CA and the device registry.
-import { join } from 'node:path';
+// process): directory, store, recovery and enrollment, audit, the session sweeper.
 import type { KeyhatchConfig } from '../config/schema.js';
 import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../main.js';
-import { DeviceCa } from '../gateway/device-ca.js';
-import { DeviceRegistry } from '../gateway/device-registry.js';
 
 export interface GatewayParts {
   readonly core: CoreServices;
   readonly services: RecoveryServices;
-  readonly ca: DeviceCa;
-  readonly registry: DeviceRegistry;
   /** Starts the periodic sweep of expired sessions. */
   startSweeper(): void;
   close(): Promise<void>;
@@ -24,9 +19,6 @@ export interface GatewayPartsOptions extends RecoveryOptions {
 export async function buildGatewayParts(config: KeyhatchConfig, opts: GatewayPartsOptions = {}): Promise<GatewayParts> {
   const core = opts.core ?? await buildCore(config, { logToConsole: opts.logToConsole ?? false });
   const services = await buildRecovery(core, opts);
-  const ca = await DeviceCa.open(services.secrets, join(config.dataDir, 'gateway'));
-  const now = opts.now ?? (() => Date.now());
-  const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now, certDays: config.gateway.deviceCertDays });
   const open = await core.ad?.recoverInterruptedResets().catch((err: Error) => {
     core.log.warn('could not check the reset journal yet', { error: err.message });
     return [];
@@ -34,7 +26,7 @@ export async function buildGatewayParts(config: KeyhatchConfig, opts: GatewayPar
   if (open.length > 0) core.log.warn('accounts left with a temporary password by an interrupted reset', { users: open.map((e) => e.user) });
   let sweeper: NodeJS.Timeout | undefined;
   return {
-    core, services, ca, registry,
+    core, services,
     startSweeper() {
       sweeper = setInterval(() => { services.recovery.sweep().catch((err: Error) => core.log.warn('sweep failed', { error: err.message })); }, 30_000);
       sweeper.unref();

@@ -2,11 +2,14 @@
 // sessions and rate gates. HTTPS only: the portal for users' browsers, and the recovery + relay API
 // for joined workstations, which must present a device certificate (mutual TLS).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import type { KeyhatchConfig } from '../config/schema.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { createApp } from '../http/app.js';
 import { requireDevice } from '../gateway/device-auth.js';
+import { DeviceCa } from '../gateway/device-ca.js';
+import { DeviceRegistry } from '../gateway/device-registry.js';
 import { relayRoutes } from '../gateway/relay-routes.js';
 import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn } from './listen.js';
@@ -17,6 +20,8 @@ export interface GatewayOptions extends GatewayPartsOptions {
 
 export interface RunningGateway extends GatewayParts {
   readonly url: string;
+  readonly ca: DeviceCa;
+  readonly registry: DeviceRegistry;
 }
 
 function readPem(file: string, what: string): string {
@@ -30,7 +35,10 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   const cert = readPem(config.tls.certFile, 'certFile');
   const key = readPem(config.tls.keyFile, 'keyFile');
   const parts = await buildGatewayParts(config, opts);
-  const { core, services, registry, ca } = parts;
+  const { core, services } = parts;
+  let ca: DeviceCa;
+  try { ca = await DeviceCa.open(services.secrets, join(config.dataDir, 'gateway')); } catch (err) { await parts.close(); throw err; }
+  const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now: opts.now ?? (() => Date.now()), certDays: config.gateway.deviceCertDays });
   const trusted = config.gateway.trustedProxies;
   const device = requireDevice(registry, trusted);
   const app = createApp({
@@ -53,7 +61,7 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   parts.startSweeper();
   core.log.info('keyhatch gateway listening', { url, store: services.store.kind });
   return {
-    ...parts, url,
+    ...parts, url, ca, registry,
     async close() {
       await closeServer(server);
       await parts.close();
