@@ -115,9 +115,12 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     await admin.lockOut(`CN=${user.name},${d.seed.peopleOu}`);
     assert.equal((await d.dc.kinit(user.name, user.password)).ok, false);
     const id = await verifiedThrough(relay);
+    assert.deepEqual((await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/unlock`)).body, { unlocked: true });
+    const unlocked = await d.dc.kinit(user.name, user.password);
+    assert.equal(unlocked.ok, true, unlocked.message);
     const fresh = 'Relay-One-Reset-42!';
     rememberSecret(fresh);
-    const reset = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh, unlock: true });
+    const reset = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh });
     assert.equal(reset.status, 200, JSON.stringify(reset.body));
     const k = await d.dc.kinit(user.name, fresh);
     assert.equal(k.ok, true, k.message);
@@ -135,9 +138,11 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     await admin.lockOut(`CN=${user.name},${d.seed.peopleOu}`);
     assert.equal((await d.dc.kinit(user.name, user.password)).ok, false);
     const id = await verifiedThrough(relay);
+    assert.deepEqual((await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/unlock`)).body, { unlocked: true });
     const fresh = 'Relay-Two-Reset-43!';
     rememberSecret(fresh);
-    assert.equal((await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh, unlock: true })).status, 200);
+    const reset = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh });
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
     const k = await d.dc.kinit(user.name, fresh);
     assert.equal(k.ok, true, k.message);
     user.password = fresh;
@@ -206,7 +211,7 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
 
     const { relay, dir } = await joinedRelay(undefined, wrongPin);
     const r = await kioskCall(relay.url, relay.kioskSecret, 'POST', '/api/v1/recovery', { username: user.name });
-    assert.equal(r.status, 502);
+    assert.equal(r.status, 502, JSON.stringify(r.body));
     assert.equal(r.body.error.code, 'GATEWAY_UNTRUSTED');
     const health = await (await fetch(`${relay.url}/api/v1/health`)).json() as { status: string; gateway: { state: string; detail: string } };
     assert.deepEqual([health.status, health.gateway.state], ['unavailable', 'untrusted']);

@@ -111,10 +111,11 @@ export class GatewayClient {
         res.on('error', reject);
       });
       // A gateway that does not even complete the handshake in time counts as unreachable.
-      const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'GATEWAY_CONNECT_TIMEOUT' })), this.o.connectTimeoutMs ?? 5_000);
+      const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'GATEWAY_CONNECT_TIMEOUT' })), this.o.connectTimeoutMs ?? 10_000);
       req.on('socket', (s) => {
-        if (!s.connecting && (s as { encrypted?: boolean }).encrypted) clearTimeout(connectTimer);
-        s.once('secureConnect', () => clearTimeout(connectTimer));
+        // A kept-alive socket is already through its handshake; only a new one is waited for.
+        if (req.reusedSocket) clearTimeout(connectTimer);
+        else s.once('secureConnect', () => clearTimeout(connectTimer));
       });
       req.on('close', () => clearTimeout(connectTimer));
       req.on('timeout', () => req.destroy(Object.assign(new Error('gateway timeout'), { code: 'GATEWAY_TIMEOUT' })));
