@@ -20,6 +20,7 @@ import { joinGateway } from '../../daemon/src/relay/join.js';
 import { relayDoctor } from '../../daemon/src/cli/relay-doctor.js';
 import { createCa, createCsr, generateKeyPair, importKeyPair, issueCertificate } from '../../daemon/src/pki/x509.js';
 import { isKeyhatchError } from '../../daemon/src/errors/catalogue.js';
+import { runCli } from '../../daemon/src/cli/main.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -40,6 +41,7 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
   let gw: RunningGateway;
   let site: SiteCaResult;
   let ca: string;
+  let gatewayConfigFile: string;
   const relays: RunningRelay[] = [];
   const relayDirs: string[] = [];
   const user = { name: 'roamer1', password: 'Roamer-Start-7!', mail: 'roamer1@mail.keyhatch.test' };
@@ -88,7 +90,10 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     site = await initSiteCa(join(gwDir, 'tls'), ['localhost', '127.0.0.1']);
     ca = readFileSync(site.caFile, 'utf8');
     const base = JSON.parse(JSON.stringify(adConfig(d, {}, gwDir)));
-    gw = await startGateway(validateConfig({ ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' }, tls: { certFile: site.certFile, keyFile: site.keyFile } }), { now });
+    const raw = { ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' }, tls: { certFile: site.certFile, keyFile: site.keyFile } };
+    gatewayConfigFile = join(gwDir, 'gateway-config.json');
+    writeFileSync(gatewayConfigFile, JSON.stringify(raw), { mode: 0o600 });
+    gw = await startGateway(validateConfig(raw), { now });
   });
   after(async () => {
     for (const r of relays) await r.close();
@@ -222,6 +227,28 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     assert.equal(line?.ok, false);
     assert.match(line?.detail ?? '', /untrusted: .*does not match pin/);
     assert.ok((await relayDoctor(validateConfig({ role: 'relay', dataDir: dir }))).every((c) => c.ok), 'with the join pin doctor passes');
+  });
+
+  it('the command line: device token create, join, device list, device revoke', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = (env: Record<string, string>) => ({ stdout: (x: string) => { out.push(x); }, stderr: (x: string) => { err.push(x); }, readStdin: async () => '', env });
+    assert.equal(await runCli(['--config', gatewayConfigFile, 'device', 'token', 'create', '--uses', '1', '--expires', '1h'], io({})), 0, err.join('\n'));
+    const tokenValue = /^(khj_\S+)$/m.exec(out.join('\n'))?.[1];
+    assert.ok(tokenValue, out.join('\n'));
+    rememberSecret(tokenValue);
+    const dir = freshDir('relay-cli');
+    assert.equal(await runCli(['join', '--gateway', gw.url, '--token', tokenValue, '--pin', site.caPin, '--name', 'cli-pc'], io({ KEYHATCH_ROLE: 'relay', KEYHATCH_DATA_DIR: dir })), 0, err.join('\n'));
+    const joined = /joined .* as (dev_\S+)/.exec(out.join('\n'))?.[1];
+    assert.ok(joined);
+    assert.equal(await runCli(['join', '--gateway', gw.url, '--token', tokenValue, '--pin', site.caPin], io({ KEYHATCH_ROLE: 'relay', KEYHATCH_DATA_DIR: freshDir('relay-cli') })), 1);
+    assert.match(err.join('\n'), /JOIN_TOKEN_INVALID/);
+    out.length = 0;
+    assert.equal(await runCli(['--config', gatewayConfigFile, 'device', 'list'], io({})), 0);
+    assert.ok((JSON.parse(out.join('\n')) as Array<{ id: string; name: string }>).some((x) => x.id === joined && x.name === 'cli-pc'));
+    assert.equal(await runCli(['--config', gatewayConfigFile, 'device', 'revoke', joined], io({})), 0);
+    assert.ok((await gw.registry.list()).find((x) => x.id === joined)?.revokedAt);
+    assert.equal(await runCli(['doctor'], io({ KEYHATCH_ROLE: 'relay', KEYHATCH_DATA_DIR: dir })), 1, 'a revoked relay fails doctor');
   });
 
   it('a relay\'s config and data directory hold nothing that could reset a password', () => {
