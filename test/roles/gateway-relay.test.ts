@@ -92,7 +92,8 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     const base = JSON.parse(JSON.stringify(adConfig(d, {}, gwDir)));
     const raw = { ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' }, tls: { certFile: site.certFile, keyFile: site.keyFile } };
     gatewayConfigFile = join(gwDir, 'gateway-config.json');
-    writeFileSync(gatewayConfigFile, JSON.stringify(raw), { mode: 0o600 });
+    // The device commands need no directory: the file for them leaves the service password out.
+    writeFileSync(gatewayConfigFile, JSON.stringify({ ...raw, ad: { ...base.ad, bindPassword: undefined } }), { mode: 0o600 });
     gw = await startGateway(validateConfig(raw), { now });
   });
   after(async () => {
@@ -242,7 +243,9 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     const joined = /joined .* as (dev_\S+)/.exec(out.join('\n'))?.[1];
     assert.ok(joined);
     assert.equal(await runCli(['join', '--gateway', gw.url, '--token', tokenValue, '--pin', site.caPin], io({ KEYHATCH_ROLE: 'relay', KEYHATCH_DATA_DIR: freshDir('relay-cli') })), 1);
-    assert.match(err.join('\n'), /JOIN_TOKEN_INVALID/);
+    // The message is the catalogue's; the code prefix is not asserted because mocha loads this file through
+    // require() and the CLI's lazy imports through import(), so two copies of the error class exist here.
+    assert.match(err.join('\n'), /The join token is unknown, expired or used up/);
     out.length = 0;
     assert.equal(await runCli(['--config', gatewayConfigFile, 'device', 'list'], io({})), 0);
     assert.ok((JSON.parse(out.join('\n')) as Array<{ id: string; name: string }>).some((x) => x.id === joined && x.name === 'cli-pc'));
