@@ -4,12 +4,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { runAdEngineBench } from './ad-engine.bench.js';
 import { runRecoveryApiBench } from './recovery-api.bench.js';
 import { runKioskBench } from './kiosk.bench.js';
+import { runRelayBench } from './relay.bench.js';
 
 const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   'ad-engine': runAdEngineBench,
   'recovery-api': runRecoveryApiBench,
   kiosk: runKioskBench,
+  relay: runRelayBench,
 };
 
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };

@@ -1,17 +1,17 @@
-// `keyhatch serve`: the daemon, until SIGINT/SIGTERM. On Windows with the native addon it also
-// serves the credential provider's launch pipe (SYSTEM-only DACL) and starts kiosks.
+// `keyhatch serve`: the daemon of the configured role, until SIGINT/SIGTERM or the service host's
+// stop. A standalone daemon on Windows with the native addon also serves the credential provider's
+// launch pipe (SYSTEM-only DACL) and starts kiosks; a relay does the same in roles/relay.ts.
 import { loadConfig } from './config/load.js';
 import { platformPolicySource } from './config/policy-source.js';
 import { watchPolicy } from './config/policy-watch.js';
+import type { KeyhatchConfig } from './config/schema.js';
 import { serviceControl, RESTART_EXIT_CODE } from './service-control.js';
-import { startServer, type RunningServer } from './server.js';
-import { LaunchPipeServer } from './platform/launch-pipe-server.js';
-import { KioskLauncher } from './platform/kiosk-launcher.js';
-import { KioskLaunches } from './platform/kiosk-launches.js';
-import { loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } from './platform/native-addon.js';
+import type { RunningServer } from './server.js';
+import type { KioskLaunches } from './platform/kiosk-launches.js';
 
-async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): Promise<{ close(): Promise<void> } | undefined> {
-  if (process.platform !== 'win32') return undefined;
+async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): Promise<{ close(): Promise<void> }> {
+  const { loadNativeAddon, restrictLaunchPipe } = await import('./platform/native-addon.js');
+  const [{ KioskLauncher }, { LaunchPipeServer }] = await Promise.all([import('./platform/kiosk-launcher.js'), import('./platform/launch-pipe-server.js')]);
   const addon = loadNativeAddon();
   const { core } = server;
   const port = new URL(server.url).port;
@@ -28,16 +28,33 @@ async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): 
   return { close: async () => { launcher.stopAll(); await pipe.close(); } };
 }
 
+interface RunningRole { url: string; log: { info(m: string, f?: object): void; warn(m: string, f?: object): void }; close(): Promise<void> }
+
+/** One composition root per role, each loaded only when it is the role asked for (a relay loads no directory code). */
+async function startRole(config: KeyhatchConfig): Promise<RunningRole> {
+  if (config.role === 'relay') {
+    const relay = await (await import('./roles/relay.js')).startRelay(config, { logToConsole: true });
+    return { url: relay.url, log: console, close: () => relay.close() };
+  }
+  if (config.role === 'gateway') {
+    const gateway = await (await import('./roles/gateway.js')).startGateway(config, { logToConsole: true });
+    return { url: gateway.url, log: gateway.core.log, close: () => gateway.close() };
+  }
+  // Standalone on Windows: each kiosk launch gets its own secret, valid while it runs. Elsewhere
+  // (demo, development) there is no launcher and the daemon-lifetime secret stands in.
+  const { nativeAddonAvailable } = await import('./platform/native-addon.js');
+  const launches = process.platform === 'win32' && nativeAddonAvailable() ? new (await import('./platform/kiosk-launches.js')).KioskLaunches() : undefined;
+  const server = await (await import('./server.js')).startServer(config, { logToConsole: true, ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret) } : {}) });
+  const pipe = launches ? await startLaunchPipe(server, launches) : undefined;
+  return { url: server.url, log: server.core.log, async close() { await pipe?.close(); await server.close(); } };
+}
+
 export async function serve(opts: { configFile: string | undefined; env: Record<string, string | undefined> }): Promise<number> {
   const policy = await platformPolicySource((err) => process.stderr.write(`keyhatch: group policy: ${(err as Error).message}\n`));
   const load = () => loadConfig({ file: opts.configFile, env: opts.env, policy });
   const config = await load();
-  // On Windows the service starts the kiosks: each launch gets its own secret, valid while it runs.
-  // Elsewhere (demo, development) there is no launcher and the daemon-lifetime secret stands in.
-  const launches = process.platform === 'win32' && nativeAddonAvailable() ? new KioskLaunches() : undefined;
-  const server = await startServer(config, { logToConsole: true, ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret) } : {}) });
-  const pipe = launches ? await startLaunchPipe(server, launches) : undefined;
-  process.stderr.write(`keyhatch: listening on ${server.url} (role ${config.role})${pipe ? '; launch pipe ready' : ''}\n`);
+  const running = await startRole(config);
+  process.stderr.write(`keyhatch: listening on ${running.url} (role ${config.role})\n`);
   // Under the Windows service host: readiness file, stop on stdin EOF (service-control.ts).
   const control = serviceControl(opts.env);
   await control.ready();
@@ -50,13 +67,12 @@ export async function serve(opts: { configFile: string | undefined; env: Record<
     // A policy change that alters the effective config restarts the daemon cleanly; the service
     // host starts it again at once (RESTART_EXIT_CODE), so no admin action is needed.
     watcher = watchPolicy(policy, config, load, (changed) => {
-      server.core.log.info('group policy changed; restarting to apply', { changed });
+      running.log.info('group policy changed; restarting to apply', { changed });
       exitCode = RESTART_EXIT_CODE;
       resolve();
-    }, (err) => server.core.log.warn('group policy re-read failed; keeping the running config', { error: (err as Error).message }));
+    }, (err) => running.log.warn('group policy re-read failed; keeping the running config', { error: (err as Error).message }));
   });
   watcher?.close();
-  await pipe?.close();
-  await server.close();
+  await running.close();
   return exitCode;
 }

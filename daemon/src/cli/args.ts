@@ -5,14 +5,18 @@ export interface ParsedArgs {
   configFile: string | undefined;
   positionals: string[];
   flags: Set<string>;
+  /** Options that take a value (`--uses 5`, `--expires=7d`). */
+  options: Map<string, string>;
 }
 
 const KNOWN_FLAGS = new Set(['--password-stdin', '--help', '-h', '--version', '--json']);
+const VALUE_OPTIONS = new Set(['--uses', '--expires', '--gateway', '--token', '--pin', '--name', '--names', '--out', '--domain']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   let configFile: string | undefined;
   const positionals: string[] = [];
   const flags = new Set<string>();
+  const options = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--config') {
@@ -21,6 +25,10 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       configFile = v;
     } else if (a.startsWith('--config=')) {
       configFile = a.slice('--config='.length);
+    } else if (VALUE_OPTIONS.has(a.split('=')[0] as string)) {
+      const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, argv[++i]];
+      if (!inline) throw new UsageError(`${name} needs a value`);
+      options.set(name, inline);
     } else if (a.startsWith('-') && a !== '-') {
       if (!KNOWN_FLAGS.has(a)) throw new UsageError(`unknown option ${a}`);
       flags.add(a);
@@ -28,7 +36,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       positionals.push(a);
     }
   }
-  return { configFile, positionals, flags };
+  return { configFile, positionals, flags, options };
 }
 
 export const USAGE = `usage: keyhatch [--config FILE] <command>
@@ -43,4 +51,8 @@ export const USAGE = `usage: keyhatch [--config FILE] <command>
   secret set <key>               store a credential (value read from stdin) in the platform secret
                                  store; keys: ad-bind-password, entra-client-secret, smtp-password,
                                  sms-webhook-secret, sms-twilio-auth-token
+  gateway init [--names h1,h2] [--out DIR]   private CA + server certificate for a small site / demo
+  device token create [--uses N] [--expires 7d]   join token for workstations (gateway)
+  device list | device revoke <id>                joined workstations (gateway)
+  join --gateway URL --token T [--pin sha256/…]   join this workstation to a gateway (relay)
 <name>: sAMAccountName, DOMAIN\\name or UPN. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.`;

@@ -2,12 +2,16 @@
 import { loadConfig, loadRawConfig } from '../config/load.js';
 import { platformPolicySource } from '../config/policy-source.js';
 import { KeyhatchError } from '../errors/catalogue.js';
-import { buildCore, buildRecovery, type CoreServices } from '../main.js';
-import { userKeyOf } from '../directory/directory.js';
+import type { CoreServices } from '../main.js';
 import { parseArgs, UsageError, USAGE } from './args.js';
-import { formatChecks, runDoctor } from './doctor.js';
 import { secretSet } from './secret.js';
-import { helpdeskCode, helpdeskReset, helpdeskUnlock, policyShow, userShow } from './helpdesk.js';
+import { GATEWAY_COMMANDS } from './gateway-commands.js';
+
+// Directory-bound modules load only when a command needs them: on a relay, `keyhatch serve` and
+// `keyhatch doctor` must not pull in the directory, store or hashing code at all.
+const buildCore = async (...a: Parameters<typeof import('../main.js').buildCore>) => (await import('../main.js')).buildCore(...a);
+const buildRecovery = async (...a: Parameters<typeof import('../main.js').buildRecovery>) => (await import('../main.js')).buildRecovery(...a);
+const helpdesk = () => import('./helpdesk.js');
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -38,6 +42,7 @@ const needName = (args: string[], usage: string): string => {
 
 const COMMANDS: Record<string, Handler> = {
   async doctor(core, _args, _flags, io, source) {
+    const { formatChecks, runDoctor } = await import('./doctor.js');
     const checks = await runDoctor(core, source);
     io.stdout(formatChecks(checks));
     return checks.every((c) => c.ok) ? 0 : 1;
@@ -45,6 +50,7 @@ const COMMANDS: Record<string, Handler> = {
   async 'user show'(core, args, _flags, io) {
     const services = await buildRecovery(core);
     try {
+      const [{ userKeyOf }, { userShow }] = await Promise.all([import('../directory/directory.js'), helpdesk()]);
       const listFactors = async (u: Parameters<typeof userKeyOf>[0]) => (await services.store.factors.list(userKeyOf(u)))
         .map((f) => ({ type: f.type, hint: f.hint, confirmed: f.confirmed, enrolled: f.createdAt }));
       io.stdout(JSON.stringify(await userShow(core, needName(args, 'user show <name>'), listFactors), null, 2));
@@ -55,13 +61,13 @@ const COMMANDS: Record<string, Handler> = {
     const name = needName(args, 'helpdesk code <name>');
     const services = await buildRecovery(core);
     try {
-      io.stdout(await helpdeskCode(core, services, name));
+      io.stdout(await (await helpdesk()).helpdeskCode(core, services, name));
     } finally { await services.close(); }
     return 0;
   },
   async unlock(core, args, _flags, io) {
     const name = needName(args, 'unlock <name>');
-    await helpdeskUnlock(core, name);
+    await (await helpdesk()).helpdeskUnlock(core, name);
     io.stdout(`unlocked ${name}`);
     return 0;
   },
@@ -70,12 +76,12 @@ const COMMANDS: Record<string, Handler> = {
     if (!flags.has('--password-stdin')) throw new UsageError('reset reads the new password from stdin: add --password-stdin (never put a password on a command line)');
     const password = (await io.readStdin()).replace(/\r?\n$/, '');
     if (password.length === 0) throw new UsageError('no password on stdin');
-    await helpdeskReset(core, name, password);
+    await (await helpdesk()).helpdeskReset(core, name, password);
     io.stdout(`password reset for ${name}`);
     return 0;
   },
   async 'policy show'(core, args, _flags, io) {
-    io.stdout(JSON.stringify(await policyShow(core, needName(args, 'policy show <name>')), null, 2));
+    io.stdout(JSON.stringify(await (await helpdesk()).policyShow(core, needName(args, 'policy show <name>')), null, 2));
     return 0;
   },
 };
@@ -83,12 +89,15 @@ const COMMANDS: Record<string, Handler> = {
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let core: CoreServices | undefined;
   try {
-    const { configFile, positionals, flags } = parseArgs(argv);
+    const { configFile, positionals, flags, options } = parseArgs(argv);
     if (flags.has('--help') || flags.has('-h') || positionals.length === 0) {
       io.stdout(USAGE);
       return positionals.length === 0 && !flags.has('--help') && !flags.has('-h') ? 2 : 0;
     }
+    const three = positionals.slice(0, 3).join(' ');
     const two = positionals.slice(0, 2).join(' ');
+    if (GATEWAY_COMMANDS[three]) return await GATEWAY_COMMANDS[three]({ args: positionals.slice(3), options, io, configFile });
+    if (GATEWAY_COMMANDS[two]) return await GATEWAY_COMMANDS[two]({ args: positionals.slice(2), options, io, configFile });
     const [name, rest] = COMMANDS[two] || two === 'secret set' ? [two, positionals.slice(2)] : [positionals[0] as string, positionals.slice(1)];
     if (name === 'secret set') {
       // Needs only dataDir: the rest of the config may still lack the very secret being set.
@@ -106,6 +115,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     const handler = COMMANDS[name];
     if (!handler) throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
     const config = await loadConfig({ file: configFile, env: io.env, policy: await platformPolicySource((err) => io.stderr(`keyhatch: group policy: ${(err as Error).message}`)) });
+    if (config.role === 'relay') {
+      if (name !== 'doctor') throw new UsageError(`"${name}" needs the directory, which only the gateway has (this is a relay)`);
+      const { relayDoctor } = await import('./relay-doctor.js');
+      const checks = await relayDoctor(config);
+      io.stdout(checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`).join('\n'));
+      return checks.every((c) => c.ok) ? 0 : 1;
+    }
     core = await buildCore(config);
     return await handler(core, rest, flags, io, configFile ?? io.env.KEYHATCH_CONFIG ?? 'environment');
   } catch (err) {

@@ -1,5 +1,5 @@
-// The daemon serves plain HTTP: kiosk secrets, session ids and new passwords cross that socket, so
-// it may only listen on loopback. A non-loopback `listen` is refused until a TLS listener exists.
+// Standalone and relay serve plain HTTP: kiosk secrets, session ids and new passwords cross that
+// socket, so they may only listen on loopback. Only the gateway (HTTPS, mutual TLS) may listen wider.
 import { isIP } from 'node:net';
 import { KeyhatchError } from '../errors/catalogue.js';
 
@@ -11,9 +11,10 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export function assertListenSafe(listen: string): void {
+export function assertListenSafe(listen: string, role: 'standalone' | 'gateway' | 'relay' = 'standalone'): void {
+  if (role === 'gateway') return;
   const host = listen.slice(0, listen.lastIndexOf(':'));
   if (!isLoopbackHost(host)) {
-    throw new KeyhatchError('CONFIG_INVALID', { message: `listen: ${listen} is not a loopback address; the daemon speaks plain HTTP and may only listen on 127.0.0.1, ::1 or localhost` });
+    throw new KeyhatchError('CONFIG_INVALID', { message: `listen: ${listen} is not a loopback address; the ${role} role speaks plain HTTP and may only listen on 127.0.0.1, ::1 or localhost (only the gateway serves HTTPS)` });
   }
 }

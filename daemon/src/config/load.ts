@@ -34,6 +34,11 @@ const ENV_MAP: ReadonlyArray<[string, string, ((v: string) => unknown)?]> = [
   ['KEYHATCH_ENTRA_AUTHORITY_HOST', 'entra.authorityHost'],
   ['KEYHATCH_ENTRA_GRAPH_URL', 'entra.graphUrl'],
   ['KEYHATCH_ENTRA_CA_FILE', 'entra.caFile'],
+  ['KEYHATCH_ROLE', 'role'],
+  ['KEYHATCH_GATEWAY_URL', 'gateway.urls', (v) => v.split(',').map((s) => s.trim()).filter(Boolean)],
+  ['KEYHATCH_GATEWAY_PIN', 'gateway.pin'],
+  ['KEYHATCH_TLS_CERT_FILE', 'tls.certFile'],
+  ['KEYHATCH_TLS_KEY_FILE', 'tls.keyFile'],
 ];
 
 function setPath(target: RawConfig, path: string, value: unknown): void {
@@ -92,7 +97,7 @@ export function validateConfig(raw: RawConfig): KeyhatchConfig {
   if (!parsed.success) {
     throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: ${formatIssues(parsed.error.issues as never)}` });
   }
-  assertListenSafe(parsed.data.listen);
+  assertListenSafe(parsed.data.listen, parsed.data.role);
   return deepFreeze(parsed.data);
 }
 

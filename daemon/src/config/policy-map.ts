@@ -23,8 +23,8 @@ const provider = (name: string, type: PolicyType): PolicyValue => ({ key: 'Crede
 export const POLICY_VALUES: readonly PolicyValue[] = [
   daemon('', 'Role', 'string', 'role'),
   daemon('', 'LogLevel', 'string', 'log.level'),
-  daemon('Relay', 'GatewayUrls', 'list', 'relay.gatewayUrls'),
-  daemon('Relay', 'GatewayPin', 'string', 'relay.gatewayPin'),
+  daemon('Relay', 'GatewayUrls', 'list', 'gateway.urls'),
+  daemon('Relay', 'GatewayPin', 'string', 'gateway.pin'),
   daemon('Kiosk', 'IdleSeconds', 'dword', 'kiosk.idleSeconds'),
   daemon('Kiosk', 'Language', 'string', 'kiosk.language'),
   daemon('Recovery', 'EnabledFactors', 'list', 'recovery.enabledFactors'),

@@ -172,6 +172,31 @@ export const questionsSchema = z.strictObject({
   minAnswerLength: z.number().int().min(1).max(64).default(3),
 });
 
+const httpsUrl = z.string().refine((u) => {
+  try { const p = new URL(u); return p.protocol === 'https:' && p.hostname !== ''; } catch { return false; }
+}, 'must be an https:// URL');
+
+/** Relay → gateway; gateway: who may speak for a client's address. */
+export const gatewaySchema = z.strictObject({
+  /** Relay: gateway base URLs, tried in order (failover). Default: the URL given to `keyhatch join`. */
+  urls: z.array(httpsUrl).min(1, 'needs at least one gateway URL').optional(),
+  /** Relay: `sha256/<base64>` of the gateway CA's or certificate's public key (SPKI). */
+  pin: z.string().regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, 'must be sha256/<base64 of 32 bytes>').optional(),
+  /** Gateway: proxies (IP addresses) whose X-Forwarded-For is believed; nobody else's is. */
+  trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
+  /** Gateway: lifetime of device certificates issued at join. */
+  deviceCertDays: z.number().int().min(1).max(3650).default(825),
+}).prefault({});
+
+/** Gateway HTTPS: certificate (PEM, chain allowed) and its key. */
+export const tlsSchema = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+});
+
+/** Settings a relay must never hold: they carry directory or delivery credentials. */
+const RELAY_FORBIDDEN = ['ad', 'entra', 'smtp', 'sms', 'directories', 'databaseUrl', 'database', 'secrets'] as const;
+
 export const configSchema = z.strictObject({
   role: z.enum(['standalone', 'gateway', 'relay']).default('standalone'),
   listen: z.string().regex(hostPort, 'must be host:port').default('127.0.0.1:7788'),
@@ -218,16 +243,21 @@ export const configSchema = z.strictObject({
     /** Kiosk language (en, de, fr, es, nl, or a region of one); default: the display language. */
     language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag like de or de-AT').optional(),
   }).prefault({}),
-  /** Relay role: where the gateway is and how to recognise it (see docs/group-policy.md). */
-  relay: z.strictObject({
-    gatewayUrls: z.array(z.url().refine((u) => u.startsWith('https://'), 'must be an https:// URL')).min(1, 'needs at least one gateway URL'),
-    gatewayPin: z.string().regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, 'must be sha256/ followed by 44 base64 characters').optional(),
-  }).optional(),
   entra: entraSchema.optional(),
   /** Several AD domains / Entra tenants at once; the single `ad` / `entra` keys are the one-directory form. */
   directories: z.array(directoryEntrySchema).min(1, 'needs at least one directory').optional(),
   directoryRouting: directoryRoutingSchema.prefault({}),
-}).superRefine((c, ctx) => checkDirectories(c, ctx));
+  gateway: gatewaySchema,
+  tls: tlsSchema.optional(),
+}).superRefine((c, ctx) => {
+  checkDirectories(c, ctx);
+  if (c.role === 'relay') {
+    for (const key of RELAY_FORBIDDEN) {
+      if ((c as Record<string, unknown>)[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'not allowed in the relay role (directory and delivery settings live on the gateway only)' });
+    }
+  }
+  if (c.role === 'gateway' && !c.tls) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'the gateway role needs tls.certFile and tls.keyFile (KEYHATCH_TLS_CERT_FILE / KEYHATCH_TLS_KEY_FILE; `keyhatch gateway init` can make them)' });
+});
 
 export type KeyhatchConfig = z.infer<typeof configSchema>;
 export type AdConfig = z.infer<typeof adSchema>;

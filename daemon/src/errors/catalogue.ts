@@ -45,6 +45,14 @@ export const ERROR_CATALOGUE = {
   SMS_FAILED: { status: 502, message: 'The text message could not be sent. Try another method.', exit: 1 },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request is too large.', exit: 2 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON (Content-Type: application/json).', exit: 2 },
+  DEVICE_CERT_REQUIRED: { status: 401, message: 'This workstation must present its Keyhatch device certificate (run keyhatch join).', exit: 1 },
+  DEVICE_UNTRUSTED: { status: 403, message: 'The device certificate was not issued by this gateway.', exit: 1 },
+  DEVICE_UNKNOWN: { status: 403, message: 'This workstation is not joined to this gateway.', exit: 1 },
+  DEVICE_REVOKED: { status: 403, message: 'This workstation has been removed from the gateway.', exit: 1 },
+  JOIN_TOKEN_INVALID: { status: 403, message: 'The join token is unknown, expired or used up.', exit: 1 },
+  GATEWAY_UNAVAILABLE: { status: 503, message: 'The Keyhatch gateway cannot be reached right now. Try again shortly.', exit: 1 },
+  GATEWAY_UNTRUSTED: { status: 502, message: 'The Keyhatch gateway could not be verified (certificate or pin mismatch).', exit: 1 },
+  NOT_JOINED: { status: 503, message: 'This workstation is not joined to a Keyhatch gateway yet.', exit: 1 },
   INTERNAL: { status: 500, message: 'Something went wrong. Try again or contact your help desk.', exit: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 

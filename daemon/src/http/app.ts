@@ -1,8 +1,8 @@
 // The daemon's HTTP app: API v1, the kiosk and the portal, all from one origin on loopback.
-import express from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DEFAULT_UI_DIR } from './ui-dir.js';
 import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { AuditSink } from '../log/audit.js';
@@ -32,17 +32,15 @@ export interface AppDeps {
   sessionSeconds: number;
   /** Where the built kiosk and portal live (kiosk-ui/dist). */
   uiDir?: string;
+  /** Who may call the recovery API: default the kiosk secret; a gateway requires a device certificate. */
+  recoveryAccess?: RequestHandler;
+  /** Pages served (default both); a gateway serves only the portal. */
+  pages?: ReadonlyArray<'kiosk' | 'portal'>;
+  /** Role-specific API routes mounted under /api/v1 (the gateway's relay API). */
+  extraApi?: Router;
 }
 
-/** kiosk-ui/dist at the package root, whether this runs from source (tsx) or from dist/. */
-export const DEFAULT_UI_DIR = ((): string => {
-  let dir = fileURLToPath(new URL('.', import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'kiosk-ui'))) return join(dir, 'kiosk-ui', 'dist');
-    dir = join(dir, '..');
-  }
-  return fileURLToPath(new URL('../../../kiosk-ui/dist', import.meta.url));
-})();
+export { DEFAULT_UI_DIR } from './ui-dir.js';
 
 export function createApp(d: AppDeps): express.Express {
   const app = express();
@@ -61,13 +59,14 @@ export function createApp(d: AppDeps): express.Express {
   api.use(apiNoStore, jsonOnlySameOrigin, jsonBody);
   api.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
   api.get('/ui-config', (_req, res) => { res.json({ defaultLocale: pickLocale(d.defaultLocale), locales: LOCALES, sessionSeconds: d.sessionSeconds }); });
-  api.use('/recovery', requireKioskSecret(d.identifyKiosk, d.requireKioskSecret, refusal), recoveryRoutes(d.recovery));
+  api.use('/recovery', d.recoveryAccess ?? requireKioskSecret(d.identifyKiosk, d.requireKioskSecret, refusal), recoveryRoutes(d.recovery));
+  if (d.extraApi) api.use(d.extraApi);
   api.use('/enrollment', enrollmentRoutes(d.enrollment));
   api.use((_req, _res, next) => next(new KeyhatchError('NOT_FOUND')));
   app.use('/api/v1', api);
 
   const ui = d.uiDir ?? DEFAULT_UI_DIR;
-  for (const page of ['kiosk', 'portal']) {
+  for (const page of d.pages ?? ['kiosk', 'portal']) {
     const dir = join(ui, page);
     const serve = express.static(dir, { index: 'index.html', fallthrough: false, dotfiles: 'deny', redirect: true });
     app.use(`/${page}`, (req, res, next) => {

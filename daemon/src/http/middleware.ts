@@ -5,18 +5,12 @@ import type { z } from 'zod';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
 import type { ClientInfo } from '../recovery/recovery-service.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
-export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
-  "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+export { CSP } from './security-headers.js';
 
 export function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-  res.setHeader('Content-Security-Policy', CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), publickey-credentials-get=(self), publickey-credentials-create=(self)');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
   next();
 }
 
@@ -73,6 +67,9 @@ export function staticKiosk(secret: string): IdentifyKiosk {
  * the remote address. The binding ties a session to both.
  */
 export function clientInfo(req: Request): ClientInfo {
+  // On a gateway the device-certificate middleware has already said who the client is.
+  const preset = (req.res?.locals as { client?: ClientInfo } | undefined)?.client;
+  if (preset) return preset;
   const launch = kioskOf.get(req);
   const source = req.socket.remoteAddress ?? 'unknown';
   const lang = req.get('accept-language')?.split(',')[0]?.trim().slice(0, 12);

@@ -106,9 +106,12 @@ export class AdPasswordOps {
       const startedAt = new Date().toISOString();
       await this.journal.write({ operationId: opId, userDn: target.dn, user: target.name, startedAt, actor: ctx.actor, correlationId: ctx.correlationId, state: 'temporary-set' });
       try {
+        // Step 2 is a password change, which the DC refuses on a locked-out account ("00000775"),
+        // and a locked-out user is who resets most: so this path also clears the lockout.
         await this.conn.withService((c) => c.modify(target.dn, [
           pwdChange('replace', temp),
           new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdLastSet', values: ['0'] }) }),
+          new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }),
         ]), 'write');
       } catch (err) {
         await this.journal.remove(opId);

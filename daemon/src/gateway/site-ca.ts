@@ -1,0 +1,33 @@
+// `keyhatch gateway init`: a private CA and a server certificate for the gateway's HTTPS, for small
+// sites and the demo (larger sites use a certificate from their own PKI). The server certificate
+// file carries the CA too, so relays can verify the whole chain against their pin.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createCa, generateKeyPair, importKeyPair, issueCertificate } from '../pki/x509.js';
+import { spkiPin } from '../relay/pin.js';
+
+export interface SiteCaResult {
+  readonly caFile: string;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Pin of the CA's key: what relays are given (survives server certificate renewal). */
+  readonly caPin: string;
+}
+
+export async function initSiteCa(dir: string, names: readonly string[], days = 825): Promise<SiteCaResult> {
+  const files = { caFile: join(dir, 'site-ca.crt'), caKeyFile: join(dir, 'site-ca.key'), certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
+  for (const f of Object.values(files)) if (existsSync(f)) throw new Error(`${f} already exists; remove the directory's files first to make new ones`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ca = await createCa('Keyhatch site CA', 10 * 365);
+  const server = await generateKeyPair();
+  const { certPem } = await issueCertificate({
+    ca: { certPem: ca.certPem, keys: await importKeyPair(ca.privateKeyPem, ca.certPem) },
+    publicKey: server.keys.publicKey, commonName: names[0] ?? 'keyhatch-gateway', names, days, usage: 'server',
+  });
+  await writeFile(files.caKeyFile, ca.privateKeyPem, { mode: 0o600 });
+  await writeFile(files.keyFile, server.privateKeyPem, { mode: 0o600 });
+  await writeFile(files.caFile, ca.certPem, { mode: 0o644 });
+  await writeFile(files.certFile, certPem + ca.certPem, { mode: 0o644 });
+  return { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile, caPin: spkiPin(ca.certPem) };
+}

@@ -1,0 +1,55 @@
+// What a joined relay keeps: its device certificate, the gateway's certificate chain it verified at
+// join, the gateway URL(s) and pin — and its private key, in the secret store (DPAPI machine scope on
+// Windows, a 0600 file in a 0700 directory elsewhere). No directory or enrollment data, ever.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createSecretStore, type SecretStore } from '../platform/secret-store.js';
+import { loadNativeAddon, nativeAddonAvailable } from '../platform/native-addon.js';
+
+const KEY_NAME = 'device-key';
+
+export interface DeviceIdentity {
+  readonly deviceId: string;
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** The gateway's certificate chain as seen (and pin-checked) at join: the trust anchors for it. */
+  readonly gatewayChainPem: string;
+  readonly urls: readonly string[];
+  readonly pin?: string;
+}
+
+interface JoinRecord { deviceId: string; urls: string[]; pin?: string; joinedAt: string }
+
+export function relayDir(dataDir: string): string { return join(dataDir, 'relay'); }
+
+export function relaySecrets(dataDir: string): SecretStore {
+  return createSecretStore(join(relayDir(dataDir), 'secrets'), process.platform === 'win32' && nativeAddonAvailable() ? loadNativeAddon() : undefined);
+}
+
+export async function loadIdentity(dataDir: string, secrets = relaySecrets(dataDir)): Promise<DeviceIdentity | undefined> {
+  const dir = relayDir(dataDir);
+  let record: JoinRecord;
+  let certPem: string;
+  let gatewayChainPem: string;
+  try {
+    record = JSON.parse(await readFile(join(dir, 'join.json'), 'utf8')) as JoinRecord;
+    certPem = await readFile(join(dir, 'device.crt'), 'utf8');
+    gatewayChainPem = await readFile(join(dir, 'gateway-chain.pem'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const key = await secrets.get(KEY_NAME);
+  if (!key) return undefined;
+  return { deviceId: record.deviceId, certPem, keyPem: key.toString('utf8'), gatewayChainPem, urls: record.urls, ...(record.pin ? { pin: record.pin } : {}) };
+}
+
+export async function saveIdentity(dataDir: string, id: DeviceIdentity, secrets = relaySecrets(dataDir)): Promise<void> {
+  const dir = relayDir(dataDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await secrets.set(KEY_NAME, Buffer.from(id.keyPem));
+  await writeFile(join(dir, 'device.crt'), id.certPem, { mode: 0o644 });
+  await writeFile(join(dir, 'gateway-chain.pem'), id.gatewayChainPem, { mode: 0o644 });
+  const record: JoinRecord = { deviceId: id.deviceId, urls: [...id.urls], ...(id.pin ? { pin: id.pin } : {}), joinedAt: new Date().toISOString() };
+  await writeFile(join(dir, 'join.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o644 });
+}

@@ -1,0 +1,130 @@
+// The relay's client for the gateway: mutual TLS with the device certificate, several gateway URLs
+// tried in order (the last one that answered first), and a record of the last outcome for the
+// relay's status, the credential provider's "available" and `keyhatch doctor`.
+import { Agent, request } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { KeyhatchError } from '../errors/catalogue.js';
+import type { DeviceIdentity } from './device-identity.js';
+import { pinnedServerIdentity, trustAnchors } from './gateway-tls.js';
+
+export type GatewayState = 'ok' | 'unreachable' | 'untrusted' | 'refused' | 'unknown';
+
+export interface GatewayStatus {
+  readonly state: GatewayState;
+  readonly url?: string;
+  /** One line for admins: what failed (never a secret). */
+  readonly detail?: string;
+  readonly at: string;
+}
+
+export interface GatewayResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+const TLS_TRUST_CODES = new Set(['GATEWAY_PIN_MISMATCH', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED']);
+
+/** Errors that happened before the gateway could have acted on the request: safe to try the next URL. */
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'GATEWAY_CONNECT_TIMEOUT', 'GATEWAY_STALE_SOCKET']);
+
+export interface GatewayClientOptions {
+  readonly identity: DeviceIdentity;
+  readonly urls: readonly string[];
+  readonly pin?: string;
+  readonly timeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+export class GatewayClient {
+  private readonly agent: Agent;
+  private preferred = 0;
+  private last: GatewayStatus = { state: 'unknown', at: new Date().toISOString() };
+
+  constructor(private readonly o: GatewayClientOptions) {
+    this.agent = new Agent({
+      keepAlive: true, maxSockets: 16, timeout: 4_000, // idle sockets close before the gateway's 5 s keep-alive does
+      cert: o.identity.certPem, key: o.identity.keyPem,
+      ca: trustAnchors(o.identity.gatewayChainPem), checkServerIdentity: pinnedServerIdentity(o.pin), minVersion: 'TLSv1.2',
+    });
+  }
+
+  status(): GatewayStatus { return this.last; }
+
+  /** Sends one request, failing over to the next URL only when the previous one was never reached. */
+  async send(method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<GatewayResponse> {
+    const n = this.o.urls.length;
+    let lastErr: Error | undefined;
+    let untrusted: string | undefined;
+    let retried = false;
+    for (let i = 0; i < n; i++) {
+      const index = (this.preferred + i) % n;
+      const base = this.o.urls[index] as string;
+      try {
+        const res = await this.once(base, method, path, headers, body);
+        this.preferred = index;
+        this.note(res.status === 401 || res.status === 403 ? 'refused' : 'ok', base, res.status === 401 || res.status === 403 ? `gateway refused this device (HTTP ${res.status})` : undefined);
+        return res;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        lastErr = err as Error;
+        if (code === 'GATEWAY_STALE_SOCKET' && !retried) { retried = true; i--; continue; }
+        if (TLS_TRUST_CODES.has(code)) {
+          untrusted = `${base}: ${code === 'GATEWAY_PIN_MISMATCH' ? `certificate does not match pin ${this.o.pin ?? ''}` : code}`;
+          continue;
+        }
+        if (!CONNECT_CODES.has(code)) break; // the request may have reached the gateway: never repeat it
+      }
+    }
+    if (untrusted) {
+      this.note('untrusted', undefined, untrusted);
+      throw new KeyhatchError('GATEWAY_UNTRUSTED', { reason: untrusted });
+    }
+    const detail = `${lastErr ? ((lastErr as NodeJS.ErrnoException).code ?? lastErr.message) : 'no gateway URL'}`;
+    this.note('unreachable', undefined, `no gateway answered (${this.o.urls.join(', ')}): ${detail}`);
+    throw new KeyhatchError('GATEWAY_UNAVAILABLE', { reason: detail });
+  }
+
+  /** Asks the gateway whether it knows this device; updates the status either way. */
+  async ping(): Promise<GatewayStatus> {
+    try { await this.send('GET', '/api/v1/relay/ping', {}); } catch { /* the status says what happened */ }
+    return this.last;
+  }
+
+  close(): void { this.agent.destroy(); }
+
+  private note(state: GatewayState, url: string | undefined, detail: string | undefined): void {
+    this.last = { state, ...(url ? { url } : {}), ...(detail ? { detail } : {}), at: new Date().toISOString() };
+  }
+
+  private once(base: string, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<GatewayResponse> {
+    const url = new URL(path, base);
+    return new Promise((resolve, reject) => {
+      const req = request(url, {
+        method, agent: this.agent, timeout: this.o.timeoutMs ?? 30_000,
+        headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      // A gateway that does not even complete the handshake in time counts as unreachable.
+      const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'GATEWAY_CONNECT_TIMEOUT' })), this.o.connectTimeoutMs ?? 10_000);
+      req.on('socket', (s) => {
+        // A kept-alive socket is already through its handshake; only a new one is waited for.
+        if (req.reusedSocket) clearTimeout(connectTimer);
+        else s.once('secureConnect', () => clearTimeout(connectTimer));
+      });
+      req.on('close', () => clearTimeout(connectTimer));
+      req.on('timeout', () => req.destroy(Object.assign(new Error('gateway timeout'), { code: 'GATEWAY_TIMEOUT' })));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the gateway closed meanwhile: the request never reached it.
+        if (req.reusedSocket && err.code === 'ECONNRESET') err.code = 'GATEWAY_STALE_SOCKET';
+        reject(err);
+      });
+      req.end(body);
+    });
+  }
+}

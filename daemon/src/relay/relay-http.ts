@@ -1,0 +1,145 @@
+// The relay's loopback HTTP surface, without express: the kiosk page, /api/v1/health (the relay's own
+// status), and /api/v1/recovery/* + /api/v1/ui-config forwarded to the gateway over mutual TLS. The
+// kiosk talks to it exactly as to a standalone daemon (same paths, same per-launch kiosk secret).
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
+import { SECURITY_HEADERS } from '../http/security-headers.js';
+import type { GatewayClient, GatewayStatus } from './gateway-client.js';
+import type { RelayLog } from './relay-log.js';
+import { servePage } from './static-pages.js';
+
+const BODY_LIMIT = 16 * 1024;
+const FORWARD_RESPONSE_HEADERS = ['content-type', 'retry-after'] as const;
+
+export interface RelayHttpDeps {
+  /** Undefined until the device has joined a gateway. */
+  readonly gateway: GatewayClient | undefined;
+  /** The kiosk launch a secret belongs to (per-launch secrets on Windows; one static secret elsewhere). */
+  readonly identifyKiosk: (secret: string) => { id: string } | undefined;
+  readonly requireKioskSecret: boolean;
+  /** Host names served besides localhost, 127.0.0.1 and [::1] (DNS rebinding). */
+  readonly allowedHosts: readonly string[];
+  readonly uiDir: string;
+  readonly log: RelayLog;
+  readonly status: () => RelayStatus;
+}
+
+export interface RelayStatus {
+  readonly status: 'ok' | 'unavailable';
+  readonly role: 'relay';
+  readonly deviceId?: string;
+  readonly gateway: GatewayStatus | { state: 'not-joined'; at: string };
+}
+
+function sendError(res: ServerResponse, err: KeyhatchError): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+  if (err.code === 'RATE_LIMITED') headers['retry-after'] = '3600';
+  res.writeHead(err.status, headers).end(JSON.stringify(err.toJSON()));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > BODY_LIMIT) { reject(new KeyhatchError('PAYLOAD_TOO_LARGE')); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The same rules the gateway's express app applies: JSON bodies only, no cross-origin writes. */
+function checkRequestShape(req: IncomingMessage): void {
+  if (req.method === 'GET' || req.method === 'HEAD') return;
+  const origin = req.headers.origin;
+  if (origin && origin !== 'null') {
+    let host: string | undefined;
+    try { host = new URL(origin).host; } catch { /* refused below */ }
+    if (host !== req.headers.host) throw new KeyhatchError('BAD_REQUEST', { message: 'Cross-origin requests are not accepted.', reason: `origin ${origin}` });
+  }
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new KeyhatchError('UNSUPPORTED_MEDIA_TYPE');
+}
+
+/** Recovery ids are bearer values: never in a log line. */
+function redact(pathname: string): string {
+  return pathname.replace(/^(\/api\/v1\/recovery\/)[^/]+/, '$1[id]');
+}
+
+function hostnameOf(hostHeader: string): string | undefined {
+  try { return new URL(`http://${hostHeader}`).hostname.toLowerCase(); } catch { return undefined; }
+}
+
+export function relayHandler(d: RelayHttpDeps) {
+  const allowed = new Set(['localhost', '127.0.0.1', '[::1]', ...d.allowedHosts].map((h) => hostnameOf(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h) ?? h.toLowerCase()));
+  /** DNS rebinding: a page whose name re-points at 127.0.0.1 sends its own Host (and Origin). */
+  const hostOk = (req: IncomingMessage): boolean => {
+    const host = hostnameOf(String(req.headers.host ?? ''));
+    if (!host || !allowed.has(host)) return false;
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    try { return allowed.has(new URL(origin).hostname.toLowerCase()); } catch { return false; }
+  };
+  /** The launch a request's secret belongs to; the gateway binds sessions to it by a hash, never the secret. */
+  const kioskBindingOf = (req: IncomingMessage): string | undefined => {
+    const given = String(req.headers['x-keyhatch-kiosk'] ?? '');
+    const launch = given === '' ? undefined : d.identifyKiosk(given);
+    if (launch) return createHash('sha256').update(`launch:${launch.id}`).digest('base64url');
+    return d.requireKioskSecret ? undefined : createHash('sha256').update('no-kiosk-secret').digest('base64url');
+  };
+
+  async function forward(req: IncomingMessage, res: ServerResponse, path: string, kioskBinding: string): Promise<void> {
+    if (!d.gateway) throw new KeyhatchError('NOT_JOINED');
+    checkRequestShape(req);
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await readBody(req);
+    const headers: Record<string, string> = { 'x-keyhatch-kiosk-binding': kioskBinding, accept: 'application/json' };
+    if (body && body.length > 0) headers['content-type'] = 'application/json';
+    const lang = req.headers['accept-language'];
+    if (typeof lang === 'string') headers['accept-language'] = lang.slice(0, 200);
+    const answer = await d.gateway.send(req.method ?? 'GET', path, headers, body && body.length > 0 ? body : undefined);
+    const out: Record<string, string> = { 'cache-control': 'no-store' };
+    for (const h of FORWARD_RESPONSE_HEADERS) {
+      const v = answer.headers[h];
+      if (typeof v === 'string') out[h] = v;
+    }
+    res.writeHead(answer.status, out).end(answer.body);
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    let pathname: string;
+    let search: string;
+    try { ({ pathname, search } = new URL(req.url ?? '/', 'http://relay')); } catch { sendError(res, new KeyhatchError('BAD_REQUEST')); return; }
+    const run = async (): Promise<void> => {
+      if (!hostOk(req)) throw new KeyhatchError('BAD_REQUEST', { message: 'This host name is not served here.', reason: 'host not allowed' });
+      if (pathname === '/api/v1/health' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(d.status()));
+        return;
+      }
+      if (pathname === '/api/v1/ui-config' && req.method === 'GET') return forward(req, res, pathname, kioskBindingOf(req) ?? '');
+      if (pathname === '/api/v1/recovery' || pathname.startsWith('/api/v1/recovery/')) {
+        const binding = kioskBindingOf(req);
+        if (!binding) throw new KeyhatchError('UNAUTHORIZED', { message: 'This page only works inside the Keyhatch kiosk.', reason: 'kiosk secret missing or wrong' });
+        return forward(req, res, pathname + search, binding);
+      }
+      if ((pathname === '/kiosk' || pathname.startsWith('/kiosk/')) && (req.method === 'GET' || req.method === 'HEAD')) {
+        const r = servePage(join(d.uiDir, 'kiosk'), '/kiosk', pathname, req, res);
+        if (r === 'served') return;
+        throw new KeyhatchError(r === 'bad' ? 'BAD_REQUEST' : 'NOT_FOUND');
+      }
+      throw new KeyhatchError('NOT_FOUND');
+    };
+    run().catch((err: unknown) => {
+      const e = isKeyhatchError(err) ? err : new KeyhatchError('INTERNAL', { reason: (err as Error)?.message });
+      if (e.status >= 500) d.log.warn('request failed', { path: redact(pathname), code: e.code, reason: e.reason });
+      else d.log.debug('request refused', { path: redact(pathname), code: e.code, reason: e.reason });
+      if (!res.headersSent) sendError(res, e);
+      else res.destroy();
+    });
+  };
+}

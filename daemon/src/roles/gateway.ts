@@ -1,0 +1,73 @@
+// Composition root of the gateway role: the only holder of directory credentials, enrollment data,
+// sessions and rate gates. HTTPS only: the portal for users' browsers, and the recovery + relay API
+// for joined workstations, which must present a device certificate (mutual TLS).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:https';
+import type { KeyhatchConfig } from '../config/schema.js';
+import { KeyhatchError } from '../errors/catalogue.js';
+import { createApp } from '../http/app.js';
+import { requireDevice } from '../gateway/device-auth.js';
+import { DeviceCa } from '../gateway/device-ca.js';
+import { DeviceRegistry } from '../gateway/device-registry.js';
+import { relayRoutes } from '../gateway/relay-routes.js';
+import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
+import { closeServer, listenOn, splitListen } from './listen.js';
+
+export interface GatewayOptions extends GatewayPartsOptions {
+  uiDir?: string;
+}
+
+export interface RunningGateway extends GatewayParts {
+  readonly url: string;
+  readonly ca: DeviceCa;
+  readonly registry: DeviceRegistry;
+}
+
+function readPem(file: string, what: string): string {
+  try { return readFileSync(file, 'utf8'); } catch (err) {
+    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: tls.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+}
+
+export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions = {}): Promise<RunningGateway> {
+  if (!config.tls) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: tls: the gateway role needs tls.certFile and tls.keyFile' });
+  const cert = readPem(config.tls.certFile, 'certFile');
+  const key = readPem(config.tls.keyFile, 'keyFile');
+  const parts = await buildGatewayParts(config, opts);
+  const { core, services } = parts;
+  let ca: DeviceCa;
+  try { ca = await DeviceCa.open(services.secrets, join(config.dataDir, 'gateway')); } catch (err) { await parts.close(); throw err; }
+  const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now: opts.now ?? (() => Date.now()), certDays: config.gateway.deviceCertDays });
+  const trusted = config.gateway.trustedProxies;
+  const device = requireDevice(registry, trusted);
+  const app = createApp({
+    recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
+    // Relays authenticate with their device certificate (recoveryAccess), never with a kiosk secret.
+    identifyKiosk: () => undefined, requireKioskSecret: false, recoveryAccess: device, pages: ['portal'],
+    allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
+    ...(opts.now ? { now: opts.now } : {}),
+    extraApi: relayRoutes(registry, device, trusted),
+    defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
+    ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
+  });
+  // Client certificates are requested, not required, so browsers reach the portal without one;
+  // the recovery and relay API refuse any call whose certificate is missing, foreign or revoked.
+  const server: Server = createServer({
+    cert, key, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
+    requestTimeout: 30_000, headersTimeout: 10_000,
+  }, app);
+  server.keepAliveTimeout = 5_000;
+  let url: string;
+  try { url = await listenOn(server, config.listen, 'https'); } catch (err) { await parts.close(); throw err; }
+  if (!config.webauthn.origins) services.webauthnSettings.origins.push(url.replace(/^https:\/\/127\.0\.0\.1/, 'https://localhost'));
+  parts.startSweeper();
+  core.log.info('keyhatch gateway listening', { url, store: services.store.kind });
+  return {
+    ...parts, url, ca, registry,
+    async close() {
+      await closeServer(server);
+      await parts.close();
+    },
+  };
+}

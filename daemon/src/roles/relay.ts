@@ -1,0 +1,113 @@
+// Composition root of the relay role (every workstation). It holds only its device key/certificate and
+// the gateway URL(s) + pin: no directory, no store, no hashing — and loads none of those modules (a
+// test checks the module graph). The kiosk talks to it on loopback; recovery calls go to a gateway.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { KeyhatchConfig } from '../config/schema.js';
+import { DEFAULT_UI_DIR } from '../http/ui-dir.js';
+import { loadIdentity, type DeviceIdentity } from '../relay/device-identity.js';
+import { GatewayClient, type GatewayStatus } from '../relay/gateway-client.js';
+import { relayHandler, type RelayStatus } from '../relay/relay-http.js';
+import { createRelayLog, type RelayLog } from '../relay/relay-log.js';
+import { KioskLaunches } from '../platform/kiosk-launches.js';
+import { closeServer, listenOn, splitListen } from './listen.js';
+
+export interface RelayOptions {
+  /** Fixed kiosk secret (tests, demo); random by default. Unused on Windows, where each launch gets its own. */
+  kioskSecret?: string;
+  uiDir?: string;
+  logToConsole?: boolean;
+  /** How often the gateway is asked whether it answers (the provider's "available"). */
+  pingSeconds?: number;
+}
+
+export interface RunningRelay {
+  readonly url: string;
+  readonly kioskSecret: string;
+  readonly identity: DeviceIdentity | undefined;
+  status(): RelayStatus;
+  /** Asks a gateway now; true while one answers and accepts this device. */
+  available(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function statusOf(identity: DeviceIdentity | undefined, gateway: GatewayClient | undefined): RelayStatus {
+  if (!identity || !gateway) return { status: 'unavailable', role: 'relay', gateway: { state: 'not-joined', at: new Date().toISOString() } };
+  const g: GatewayStatus = gateway.status();
+  return { status: g.state === 'ok' ? 'ok' : 'unavailable', role: 'relay', deviceId: identity.deviceId, gateway: g };
+}
+
+async function startLaunchPipe(relay: RunningRelay, launches: KioskLaunches, config: KeyhatchConfig, log: RelayLog): Promise<{ close(): Promise<void> } | undefined> {
+  if (process.platform !== 'win32') return undefined;
+  const native = await import('../platform/native-addon.js');
+  if (!native.nativeAddonAvailable()) return undefined;
+  const [{ KioskLauncher }, { LaunchPipeServer }] = await Promise.all([import('../platform/kiosk-launcher.js'), import('../platform/launch-pipe-server.js')]);
+  const addon = native.loadNativeAddon();
+  const launcher = new KioskLauncher({
+    addon, origin: `http://localhost:${new URL(relay.url).port}`, launches, executable: config.kiosk.executable, account: config.kiosk.account,
+    dataDir: config.dataDir, log, audit: { write: (e) => log.info('kiosk', { ...e }) },
+    available: () => relay.available(),
+  });
+  const pipe = new LaunchPipeServer({ handler: launcher, secure: native.restrictLaunchPipe(addon), onError: (err) => log.warn('launch pipe', { error: err.message }) });
+  await pipe.listen();
+  return { close: async () => { launcher.stopAll(); await pipe.close(); } };
+}
+
+export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}): Promise<RunningRelay> {
+  const log = createRelayLog(config.log.dir ?? join(config.dataDir, 'logs'), config.log.level, opts.logToConsole ?? config.log.console);
+  const identity = await loadIdentity(config.dataDir);
+  const urls = config.gateway.urls ?? identity?.urls ?? [];
+  const pin = config.gateway.pin ?? identity?.pin;
+  const gateway = identity && urls.length > 0 ? new GatewayClient({ identity, urls, ...(pin ? { pin } : {}) }) : undefined;
+  if (!gateway) log.warn('not joined to a gateway: run keyhatch join --gateway URL --token T');
+  const kioskSecret = opts.kioskSecret ?? randomBytes(32).toString('base64url');
+  // On Windows the relay starts the kiosks and each launch gets its own secret, valid while it runs;
+  // elsewhere (tests, demo) one secret for the relay's lifetime stands in.
+  const launches = process.platform === 'win32' ? new KioskLaunches() : undefined;
+  const staticSecret = Buffer.from(kioskSecret);
+  const staticId = { id: `static-${createHash('sha256').update(kioskSecret).digest('hex').slice(0, 16)}` };
+  const identifyKiosk = launches ? (s: string) => launches.identify(s) : (s: string) => {
+    const given = Buffer.from(s);
+    return given.length === staticSecret.length && timingSafeEqual(given, staticSecret) ? staticId : undefined;
+  };
+  const status = (): RelayStatus => statusOf(identity, gateway);
+  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, relayHandler({
+    gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
+    uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status,
+  }));
+  server.keepAliveTimeout = 5_000;
+  const url = await listenOn(server, config.listen, 'http');
+
+  let lastPing = 0;
+  const ping = async (): Promise<GatewayStatus | undefined> => {
+    if (!gateway) return undefined;
+    const before = gateway.status().state;
+    const s = await gateway.ping();
+    lastPing = Date.now();
+    if (s.state !== before) (s.state === 'ok' ? log.info : log.warn)('gateway state', { state: s.state, url: s.url, detail: s.detail });
+    return s;
+  };
+  void ping();
+  const timer = setInterval(() => { void ping(); }, (opts.pingSeconds ?? 15) * 1000);
+  timer.unref();
+
+  const relay: RunningRelay = {
+    url, kioskSecret, identity, status,
+    async available() {
+      if (!gateway) return false;
+      if (Date.now() - lastPing > 5_000) await ping();
+      return gateway.status().state === 'ok';
+    },
+    async close() {
+      clearInterval(timer);
+      await pipe?.close();
+      await closeServer(server);
+      gateway?.close();
+      await log.close();
+    },
+  };
+  const pipe = launches ? await startLaunchPipe(relay, launches, config, log) : undefined;
+  log.info('keyhatch relay listening', { url, deviceId: identity?.deviceId, gateways: urls });
+  return relay;
+}

@@ -1,0 +1,50 @@
+// The relay runs on every workstation: its module graph must not contain the directory, the store,
+// password hashing, express or winston. A child process starts the relay role with a loader hook that
+// records every module resolved, and the list is checked here.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { REPO } from '../support/cli.js';
+
+const FORBIDDEN: ReadonlyArray<[string, RegExp]> = [
+  ['LDAP client (ldapts)', /\/node_modules\/ldapts\//],
+  ['Entra client (@azure/msal-node)', /\/node_modules\/@azure\/msal/],
+  ['SQLite (better-sqlite3)', /\/node_modules\/better-sqlite3\//],
+  ['PostgreSQL (pg)', /\/node_modules\/pg(-[a-z]+)?\//],
+  ['argon2', /\/node_modules\/argon2\//],
+  ['express', /\/node_modules\/express\//],
+  ['winston', /\/node_modules\/winston\//],
+  ['nodemailer', /\/node_modules\/nodemailer\//],
+  ['X.509 generation (@peculiar/x509)', /\/node_modules\/@peculiar\//],
+  ['directory layer', /\/daemon\/src\/directory\//],
+  ['store', /\/daemon\/src\/store\//],
+  ['recovery service', /\/daemon\/src\/recovery\//],
+  ['factors', /\/daemon\/src\/factors\//],
+  ['notifications', /\/daemon\/src\/notify\//],
+  ['gateway', /\/daemon\/src\/gateway\//],
+  ['composition of the other roles', /\/daemon\/src\/(main|server)\.ts$/],
+];
+
+describe('relay lightness (module graph of the relay role)', function () {
+  this.timeout(120_000);
+  let modules: string[] = [];
+
+  before(() => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/support/module-recorder.mjs', 'test/support/relay-modules-child.ts'], { cwd: REPO, encoding: 'utf8', timeout: 100_000 });
+    assert.equal(r.status, 0, `relay child failed: ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { health: { status: string }; modules: string[] };
+    assert.equal(out.health.status, 'unavailable', 'an unjoined relay says it is unavailable');
+    modules = out.modules;
+  });
+
+  it('the recorder sees the relay\'s own modules (so an empty list cannot pass)', () => {
+    for (const own of ['/daemon/src/roles/relay.ts', '/daemon/src/relay/gateway-client.ts', '/daemon/src/relay/relay-http.ts', '/daemon/src/config/load.ts']) {
+      assert.ok(modules.some((m) => m.endsWith(own)), `${own} not recorded`);
+    }
+  });
+
+  for (const [what, pattern] of FORBIDDEN) {
+    it(`loads no ${what}`, () => {
+      assert.deepEqual(modules.filter((m) => pattern.test(m)), []);
+    });
+  }
+});
