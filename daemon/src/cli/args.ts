@@ -54,5 +54,5 @@ export const USAGE = `usage: keyhatch [--config FILE] <command>
   gateway init [--names h1,h2] [--out DIR]   private CA + server certificate for a small site / demo
   device token create [--uses N] [--expires 7d]   join token for workstations (gateway)
   device list | device revoke <id>                joined workstations (gateway)
-  join --gateway URL --token T [--pin sha256/…]   join this workstation to a gateway (relay)
+  join --gateway URL (--token T | --token-stdin) [--pin sha256/…]   join this workstation (relay)
 <name>: sAMAccountName, DOMAIN\\name or UPN. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.`;

@@ -11,6 +11,7 @@ import type { CliIo } from './main.js';
 export interface GatewayCommandContext {
   readonly args: string[];
   readonly options: Map<string, string>;
+  readonly flags?: ReadonlySet<string>;
   readonly io: CliIo;
   readonly configFile: string | undefined;
 }
@@ -86,8 +87,9 @@ export const GATEWAY_COMMANDS: Record<string, Command> = {
     const c = await config(ctx);
     requireRole(c, 'relay');
     const url = ctx.options.get('--gateway') ?? c.gateway.urls?.[0];
-    const token = ctx.options.get('--token') ?? ctx.io.env.KEYHATCH_JOIN_TOKEN;
-    if (!url || !token) throw new UsageError('usage: keyhatch join --gateway URL --token T [--pin sha256/…]');
+    // --token-stdin: the installer passes the token on stdin, so it is never on a command line.
+    const token = ctx.flags?.has('--token-stdin') ? (await ctx.io.readStdin()).trim() : ctx.options.get('--token') ?? ctx.io.env.KEYHATCH_JOIN_TOKEN;
+    if (!url || !token) throw new UsageError('usage: keyhatch join --gateway URL (--token T | --token-stdin) [--pin sha256/…]');
     const pin = ctx.options.get('--pin') ?? c.gateway.pin;
     if (pin !== undefined && !/^sha256\/[A-Za-z0-9+/]{43}=$/.test(pin)) throw new UsageError('--pin must be sha256/<base64 of 32 bytes>');
     const { joinGateway } = await import('../relay/join.js');

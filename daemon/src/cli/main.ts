@@ -96,8 +96,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     const three = positionals.slice(0, 3).join(' ');
     const two = positionals.slice(0, 2).join(' ');
-    if (GATEWAY_COMMANDS[three]) return await GATEWAY_COMMANDS[three]({ args: positionals.slice(3), options, io, configFile });
-    if (GATEWAY_COMMANDS[two]) return await GATEWAY_COMMANDS[two]({ args: positionals.slice(2), options, io, configFile });
+    if (GATEWAY_COMMANDS[three]) return await GATEWAY_COMMANDS[three]({ args: positionals.slice(3), options, flags, io, configFile });
+    if (GATEWAY_COMMANDS[two]) return await GATEWAY_COMMANDS[two]({ args: positionals.slice(2), options, flags, io, configFile });
     const [name, rest] = COMMANDS[two] || two === 'secret set' ? [two, positionals.slice(2)] : [positionals[0] as string, positionals.slice(1)];
     if (name === 'secret set') {
       // Needs only dataDir: the rest of the config may still lack the very secret being set.
