@@ -5,7 +5,7 @@ import { DomainAdmin } from '../support/domain-admin.js';
 import { adEnv } from '../support/ad-env.js';
 import { runKeyhatch } from '../support/cli.js';
 import { freshDir, rememberSecret } from '../support/run-dir.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 describe('keyhatch CLI (Samba AD DC)', function () {
@@ -97,6 +97,22 @@ describe('keyhatch CLI (Samba AD DC)', function () {
     const alice = JSON.parse((await runKeyhatch(['policy', 'show', 'alice'], adEnv(d))).stdout) as Record<string, unknown>;
     assert.equal(alice.source, 'domain');
     assert.equal(alice.minLength, 8);
+  });
+
+  it('help desk refuses an adminCount=1 account by default and serves it when listed in ad.adminCountExceptions', async () => {
+    const u = await freshUser();
+    await admin.lockOut(u.dn);
+    await admin.replace(u.dn, 'adminCount', '1');
+    const env = adEnv(d);
+    const refused = await runKeyhatch(['unlock', u.name], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^keyhatch: PRIVILEGED_ACCOUNT/);
+    assert.match(refused.stderr, /adminCount=1/);
+    const file = join(freshDir('cli-exc'), 'keyhatch.json');
+    writeFileSync(file, JSON.stringify({ ad: { adminCountExceptions: [u.name] } }));
+    const served = await runKeyhatch(['--config', file, 'unlock', u.name], env);
+    assert.equal(served.code, 0, served.stderr);
+    assert.equal((await d.dc.kinit(u.name, u.password)).ok, true);
   });
 
   it('refuses privileged and disabled accounts, and reports unknown users', async () => {

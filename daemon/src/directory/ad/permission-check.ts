@@ -65,12 +65,13 @@ function coverage(entries: readonly Entry[], sids: ReadonlySet<string>, cfg: AdC
   const all = entries.map((e) => rightsOf(e, sids, cfg));
   const servable = all.filter((u) => u.servable);
   const out: Check[] = [];
-  for (const [key, label, right] of [['lockoutTime', 'write lockoutTime', 'WP;lockoutTime'], ['pwdLastSet', 'write pwdLastSet', 'WP;pwdLastSet'], ['reset', 'Reset Password', 'CA;Reset Password']] as const) {
+  for (const [key, label, what, right] of [['lockoutTime', 'write lockoutTime', 'Write lockoutTime', 'WP;lockoutTime'], ['pwdLastSet', 'write pwdLastSet', 'Write pwdLastSet', 'WP;pwdLastSet'],
+    ['reset', 'Reset Password', 'Reset Password', 'CA;Reset Password']] as const) {
     const missing = servable.filter((u) => !u[key]);
     const where = [...new Set(missing.map((u) => parentOf(u.dn)))];
     out.push({ name: label, ok: missing.length === 0, detail: missing.length === 0
       ? `granted on all ${servable.length} users the service may serve`
-      : `MISSING on ${missing.length} of ${servable.length} users — ${where.slice(0, 5).map((w) => fix(right, w)).join('; ')}` });
+      : `MISSING: ${what} — ${where.slice(0, 5).map((w) => fix(right, w)).join('; ')} (${missing.length} of ${servable.length} users lack it)` });
   }
   const byContainer = new Map<string, { total: number; covered: number }>();
   const uncovered: string[] = [];
