@@ -72,7 +72,7 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     assert.ok(email, 'the e-mail factor enrolled on the portal is offered at the relay');
     const id = start.body.recoveryId as string;
     const before = smtp.messages().length;
-    assert.equal((await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id })).status, 200);
+    assert.equal((await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id, contact: user.mail })).status, 200);
     const { match } = await smtp.waitFor(user.mail, /code is (\d{6})/, 10_000, before);
     rememberSecret(match[1] as string);
     const v = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/verify`, { factor: email.id, response: match[1] });
