@@ -29,8 +29,8 @@ declare -A PROBES=(
         /usr/share/samba/setup/ad-schema/AD_DS_Attributes__Windows_Server_2012_R2.ldf /usr/share/samba/setup/display-specifiers
         /usr/lib/*/samba/ldb/samba_dsdb.so"
   [browser]="chromium /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-  [windows]="make x86_64-w64-mingw32-g++-posix x86_64-w64-mingw32-windres x86_64-w64-mingw32-dlltool x86_64-w64-mingw32-widl
-             wine wineboot wineserver /usr/lib/*/wine/x86_64-windows/kernel32.dll wixl msiinfo msibuild /usr/share/wixl-*/include"
+  [windows]="make x86_64-w64-mingw32-g++-posix x86_64-w64-mingw32-windres x86_64-w64-mingw32-dlltool x86_64-w64-mingw32-widl x86_64-w64-mingw32-windmc
+             wine wineboot wineserver /usr/lib/*/wine/x86_64-windows/kernel32.dll wixl wixl-heat msiinfo msibuild /usr/share/wixl-*/include"
   [postgres]="/usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl /usr/lib/postgresql/*/bin/postgres
               /usr/lib/postgresql/*/bin/psql"
 )

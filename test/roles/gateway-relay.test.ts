@@ -90,7 +90,7 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     site = await initSiteCa(join(gwDir, 'tls'), ['localhost', '127.0.0.1']);
     ca = readFileSync(site.caFile, 'utf8');
     const base = JSON.parse(JSON.stringify(adConfig(d, {}, gwDir)));
-    const raw = { ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' }, tls: { certFile: site.certFile, keyFile: site.keyFile } };
+    const raw = { ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: smtp.config, tls: { certFile: site.certFile, keyFile: site.keyFile } };
     gatewayConfigFile = join(gwDir, 'gateway-config.json');
     // The device commands need no directory: the file for them leaves the service password out.
     writeFileSync(gatewayConfigFile, JSON.stringify({ ...raw, ad: { ...base.ad, bindPassword: undefined } }), { mode: 0o600 });

@@ -205,8 +205,16 @@ export class RecoveryService {
     return out;
   }
 
+  /**
+   * Only an answer is cached, never a failure: a failed probe refuses this start (the error reaches
+   * the caller like any directory failure) and is asked again next time, so decoys never silently
+   * stop doing directory work (their timing would then give them away).
+   */
   private probeUser(): Promise<DirectoryUser | null> {
-    this.probe ??= (this.d.directory.sampleUser?.() ?? Promise.resolve(null)).catch(() => null);
+    this.probe ??= (this.d.directory.sampleUser?.() ?? Promise.resolve(null)).catch((err: unknown) => {
+      this.probe = undefined;
+      throw err;
+    });
     return this.probe;
   }
 

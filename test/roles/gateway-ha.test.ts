@@ -1,0 +1,152 @@
+// Two gateways sharing one PostgreSQL store (real server) behind one relay: a limit of 5 failures
+// per user holds across both gateways together, and a recovery verified on gateway A finishes on
+// gateway B after A is gone — kinit proves the reset. Nothing of a session or a gate lives only in
+// one gateway's memory; the gateways share the store and (copied at set-up, as docs/deployment.md
+// says) the secrets/ and gateway/ key directories.
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testDomain, type TestDomain } from '../support/global-domain.js';
+import { DomainAdmin } from '../support/domain-admin.js';
+import { adConfig } from '../support/ad-env.js';
+import { freshDir, rememberSecret } from '../support/run-dir.js';
+import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
+import { httpsJson, kioskCall } from '../support/https-json.js';
+import { testDatabaseUrl, stopTestPostgres } from '../support/postgres.js';
+import { validateConfig } from '../../daemon/src/config/load.js';
+import { startGateway, type RunningGateway } from '../../daemon/src/roles/gateway.js';
+import { startRelay, type RunningRelay } from '../../daemon/src/roles/relay.js';
+import { initSiteCa, type SiteCaResult } from '../../daemon/src/gateway/site-ca.js';
+import { createJoinToken } from '../../daemon/src/gateway/join-tokens.js';
+import { joinGateway } from '../../daemon/src/relay/join.js';
+
+describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loopback)', function () {
+  this.timeout(300_000);
+  let d: TestDomain;
+  let admin: DomainAdmin;
+  let smtp: SmtpCatcher;
+  let site: SiteCaResult;
+  let ca: string;
+  let a: RunningGateway | undefined;
+  let b: RunningGateway;
+  const relays: RunningRelay[] = [];
+  const users = {
+    blocked: { name: 'hablock1', password: 'Ha-Block-Start-7!', mail: 'hablock1@mail.keyhatch.test' },
+    moved: { name: 'hamove1', password: 'Ha-Move-Start-7!', mail: 'hamove1@mail.keyhatch.test' },
+  };
+
+  async function enroll(gw: RunningGateway, u: typeof users.blocked): Promise<void> {
+    const login = await httpsJson('POST', `${gw.url}/api/v1/enrollment/login`, { username: u.name, password: u.password }, { ca });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    rememberSecret(login.body.token);
+    const auth = { authorization: `Bearer ${login.body.token as string}` };
+    const before = smtp.messages().length;
+    const add = await httpsJson('POST', `${gw.url}/api/v1/enrollment/factors/email`, { address: u.mail }, { ca }, auth);
+    assert.equal(add.status, 201, JSON.stringify(add.body));
+    const { match } = await smtp.waitFor(u.mail, /code is (\d{6})/, 10_000, before);
+    rememberSecret(match[1] as string);
+    assert.equal((await httpsJson('POST', `${gw.url}/api/v1/enrollment/factors/${add.body.factorId}/confirm`, { code: match[1] }, { ca }, auth)).status, 200);
+  }
+
+  async function relayFor(urls: string[]): Promise<RunningRelay> {
+    const dir = freshDir('ha-relay');
+    const t = await createJoinToken(b.services.store.joinTokens, { uses: 1, ttlMs: 600_000, createdBy: 'test', now: Date.now() });
+    rememberSecret(t.token);
+    await joinGateway({ url: urls[0] as string, token: t.token, pin: site.caPin, dataDir: dir, name: `ha-pc-${relays.length + 1}` });
+    const relay = await startRelay(validateConfig({ role: 'relay', dataDir: dir, listen: '127.0.0.1:0', gateway: { urls, pin: site.caPin } }), { pingSeconds: 1 });
+    rememberSecret(relay.kioskSecret);
+    relays.push(relay);
+    return relay;
+  }
+
+  /** Start and send the e-mail code through a relay; returns the session and the e-mail factor id. */
+  async function startWithCode(relay: RunningRelay, u: typeof users.blocked): Promise<{ id: string; factor: string; code: string }> {
+    const start = await kioskCall(relay.url, relay.kioskSecret, 'POST', '/api/v1/recovery', { username: u.name });
+    assert.equal(start.status, 201, JSON.stringify(start.body));
+    const factor = (start.body.factors as Array<{ id: string; type: string }>).find((f) => f.type === 'email')?.id as string;
+    const id = start.body.recoveryId as string;
+    const before = smtp.messages().length;
+    assert.equal((await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/challenge`, { factor, contact: u.mail })).status, 200);
+    const { match } = await smtp.waitFor(u.mail, /code is (\d{6})/, 10_000, before);
+    rememberSecret(match[1] as string);
+    return { id, factor, code: match[1] as string };
+  }
+
+  const wrong = (code: string) => (code === '000000' ? '000001' : '000000');
+
+  before(async () => {
+    d = await testDomain();
+    admin = await DomainAdmin.connect(d.dc);
+    for (const u of Object.values(users)) {
+      rememberSecret(u.password);
+      await admin.addUser({ name: u.name, password: u.password, displayName: `Ha ${u.name}`, mail: u.mail }, d.seed.peopleOu);
+    }
+    smtp = await startSmtpCatcher();
+    const databaseUrl = await testDatabaseUrl('ha');
+    const dirA = freshDir('gateway-a');
+    const dirB = freshDir('gateway-b');
+    site = await initSiteCa(join(dirA, 'tls'), ['localhost', '127.0.0.1']);
+    ca = readFileSync(site.caFile, 'utf8');
+    const config = (dir: string) => {
+      const base = JSON.parse(JSON.stringify(adConfig(d, {}, dir)));
+      return validateConfig({ ...base, role: 'gateway', listen: '127.0.0.1:0', databaseUrl, smtp: smtp.config, tls: { certFile: site.certFile, keyFile: site.keyFile } });
+    };
+    a = await startGateway(config(dirA));
+    // The second gateway gets the first one's keys (code MAC, TOTP seal, decoys, device CA), as an
+    // admin copies them when adding a gateway; everything else comes from the shared database.
+    for (const sub of ['secrets', 'gateway']) cpSync(join(dirA, sub), join(dirB, sub), { recursive: true });
+    b = await startGateway(config(dirB));
+    await enroll(a, users.blocked);
+    await enroll(a, users.moved);
+  });
+  after(async () => {
+    for (const r of relays) await r.close();
+    await a?.close();
+    await b?.close();
+    await smtp?.close();
+    await admin?.close();
+    await stopTestPostgres();
+  });
+
+  it('5 failures split across both gateways block the user on both, even with the right code', async () => {
+    const viaA = await relayFor([a!.url]);
+    const viaB = await relayFor([b.url]);
+    const s1 = await startWithCode(viaA, users.blocked);
+    for (let i = 0; i < 3; i++) {
+      const v = await kioskCall(viaA.url, viaA.kioskSecret, 'POST', `/api/v1/recovery/${s1.id}/verify`, { factor: s1.factor, response: wrong(s1.code) });
+      assert.equal(v.status, 401, JSON.stringify(v.body));
+    }
+    const s2 = await startWithCode(viaB, users.blocked);
+    for (let i = 0; i < 2; i++) {
+      const v = await kioskCall(viaB.url, viaB.kioskSecret, 'POST', `/api/v1/recovery/${s2.id}/verify`, { factor: s2.factor, response: wrong(s2.code) });
+      assert.equal(v.status, 401, JSON.stringify(v.body));
+    }
+    // Five failures in all: a fresh session on either gateway cannot verify even the right code.
+    for (const relay of [viaA, viaB]) {
+      const start = await kioskCall(relay.url, relay.kioskSecret, 'POST', '/api/v1/recovery', { username: users.blocked.name });
+      assert.equal(start.status, 201, 'the start answer stays the same for everyone');
+      const factor = (start.body.factors as Array<{ id: string; type: string }>).find((f) => f.type === 'email')?.id as string;
+      const id = start.body.recoveryId as string;
+      const ch = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/challenge`, { factor, contact: users.blocked.mail });
+      const code = ch.status === 200 ? (await smtp.waitFor(users.blocked.mail, /code is (\d{6})/, 3_000, smtp.messages().length - 1).catch(() => undefined))?.match[1] : undefined;
+      const v = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/verify`, { factor, response: code ?? '123456' });
+      assert.ok(ch.status === 429 || v.status === 429, `blocked on ${relay === viaA ? 'A' : 'B'}: challenge ${ch.status}, verify ${v.status} ${JSON.stringify(v.body)}`);
+      assert.notEqual(v.status, 200);
+    }
+  });
+
+  it('a recovery verified on gateway A finishes on gateway B once A is gone; kinit proves the new password', async () => {
+    const relay = await relayFor([a!.url, b.url]);
+    const s = await startWithCode(relay, users.moved);
+    const v = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${s.id}/verify`, { factor: s.factor, response: s.code });
+    assert.equal(v.status, 200, JSON.stringify(v.body));
+    await a!.close(); // gateway A leaves; the relay fails over to B for the next call
+    a = undefined;
+    const fresh = 'Ha-Moved-Fresh-9!x';
+    rememberSecret(fresh);
+    const r = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${s.id}/reset`, { newPassword: fresh, unlock: true });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal((await d.dc.kinit(users.moved.name, fresh)).ok, true, 'new password works');
+    assert.equal((await d.dc.kinit(users.moved.name, users.moved.password)).ok, false, 'old password does not');
+  });
+});
