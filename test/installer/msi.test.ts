@@ -167,7 +167,7 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
     assert.equal(c.logLevel, 'debug');
     assert.equal(c.idleSeconds, 90);
     assert.deepEqual(c.gatewayUrls, ['https://gw1.corp.example', 'https://gw2.corp.example']);
-    assert.deepEqual(c.fromPolicy.map((o) => o.path).sort(), ['kiosk.idleSeconds', 'log.level', 'gateway.urls']);
+    assert.deepEqual(c.fromPolicy.map((o) => o.path).sort(), ['gateway.urls', 'kiosk.idleSeconds', 'log.level']);
     assert.ok(c.fromPolicy.some((o) => o.where === 'HKLM\\SOFTWARE\\Policies\\Keyhatch\\LogLevel'));
   });
 

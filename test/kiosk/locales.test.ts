@@ -37,7 +37,7 @@ describe('locales (kiosk, portal and credential provider share one set of messag
   });
 
   it('translates every error code the API can return to the kiosk or portal (the rest fall back to error.INTERNAL)', () => {
-    const notForUsers = new Set(['CONFIG_INVALID', 'USER_NOT_FOUND', 'AMBIGUOUS_USER', 'WRONG_PASSWORD', 'UNSUPPORTED_MEDIA_TYPE', 'ENTRA_ROLE_MISSING']);
+    const notForUsers = new Set(['CONFIG_INVALID', 'USER_NOT_FOUND', 'AMBIGUOUS_USER', 'WRONG_PASSWORD', 'UNSUPPORTED_MEDIA_TYPE', 'ENTRA_ROLE_MISSING', 'JOIN_TOKEN_INVALID']);
     const missing = Object.keys(ERROR_CATALOGUE).filter((c) => !notForUsers.has(c) && !(`error.${c}` in en));
     assert.deepEqual(missing, []);
   });

@@ -15,7 +15,9 @@ const FORBIDDEN: ReadonlyArray<[string, RegExp]> = [
   ['winston', /\/node_modules\/winston\//],
   ['nodemailer', /\/node_modules\/nodemailer\//],
   ['X.509 generation (@peculiar/x509)', /\/node_modules\/@peculiar\//],
-  ['directory layer', /\/daemon\/src\/directory\//],
+  // Config validation parses directory names (pure string functions, no I/O, no dependency); every
+  // other module of the directory layer — backends, connections, routing — is forbidden.
+  ['directory layer', /\/daemon\/src\/directory\/(?!routing\/directory-names\.ts$|ad\/ldap-escape\.ts$)/],
   ['store', /\/daemon\/src\/store\//],
   ['recovery service', /\/daemon\/src\/recovery\//],
   ['factors', /\/daemon\/src\/factors\//],
