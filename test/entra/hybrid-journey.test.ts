@@ -39,7 +39,7 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: { 'x-keyhatch-kiosk': server.kioskSecret, 'x-keyhatch-device': 'test-pc', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { 'x-keyhatch-kiosk': server.kioskSecret, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -53,7 +53,7 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
     assert.ok(email, JSON.stringify(start.body.factors));
     const id = start.body.recoveryId as string;
     const before = smtp.messages().length;
-    assert.equal((await api('POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id })).status, 200);
+    assert.equal((await api('POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id, contact: address })).status, 200);
     const { match } = await smtp.waitFor(address, /code is (\d{6})/, 10_000, before);
     rememberSecret(match[1] as string);
     const v = await api('POST', `/api/v1/recovery/${id}/verify`, { factor: email.id, response: match[1] });

@@ -27,7 +27,7 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${server.url}${path}`, {
       method,
-      headers: { 'x-keyhatch-kiosk': server.kioskSecret, 'x-keyhatch-device': 'test-pc', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { 'x-keyhatch-kiosk': server.kioskSecret, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -65,7 +65,7 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
     const id = start.body.recoveryId as string;
 
     const before = smtp.messages().length;
-    assert.equal((await api('POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id })).status, 200);
+    assert.equal((await api('POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id, contact: mail })).status, 200);
     const { match } = await smtp.waitFor(mail, /code is (\d{6})/, 10_000, before);
     rememberSecret(match[1] as string);
     const v = await api('POST', `/api/v1/recovery/${id}/verify`, { factor: email.id, response: match[1] });
@@ -101,7 +101,7 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
       const id = start.body.recoveryId as string;
       const email = start.body.factors.find((f: { type: string }) => f.type === 'email');
       const before = smtp.messages().length;
-      await api('POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id });
+      await api('POST', `/api/v1/recovery/${id}/challenge`, { factor: email.id, contact: mail });
       const { match } = await smtp.waitFor(mail, /code is (\d{6})/, 10_000, before);
       rememberSecret(match[1] as string);
       assert.equal((await api('POST', `/api/v1/recovery/${id}/verify`, { factor: email.id, response: match[1] })).status, 200);
