@@ -216,6 +216,11 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
   });
 
   it('msiexec /x removes the service, the provider (before its DLL), the files and the Event Log source', async () => {
+    // Windows' StopServices waits (up to 30 s) until the service has stopped before files are removed;
+    // Wine's returns at once, so the host may still hold its .exe at RemoveFiles. Stop it and wait here,
+    // as Windows would; the order of the uninstall's own actions is asserted below.
+    await wine(prefix, ['sc', 'stop', 'Keyhatch']);
+    for (let i = 0; i < 60 && !/STOPPED/.test((await wine(prefix, ['sc', 'query', 'Keyhatch'])).stdout); i++) await new Promise((res) => setTimeout(res, 500));
     const r = await msiexec(['/x', 'C:\\k011.msi']);
     assert.equal(r.code, 0, r.log.slice(-3000));
     const order = ['StopServices', 'DeleteServices', 'RemoveRegistryValues', 'RemoveFiles'].map((a) => r.log.indexOf(`Action start`) >= 0 ? r.log.search(new RegExp(`Action start [^:]+:\\d+:\\d+: ${a}\\.`)) : -1);
