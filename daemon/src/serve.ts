@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from './server.js';
 import { LaunchPipeServer } from './platform/launch-pipe-server.js';
 import { KioskLauncher } from './platform/kiosk-launcher.js';
 import { KioskLaunches } from './platform/kiosk-launches.js';
-import { loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } from './platform/native-addon.js';
+import { guardLaunchPipeCreation, loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } from './platform/native-addon.js';
 
 async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): Promise<{ close(): Promise<void> } | undefined> {
   if (process.platform !== 'win32') return undefined;
@@ -22,7 +22,7 @@ async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): 
     // "Available" means the directory answers; the provider hides its links otherwise.
     available: async () => { await core.directory.findUser('keyhatch-health-probe'); return true; },
   });
-  const pipe = new LaunchPipeServer({ handler: launcher, secure: restrictLaunchPipe(addon), onError: (err) => core.log.warn('launch pipe', { error: err.message }) });
+  const pipe = new LaunchPipeServer({ handler: launcher, guardCreation: guardLaunchPipeCreation(addon), secure: restrictLaunchPipe(addon), onError: (err) => core.log.warn('launch pipe', { error: err.message }) });
   await pipe.listen();
   core.log.info('launch pipe ready');
   return { close: async () => { launcher.stopAll(); await pipe.close(); } };

@@ -35,6 +35,23 @@ describe('native addon security under Wine (Windows node.exe)', function () {
     assert.deepEqual(v.status, { v: 1, ok: true, available: true });
   });
 
+  it('sets the SYSTEM-only default DACL around listen() and restores it; the pipe is never created with a looser DACL', () => {
+    // The token really holds the DACL while it is in force, and the old one comes back.
+    const dacl = ok('defaultDacl.roundTrip');
+    assert.match(dacl.inForce, /^D:\(A;;FA;;;SY\)$/);
+    assert.equal(dacl.restored, dacl.previous);
+    assert.match(failed('args.defaultDacl').error, /sddl must contain a DACL/);
+    const guarded = ok('pipe.guarded');
+    // Windows applies the token's default DACL to a pipe created without attributes, so it reads
+    // SYSTEM-only here. Wine gives such a pipe no descriptor at all (reads back ""), guard or not:
+    // the first-instance DACL is a manual Windows check (docs/native.md).
+    const createdWith = `created with ${JSON.stringify(guarded.beforeRestrict)}`;
+    assert.ok(guarded.beforeRestrict === '' || /^D:P?\(A;;(FA|GA);;;SY\)$/.test(guarded.beforeRestrict), createdWith);
+    assert.match(guarded.after, /^D:P?\(A;;FA;;;SY\)$/);
+    assert.equal(guarded.defaultRestored, true, 'the process default DACL is restored after listen()');
+    assert.deepEqual(guarded.status, { v: 1, ok: true, available: true });
+  });
+
   const assertLaunched = (name: string): void => {
     const v = ok(name);
     assert.equal(v.seen.pid, v.kiosk.pid, 'the pid reported is the kiosk\'s');

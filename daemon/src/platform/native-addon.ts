@@ -76,6 +76,11 @@ export interface NativeAddon {
   restrictPipe(pipePath: string, sddl?: string): Promise<void>;
   /** The pipe's DACL as SDDL. */
   getPipeSecurity(pipePath: string): Promise<string>;
+  /**
+   * Sets the process token's default DACL (default: SYSTEM only) and returns the previous one as
+   * SDDL ("D:NO_ACCESS_CONTROL" for none); synchronous, so callers can scope it to one call.
+   */
+  setDefaultDacl(sddl?: string): string;
   launchKiosk(options: KioskLaunchOptions): Promise<KioskProcess>;
   /** A key under HKLM (or "HKCU\\…") with its values and subkeys; null when absent (registry.cc). */
   readRegistryTree(path: string): Promise<RegistryTree | null>;
@@ -111,6 +116,7 @@ interface RawAddon {
   listSessions(): Promise<WtsSession[]>;
   restrictPipe(pipePath: string, sddl?: string): Promise<void>;
   getPipeSecurity(pipePath: string): Promise<string>;
+  setDefaultDacl(sddl?: string): string;
   launchKiosk(options: Record<string, unknown>): Promise<{ id: number; pid: number; desktopAccessGranted: boolean }>;
   waitKiosk(id: number, timeoutMs: number): Promise<number | null>;
   terminateKiosk(id: number): void;
@@ -178,6 +184,7 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
     listSessions: () => raw.listSessions(),
     restrictPipe: (pipePath, sddl) => raw.restrictPipe(pipePath, sddl),
     getPipeSecurity: (pipePath) => raw.getPipeSecurity(pipePath),
+    setDefaultDacl: (sddl) => raw.setDefaultDacl(sddl),
     readRegistryTree: (keyPath) => raw.readRegistryTree(keyPath),
     watchRegistryTree: (keyPath, onChange) => raw.watchRegistryTree(keyPath, onChange),
     changeCachedPassword: (domain, account, newPassword) => raw.changeCachedPassword(domain, account, newPassword),
@@ -213,4 +220,15 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
 /** For LaunchPipeServer's `secure` option: restricts the launch pipe to SYSTEM once it exists. */
 export function restrictLaunchPipe(addon: NativeAddon): (pipePath: string) => Promise<void> {
   return (pipePath) => addon.restrictPipe(pipePath);
+}
+
+/**
+ * For LaunchPipeServer's `guardCreation` option: SYSTEM-only default DACL for the duration of
+ * listen(), so the pipe has it from its first instance; the previous default is put back after.
+ */
+export function guardLaunchPipeCreation(addon: NativeAddon): () => () => void {
+  return () => {
+    const previous = addon.setDefaultDacl();
+    return () => void addon.setDefaultDacl(previous);
+  };
 }

@@ -7,6 +7,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("writeEventLog", Napi::Function::New(env, WriteEventLog, "writeEventLog"));
   exports.Set("listSessions", Napi::Function::New(env, ListSessions, "listSessions"));
   exports.Set("restrictPipe", Napi::Function::New(env, RestrictPipe, "restrictPipe"));
+  exports.Set("setDefaultDacl", Napi::Function::New(env, SetDefaultDacl, "setDefaultDacl"));
   exports.Set("getPipeSecurity", Napi::Function::New(env, GetPipeSecurity, "getPipeSecurity"));
   exports.Set("launchKiosk", Napi::Function::New(env, LaunchKiosk, "launchKiosk"));
   exports.Set("waitKiosk", Napi::Function::New(env, WaitKiosk, "waitKiosk"));

@@ -7,6 +7,7 @@ Napi::Value Unprotect(const Napi::CallbackInfo &info);
 Napi::Value WriteEventLog(const Napi::CallbackInfo &info);
 Napi::Value ListSessions(const Napi::CallbackInfo &info);
 Napi::Value RestrictPipe(const Napi::CallbackInfo &info);
+Napi::Value SetDefaultDacl(const Napi::CallbackInfo &info);
 Napi::Value GetPipeSecurity(const Napi::CallbackInfo &info);
 Napi::Value LaunchKiosk(const Napi::CallbackInfo &info);
 Napi::Value WaitKiosk(const Napi::CallbackInfo &info);
