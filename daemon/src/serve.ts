@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from './server.js';
 import { LaunchPipeServer } from './platform/launch-pipe-server.js';
 import { KioskLauncher } from './platform/kiosk-launcher.js';
 import { KioskLaunches } from './platform/kiosk-launches.js';
+import { DesktopGrants } from './platform/desktop-grants.js';
 import { guardLaunchPipeCreation, loadNativeAddon, nativeAddonAvailable, restrictLaunchPipe } from './platform/native-addon.js';
 
 async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): Promise<{ close(): Promise<void> } | undefined> {
@@ -15,10 +16,15 @@ async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): 
   const addon = loadNativeAddon();
   const { core } = server;
   const port = new URL(server.url).port;
+  // Desktop ACEs a previous run granted and never revoked (service killed, machine reset).
+  const grants = new DesktopGrants(core.config.dataDir, addon);
+  for (const left of await grants.revokeLeftovers()) {
+    core.log.warn('kiosk desktop access from a previous run not revoked (session gone?)', { sessionId: left.sessionId, error: left.error });
+  }
   const launcher = new KioskLauncher({
     addon, origin: `http://localhost:${port}`, launches, executable: core.config.kiosk.executable, account: core.config.kiosk.account,
     kioskArgs: [`--keyhatch-idle=${core.config.kiosk.idleSeconds}`, ...(core.config.kiosk.language ? [`--keyhatch-locale=${core.config.kiosk.language}`] : [])],
-    dataDir: core.config.dataDir, audit: core.audit, log: core.log,
+    dataDir: core.config.dataDir, audit: core.audit, log: core.log, grants,
     // "Available" means the directory answers; the provider hides its links otherwise.
     available: async () => { await core.directory.findUser('keyhatch-health-probe'); return true; },
   });

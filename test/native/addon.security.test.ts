@@ -52,6 +52,19 @@ describe('native addon security under Wine (Windows node.exe)', function () {
     assert.deepEqual(guarded.status, { v: 1, ok: true, available: true });
   });
 
+  it('reports the kiosk user\'s SID and revokes its desktop access after exit through the addon (twice: idempotent)', () => {
+    const v = ok('desktop.revoke');
+    const detail = JSON.stringify(v);
+    assert.match(v.sid, /^S-1-5-/);
+    assert.equal(v.granted, true);
+    const names = (sddl: string): boolean => sddl.includes(`;;;${v.sid})`);
+    // Wine keeps no DACL on window objects (they read ""), so here only the calls are shown to
+    // succeed; the ACE removal itself is desktop-grants.test.ts, and on WinSta0 a Windows check.
+    assert.ok(!names(v.revoked.desktop) && !names(v.revoked.station), `gone after revoke: ${detail}`);
+    if (v.duringKiosk.desktop !== '') assert.ok(names(v.duringKiosk.desktop), `granted while the kiosk runs: ${detail}`);
+    assert.match(failed('args.revokeSid').error, /sid must be a string SID/);
+  });
+
   const assertLaunched = (name: string): void => {
     const v = ok(name);
     assert.equal(v.seen.pid, v.kiosk.pid, 'the pid reported is the kiosk\'s');

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
+import type { DesktopGrants } from './desktop-grants.js';
 import type { KioskLaunches } from './kiosk-launches.js';
 import type { LaunchHandler } from './launch-pipe-server.js';
 import type { RecentResets } from './recent-resets.js';
@@ -27,6 +28,8 @@ export interface KioskLauncherOptions {
   log: Logger;
   /** Users reset lately (reported in Status so their tile offers the password field). */
   recentResets?: RecentResets;
+  /** Records the desktop ACEs each launch grants and revokes them when the kiosk ends. */
+  grants?: DesktopGrants;
   /** Whether the daemon can serve recoveries right now (directory reachable). */
   available: () => Promise<boolean>;
 }
@@ -73,6 +76,9 @@ export class KioskLauncher implements LaunchHandler {
       throw err;
     }
     this.running.set(req.sessionId, { proc, launchId: launch.id });
+    // The kiosk account's ACEs on this session's WinSta0/Winlogon stay on file until revoked.
+    const grant = proc.desktopAccessGranted && this.o.grants ? { sid: proc.sid, sessionId: req.sessionId } : undefined;
+    if (grant) this.o.grants!.record(grant);
     this.o.audit.write({ action: 'kiosk.launch', actor: 'logonui', target: req.user, result: 'success', correlationId: `s${req.sessionId}-${proc.pid}`,
       details: { sessionId: req.sessionId, scenario: req.scenario, action: req.action, pid: proc.pid } });
     // Exit or crash: the secret dies with the process, whichever way it ended.
@@ -80,6 +86,10 @@ export class KioskLauncher implements LaunchHandler {
       if (code === null) proc.terminate(); // still running after a day: end it with its secret
       this.o.launches.end(launch.id);
       if (this.running.get(req.sessionId)?.proc === proc) this.running.delete(req.sessionId);
+      if (grant) {
+        void this.o.grants!.revoke(grant).catch((err: Error) =>
+          this.o.log.warn('kiosk desktop access not revoked; retried at next start', { sessionId: req.sessionId, error: err.message }));
+      }
     };
     void proc.wait(24 * 3600_000).then(ended, () => ended());
   }

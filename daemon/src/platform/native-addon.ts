@@ -50,6 +50,8 @@ export interface KioskProcess {
   id: number;
   pid: number;
   desktopAccessGranted: boolean;
+  /** The kiosk user's SID: whose desktop ACEs to revoke after it exits (revokeDesktopAccess). */
+  sid: string;
   /** Exit code, or null when timeoutMs passed first. */
   wait(timeoutMs: number): Promise<number | null>;
   /** Kills the kiosk and every process it started (its job). */
@@ -81,6 +83,13 @@ export interface NativeAddon {
    * SDDL ("D:NO_ACCESS_CONTROL" for none); synchronous, so callers can scope it to one call.
    */
   setDefaultDacl(sddl?: string): string;
+  /**
+   * Removes every ACE naming `sid` from WinSta0 and `desktop` (default WinSta0\\Winlogon) of that
+   * session; through keyhatch-session-helper.exe when the session is not the daemon's own.
+   */
+  revokeDesktopAccess(sid: string, sessionId: number, desktop?: string): Promise<void>;
+  /** The DACLs (SDDL) of the daemon's own session's window station and `desktop`. */
+  getDesktopSecurity(desktop?: string): { station: string; desktop: string };
   launchKiosk(options: KioskLaunchOptions): Promise<KioskProcess>;
   /** A key under HKLM (or "HKCU\\…") with its values and subkeys; null when absent (registry.cc). */
   readRegistryTree(path: string): Promise<RegistryTree | null>;
@@ -117,7 +126,9 @@ interface RawAddon {
   restrictPipe(pipePath: string, sddl?: string): Promise<void>;
   getPipeSecurity(pipePath: string): Promise<string>;
   setDefaultDacl(sddl?: string): string;
-  launchKiosk(options: Record<string, unknown>): Promise<{ id: number; pid: number; desktopAccessGranted: boolean }>;
+  revokeDesktopAccess(sid: string, sessionId: number, desktop?: string, sessionHelper?: string): Promise<void>;
+  getDesktopSecurity(desktop?: string): { station: string; desktop: string };
+  launchKiosk(options: Record<string, unknown>): Promise<{ id: number; pid: number; desktopAccessGranted: boolean; sid: string }>;
   waitKiosk(id: number, timeoutMs: number): Promise<number | null>;
   terminateKiosk(id: number): void;
   describeKiosk(id: number): KioskJobInfo;
@@ -185,6 +196,8 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
     restrictPipe: (pipePath, sddl) => raw.restrictPipe(pipePath, sddl),
     getPipeSecurity: (pipePath) => raw.getPipeSecurity(pipePath),
     setDefaultDacl: (sddl) => raw.setDefaultDacl(sddl),
+    revokeDesktopAccess: (sid, sessionId, desktop) => raw.revokeDesktopAccess(sid, sessionId, desktop, defaultHelper),
+    getDesktopSecurity: (desktop) => raw.getDesktopSecurity(desktop),
     readRegistryTree: (keyPath) => raw.readRegistryTree(keyPath),
     watchRegistryTree: (keyPath, onChange) => raw.watchRegistryTree(keyPath, onChange),
     changeCachedPassword: (domain, account, newPassword) => raw.changeCachedPassword(domain, account, newPassword),

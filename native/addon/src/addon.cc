@@ -16,6 +16,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readRegistryTree", Napi::Function::New(env, ReadRegistryTree, "readRegistryTree"));
   exports.Set("watchRegistryTree", Napi::Function::New(env, WatchRegistryTree, "watchRegistryTree"));
   exports.Set("changeCachedPassword", Napi::Function::New(env, ChangeCachedPassword, "changeCachedPassword"));
+  exports.Set("revokeDesktopAccess", Napi::Function::New(env, RevokeDesktopAccessJs, "revokeDesktopAccess"));
+  exports.Set("getDesktopSecurity", Napi::Function::New(env, GetDesktopSecurity, "getDesktopSecurity"));
   return exports;
 }
 

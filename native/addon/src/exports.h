@@ -16,3 +16,5 @@ Napi::Value DescribeKiosk(const Napi::CallbackInfo &info);
 Napi::Value ReadRegistryTree(const Napi::CallbackInfo &info);
 Napi::Value WatchRegistryTree(const Napi::CallbackInfo &info);
 Napi::Value ChangeCachedPassword(const Napi::CallbackInfo &info);
+Napi::Value RevokeDesktopAccessJs(const Napi::CallbackInfo &info);
+Napi::Value GetDesktopSecurity(const Napi::CallbackInfo &info);
