@@ -16,6 +16,9 @@ async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): 
   const addon = loadNativeAddon();
   const { core } = server;
   const port = new URL(server.url).port;
+  // The kiosk account is enabled only inside a launch; a run cut off mid-launch may have left it on.
+  await addon.kioskAccount(core.config.kiosk.account, 'disable').catch((err: Error) =>
+    core.log.warn('kiosk account not disabled at start', { error: err.message }));
   // Desktop ACEs a previous run granted and never revoked (service killed, machine reset).
   const grants = new DesktopGrants(core.config.dataDir, addon);
   for (const left of await grants.revokeLeftovers()) {

@@ -65,6 +65,23 @@ describe('native addon security under Wine (Windows node.exe)', function () {
     assert.match(failed('args.revokeSid').error, /sid must be a string SID/);
   });
 
+  it('creates the one kiosk account once (disabled on Windows); a second ensure leaves it as it is (no account per click)', () => {
+    const v = ok('account.lifecycle');
+    const detail = JSON.stringify(v);
+    assert.deepEqual(v.before, { exists: false, disabled: false }, detail);
+    // Windows: {exists: true, disabled: true}; Wine stops at LookupAccountNameW (see the fixture).
+    if (typeof v.ensured === 'string') assert.match(v.ensured, /^WIN32_1332: LookupAccountNameW/, detail);
+    else assert.deepEqual(v.ensured, { exists: true, disabled: true }, detail);
+    // Wine's NetUserGetInfo does not keep the flags NetUserAdd was given (UF_ACCOUNTDISABLE reads
+    // back unset), so "disabled" is a Windows check (docs/native.md); existence is real here.
+    assert.equal(v.afterEnsure.exists, true, detail);
+    // The account exists: a second ensure succeeds without touching it (no password set, no
+    // re-creation: NetUserAdd is not reached, which would fail with NERR_UserExists).
+    assert.deepEqual(v.ensuredAgain, v.afterEnsure, detail);
+    assert.deepEqual(v.afterAgain, v.afterEnsure, detail);
+    assert.match(failed('args.accountAction').error, /action must be/);
+  });
+
   const assertLaunched = (name: string): void => {
     const v = ok(name);
     assert.equal(v.seen.pid, v.kiosk.pid, 'the pid reported is the kiosk\'s');

@@ -90,6 +90,11 @@ export interface NativeAddon {
   revokeDesktopAccess(sid: string, sessionId: number, desktop?: string): Promise<void>;
   /** The DACLs (SDDL) of the daemon's own session's window station and `desktop`. */
   getDesktopSecurity(desktop?: string): { station: string; desktop: string };
+  /**
+   * The local kiosk account outside a launch: "status"; "ensure" creates it disabled (random
+   * password, remote logon denied) if missing, for the installer; "disable" (service start).
+   */
+  kioskAccount(name: string, action: 'status' | 'ensure' | 'disable'): Promise<{ exists: boolean; disabled: boolean }>;
   launchKiosk(options: KioskLaunchOptions): Promise<KioskProcess>;
   /** A key under HKLM (or "HKCU\\…") with its values and subkeys; null when absent (registry.cc). */
   readRegistryTree(path: string): Promise<RegistryTree | null>;
@@ -128,6 +133,7 @@ interface RawAddon {
   setDefaultDacl(sddl?: string): string;
   revokeDesktopAccess(sid: string, sessionId: number, desktop?: string, sessionHelper?: string): Promise<void>;
   getDesktopSecurity(desktop?: string): { station: string; desktop: string };
+  kioskAccount(name: string, action: string): Promise<{ exists: boolean; disabled: boolean }>;
   launchKiosk(options: Record<string, unknown>): Promise<{ id: number; pid: number; desktopAccessGranted: boolean; sid: string }>;
   waitKiosk(id: number, timeoutMs: number): Promise<number | null>;
   terminateKiosk(id: number): void;
@@ -198,6 +204,7 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
     setDefaultDacl: (sddl) => raw.setDefaultDacl(sddl),
     revokeDesktopAccess: (sid, sessionId, desktop) => raw.revokeDesktopAccess(sid, sessionId, desktop, defaultHelper),
     getDesktopSecurity: (desktop) => raw.getDesktopSecurity(desktop),
+    kioskAccount: (name, action) => raw.kioskAccount(name, action),
     readRegistryTree: (keyPath) => raw.readRegistryTree(keyPath),
     watchRegistryTree: (keyPath, onChange) => raw.watchRegistryTree(keyPath, onChange),
     changeCachedPassword: (domain, account, newPassword) => raw.changeCachedPassword(domain, account, newPassword),

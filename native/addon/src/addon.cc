@@ -18,6 +18,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("changeCachedPassword", Napi::Function::New(env, ChangeCachedPassword, "changeCachedPassword"));
   exports.Set("revokeDesktopAccess", Napi::Function::New(env, RevokeDesktopAccessJs, "revokeDesktopAccess"));
   exports.Set("getDesktopSecurity", Napi::Function::New(env, GetDesktopSecurity, "getDesktopSecurity"));
+  exports.Set("kioskAccount", Napi::Function::New(env, KioskAccount, "kioskAccount"));
   return exports;
 }
 

@@ -18,3 +18,4 @@ Napi::Value WatchRegistryTree(const Napi::CallbackInfo &info);
 Napi::Value ChangeCachedPassword(const Napi::CallbackInfo &info);
 Napi::Value RevokeDesktopAccessJs(const Napi::CallbackInfo &info);
 Napi::Value GetDesktopSecurity(const Napi::CallbackInfo &info);
+Napi::Value KioskAccount(const Napi::CallbackInfo &info);
