@@ -56,6 +56,37 @@ describe('kiosk desktop grants (revoked on exit, crash and at service start)', (
     assert.deepEqual(grants.pending(), []);
   });
 
+  it('does not revoke the ACEs a newer kiosk in the same session holds (a second click replaces the first)', async () => {
+    const dataDir = freshDir('grants-replace');
+    const r = revoker();
+    const grants = new DesktopGrants(dataDir, r.addon);
+    const exits = new Map<number, (code: number) => void>();
+    let pid = 700;
+    const launcher = new KioskLauncher({
+      addon: {
+        listSessions: async () => [{ sessionId: 1, state: 'active', winStation: 'Console', current: false }],
+        launchKiosk: async (): Promise<KioskProcess> => {
+          const me = ++pid;
+          const exited = new Promise<number>((resolve) => exits.set(me, resolve));
+          // The job kills the replaced kiosk: its wait() resolves once it is terminated.
+          return { id: me, pid: me, desktopAccessGranted: true, sid: 'S-1-5-21-7-8-9-1001', wait: () => exited, terminate: () => exits.get(me)!(1),
+            describe: () => ({ limitFlags: null, activeProcessLimit: null, uiRestrictions: null, activeProcesses: null }) };
+        },
+      },
+      origin: 'http://localhost:1', launches: new KioskLaunches(), executable: 'k.exe', account: 'KeyhatchKiosk', dataDir,
+      audit: new MemoryAudit(), log: silentLogger, available: async () => true, grants,
+    });
+    await launcher.launchKiosk({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'unlock', action: 'unlock' });
+    await launcher.launchKiosk({ v: 1, type: 'LaunchKiosk', sessionId: 1, scenario: 'unlock', action: 'unlock' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(r.calls, [], 'the first kiosk\'s end must not strip the second kiosk\'s ACEs');
+    assert.deepEqual(grants.pending(), [{ sid: 'S-1-5-21-7-8-9-1001', sessionId: 1 }]);
+    exits.get(702)!(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(r.calls, [['S-1-5-21-7-8-9-1001', 1]]);
+    assert.deepEqual(grants.pending(), []);
+  });
+
   it('keeps a grant whose revocation failed and revokes it at the next service start', async () => {
     const dataDir = freshDir('grants-left');
     const first = revoker();
