@@ -69,6 +69,7 @@ describe('native addon security under Wine (Windows node.exe)', function () {
     const v = ok('account.lifecycle');
     const detail = JSON.stringify(v);
     assert.deepEqual(v.before, { exists: false, disabled: false }, detail);
+    assert.deepEqual(v.disableMissing, { exists: false, disabled: false }, detail);
     // Windows: {exists: true, disabled: true}; Wine stops at LookupAccountNameW (see the fixture).
     if (typeof v.ensured === 'string') assert.match(v.ensured, /^WIN32_1332: LookupAccountNameW/, detail);
     else assert.deepEqual(v.ensured, { exists: true, disabled: true }, detail);

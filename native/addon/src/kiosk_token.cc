@@ -140,7 +140,8 @@ bool EnsureKioskAccount(const std::u16string &account, LaunchError *error) {
 bool DisableKioskAccount(const std::u16string &account, LaunchError *error) {
   std::lock_guard<std::mutex> lock(accountLock);
   DWORD status = SetAccountDisabled(W(account), true);
-  return status == NERR_Success || FailWith(error, "NetUserSetInfo(disable)", status);
+  // Not created yet (no installer run, no launch so far): nothing to disable.
+  return status == NERR_Success || status == NERR_UserNotFound || FailWith(error, "NetUserSetInfo(disable)", status);
 }
 
 bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, LaunchError *error) {
