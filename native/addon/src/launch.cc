@@ -1,5 +1,5 @@
 // launchKiosk / waitKiosk / terminateKiosk: starts the kiosk on WinSta0\Winlogon of the
-// requesting session under a throwaway low-privilege account (or, outside a service, a
+// requesting session under the one local low-privilege kiosk account (enabled only around its logon) (or, outside a service, a
 // restricted copy of the caller's token), low integrity, inside a kill-on-close job.
 // The per-launch secret travels in the environment block, never on the command line.
 #include <windows.h>
