@@ -6,27 +6,6 @@ import { platformPolicySource } from './config/policy-source.js';
 import { watchPolicy } from './config/policy-watch.js';
 import type { KeyhatchConfig } from './config/schema.js';
 import { serviceControl, RESTART_EXIT_CODE } from './service-control.js';
-import type { RunningServer } from './server.js';
-import type { KioskLaunches } from './platform/kiosk-launches.js';
-
-async function startLaunchPipe(server: RunningServer, launches: KioskLaunches): Promise<{ close(): Promise<void> }> {
-  const { loadNativeAddon, restrictLaunchPipe } = await import('./platform/native-addon.js');
-  const [{ KioskLauncher }, { LaunchPipeServer }] = await Promise.all([import('./platform/kiosk-launcher.js'), import('./platform/launch-pipe-server.js')]);
-  const addon = loadNativeAddon();
-  const { core } = server;
-  const port = new URL(server.url).port;
-  const launcher = new KioskLauncher({
-    addon, origin: `http://localhost:${port}`, launches, executable: core.config.kiosk.executable, account: core.config.kiosk.account,
-    kioskArgs: [`--keyhatch-idle=${core.config.kiosk.idleSeconds}`, ...(core.config.kiosk.language ? [`--keyhatch-locale=${core.config.kiosk.language}`] : [])],
-    dataDir: core.config.dataDir, audit: core.audit, log: core.log,
-    // "Available" means the directory answers; the provider hides its links otherwise.
-    available: async () => { await core.directory.findUser('keyhatch-health-probe'); return true; },
-  });
-  const pipe = new LaunchPipeServer({ handler: launcher, secure: restrictLaunchPipe(addon), onError: (err) => core.log.warn('launch pipe', { error: err.message }) });
-  await pipe.listen();
-  core.log.info('launch pipe ready');
-  return { close: async () => { launcher.stopAll(); await pipe.close(); } };
-}
 
 interface RunningRole { url: string; log: { info(m: string, f?: object): void; warn(m: string, f?: object): void }; close(): Promise<void> }
 
@@ -45,7 +24,10 @@ async function startRole(config: KeyhatchConfig): Promise<RunningRole> {
   const { nativeAddonAvailable } = await import('./platform/native-addon.js');
   const launches = process.platform === 'win32' && nativeAddonAvailable() ? new (await import('./platform/kiosk-launches.js')).KioskLaunches() : undefined;
   const server = await (await import('./server.js')).startServer(config, { logToConsole: true, ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret) } : {}) });
-  const pipe = launches ? await startLaunchPipe(server, launches) : undefined;
+  const pipe = launches ? await (await import('./platform/kiosk-launch-pipe.js')).startKioskLaunchPipe({
+    port: new URL(server.url).port, launches, config, audit: server.core.audit, log: server.core.log,
+    available: async () => { await server.core.directory.findUser('keyhatch-health-probe'); return true; },
+  }) : undefined;
   return { url: server.url, log: server.core.log, async close() { await pipe?.close(); await server.close(); } };
 }
 

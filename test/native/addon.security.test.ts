@@ -35,6 +35,54 @@ describe('native addon security under Wine (Windows node.exe)', function () {
     assert.deepEqual(v.status, { v: 1, ok: true, available: true });
   });
 
+  it('sets the SYSTEM-only default DACL around listen() and restores it; the pipe is never created with a looser DACL', () => {
+    // The token really holds the DACL while it is in force, and the old one comes back.
+    const dacl = ok('defaultDacl.roundTrip');
+    assert.match(dacl.inForce, /^D:\(A;;FA;;;SY\)$/);
+    assert.equal(dacl.restored, dacl.previous);
+    assert.match(failed('args.defaultDacl').error, /sddl must contain a DACL/);
+    const guarded = ok('pipe.guarded');
+    // Windows applies the token's default DACL to a pipe created without attributes, so it reads
+    // SYSTEM-only here. Wine gives such a pipe no descriptor at all (reads back ""), guard or not:
+    // the first-instance DACL is a manual Windows check (docs/native.md).
+    const createdWith = `created with ${JSON.stringify(guarded.beforeRestrict)}`;
+    assert.ok(guarded.beforeRestrict === '' || /^D:P?\(A;;(FA|GA);;;SY\)$/.test(guarded.beforeRestrict), createdWith);
+    assert.match(guarded.after, /^D:P?\(A;;FA;;;SY\)$/);
+    assert.equal(guarded.defaultRestored, true, 'the process default DACL is restored after listen()');
+    assert.deepEqual(guarded.status, { v: 1, ok: true, available: true });
+  });
+
+  it('reports the kiosk user\'s SID and revokes its desktop access after exit through the addon (twice: idempotent)', () => {
+    const v = ok('desktop.revoke');
+    const detail = JSON.stringify(v);
+    assert.match(v.sid, /^S-1-5-/);
+    assert.equal(v.granted, true);
+    const names = (sddl: string): boolean => sddl.includes(`;;;${v.sid})`);
+    // Wine keeps no DACL on window objects (they read ""), so here only the calls are shown to
+    // succeed; the ACE removal itself is desktop-grants.test.ts, and on WinSta0 a Windows check.
+    assert.ok(!names(v.revoked.desktop) && !names(v.revoked.station), `gone after revoke: ${detail}`);
+    if (v.duringKiosk.desktop !== '') assert.ok(names(v.duringKiosk.desktop), `granted while the kiosk runs: ${detail}`);
+    assert.match(failed('args.revokeSid').error, /sid must be a string SID/);
+  });
+
+  it('creates the one kiosk account once (disabled on Windows); a second ensure leaves it as it is (no account per click)', () => {
+    const v = ok('account.lifecycle');
+    const detail = JSON.stringify(v);
+    assert.deepEqual(v.before, { exists: false, disabled: false }, detail);
+    assert.deepEqual(v.disableMissing, { exists: false, disabled: false }, detail);
+    // Windows: {exists: true, disabled: true}; Wine stops at LookupAccountNameW (see the fixture).
+    if (typeof v.ensured === 'string') assert.match(v.ensured, /^WIN32_1332: LookupAccountNameW/, detail);
+    else assert.deepEqual(v.ensured, { exists: true, disabled: true }, detail);
+    // Wine's NetUserGetInfo does not keep the flags NetUserAdd was given (UF_ACCOUNTDISABLE reads
+    // back unset), so "disabled" is a Windows check (docs/native.md); existence is real here.
+    assert.equal(v.afterEnsure.exists, true, detail);
+    // The account exists: a second ensure succeeds without touching it (no password set, no
+    // re-creation: NetUserAdd is not reached, which would fail with NERR_UserExists).
+    assert.deepEqual(v.ensuredAgain, v.afterEnsure, detail);
+    assert.deepEqual(v.afterAgain, v.afterEnsure, detail);
+    assert.match(failed('args.accountAction').error, /action must be/);
+  });
+
   const assertLaunched = (name: string): void => {
     const v = ok(name);
     assert.equal(v.seen.pid, v.kiosk.pid, 'the pid reported is the kiosk\'s');

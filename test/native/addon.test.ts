@@ -68,13 +68,12 @@ describe('native addon under Wine (Windows node.exe)', function () {
     assert.match(r.error, /^keyhatch-session-helper failed/);
   });
 
-  it('fails cleanly where Wine cannot follow: no Winlogon desktop, no real LogonUser token', () => {
-    // Both are Windows-only behaviours listed for the manual check in docs/native.md; here the
-    // point is that they surface as coded errors instead of crashing node.exe.
+  it('fails cleanly where Wine cannot follow: no Winlogon desktop', () => {
+    // A Windows-only behaviour listed for the manual check in docs/native.md; here the point is
+    // that it surfaces as a coded error instead of crashing node.exe. (The account mode is not run
+    // here: it enables/disables the account with NetUserSetInfo, which Wine lacks and aborts on.)
     const desktop = failed('launch.winlogonDesktop');
     assert.equal(desktop.code, 'ERROR_FILE_NOT_FOUND');
     assert.match(desktop.error, /^OpenDesktopW failed/);
-    const account = failed('launch.account');
-    assert.match(String(account.code), /^(WIN32_\d+|ERROR_[A-Z_]+)$/);
   });
 });

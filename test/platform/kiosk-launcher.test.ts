@@ -21,7 +21,7 @@ function fakeAddon(sessions: WtsSession[]) {
         if (failNext) { failNext = false; throw new Error('CreateProcessAsUserW failed'); }
         const me = ++pid;
         const exited = new Promise<number>((resolve) => exits.set(me, resolve));
-        return { id: me, pid: me, desktopAccessGranted: true, wait: () => exited, terminate: () => { killed.push(me); }, describe: () => ({ limitFlags: null, activeProcessLimit: null, uiRestrictions: null, activeProcesses: null }) };
+        return { id: me, pid: me, desktopAccessGranted: true, sid: `S-1-5-21-1-2-3-${1000 + me}`, wait: () => exited, terminate: () => { killed.push(me); }, describe: () => ({ limitFlags: null, activeProcessLimit: null, uiRestrictions: null, activeProcesses: null }) };
       },
     },
   };

@@ -131,4 +131,38 @@ describe('launch pipe server (unix socket on Linux)', () => {
     await assert.rejects(other.listen(), /DACL not applied/);
     await assert.rejects(exchangeRaw(path.join(dir, 'other.sock'), encodeFrame({ v: 1, type: 'Status' })), /ENOENT|ECONNREFUSED/);
   });
+
+  it('guards the pipe\'s creation: the guard is in force while the socket is created and lifted before secure runs', async () => {
+    const file = path.join(dir, 'guarded.sock');
+    const events: string[] = [];
+    const guarded = new LaunchPipeServer({
+      handler,
+      path: file,
+      guardCreation: () => {
+        events.push(`guard:${fs.existsSync(file)}`);
+        return () => events.push(`restore:${fs.existsSync(file)}`);
+      },
+      secure: async () => void events.push('secure'),
+    });
+    await guarded.listen();
+    try {
+      // On Linux the socket file exists once listen() has bound it: the guard brackets that bind.
+      assert.deepEqual(events, ['guard:false', 'restore:true', 'secure']);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('never creates the pipe when the guard cannot be put in place', async () => {
+    const file = path.join(dir, 'unguarded.sock');
+    const refused = new LaunchPipeServer({
+      handler,
+      path: file,
+      guardCreation: () => {
+        throw new Error('SetTokenInformation(TokenDefaultDacl) failed: 5');
+      },
+    });
+    await assert.rejects(refused.listen(), /TokenDefaultDacl/);
+    assert.equal(fs.existsSync(file), false);
+  });
 });

@@ -43,6 +43,7 @@ export const USAGE = `usage: keyhatch [--config FILE] <command>
   serve                          run the daemon (role from config)
   doctor                         check config, TLS, bind and every directory permission
   preflight                      Windows: machine settings that hide the logon link (also to the Event Log)
+  kiosk-account <ensure|status|disable>  Windows: the local kiosk account (installer: ensure = create disabled)
   user show <name>               account state as JSON
   unlock <name>                  help-desk unlock (audited)
   reset <name> --password-stdin  help-desk reset, new password read from stdin (audited)

@@ -108,6 +108,17 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       const { serve } = await import('../serve.js');
       return await serve({ configFile, env: io.env });
     }
+    if (name === 'kiosk-account') {
+      // The installer's step: one local kiosk account, created disabled, never per click.
+      const action = rest[0];
+      if (action !== 'ensure' && action !== 'status' && action !== 'disable') throw new UsageError('usage: kiosk-account <ensure|status|disable>');
+      const raw = await loadRawConfig({ file: configFile, env: io.env, policy: await platformPolicySource() });
+      const account = String((raw.kiosk as { account?: unknown } | undefined)?.account ?? 'KeyhatchKiosk');
+      const { loadNativeAddon } = await import('../platform/native-addon.js');
+      const state = await loadNativeAddon().kioskAccount(account, action);
+      io.stdout(`${account}: ${state.exists ? (state.disabled ? 'exists, disabled' : 'exists, ENABLED') : 'does not exist'}`);
+      return 0;
+    }
     if (name === 'preflight') {
       const { preflightCommand } = await import('../preflight/preflight-command.js');
       return await preflightCommand(io.stdout);

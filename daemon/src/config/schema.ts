@@ -236,7 +236,7 @@ export const configSchema = z.strictObject({
     requireSecret: z.boolean().default(true),
     /** The Electron kiosk executable (Windows; installed by the MSI). */
     executable: z.string().min(1).default('C:\\Program Files\\Keyhatch\\kiosk\\Keyhatch Kiosk.exe'),
-    /** Throwaway local account the kiosk runs as (created on first use; never SYSTEM). */
+    /** Local account the kiosk runs as: created disabled at install (`keyhatch kiosk-account ensure`), enabled only while a launch logs on; never SYSTEM. */
     account: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be a local account name').default('KeyhatchKiosk'),
     /** The kiosk quits after this long without input (passed as --keyhatch-idle). */
     idleSeconds: z.number().int().min(30).max(3600).default(300),

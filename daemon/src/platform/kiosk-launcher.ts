@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
+import type { DesktopGrants } from './desktop-grants.js';
 import type { KioskLaunches } from './kiosk-launches.js';
 import type { LaunchHandler } from './launch-pipe-server.js';
 import type { RecentResets } from './recent-resets.js';
@@ -27,6 +28,8 @@ export interface KioskLauncherOptions {
   log: Logger;
   /** Users reset lately (reported in Status so their tile offers the password field). */
   recentResets?: RecentResets;
+  /** Records the desktop ACEs each launch grants and revokes them when the kiosk ends. */
+  grants?: DesktopGrants;
   /** Whether the daemon can serve recoveries right now (directory reachable). */
   available: () => Promise<boolean>;
 }
@@ -35,6 +38,9 @@ const ATTACHED = new Set(['active', 'connected']);
 
 export class KioskLauncher implements LaunchHandler {
   private readonly running = new Map<number, { proc: KioskProcess; launchId: string }>();
+  /** Sessions with a launch in progress, and revocations still running, per session. */
+  private readonly launching = new Set<number>();
+  private readonly revoking = new Map<number, Promise<void>>();
   constructor(private readonly o: KioskLauncherOptions) {}
 
   async status(): Promise<{ available: boolean; resetSids: string[] }> {
@@ -49,6 +55,18 @@ export class KioskLauncher implements LaunchHandler {
       throw new Error(`session ${req.sessionId} is not an attached interactive session`);
     }
     this.stop(req.sessionId); // one kiosk per session; a second click restarts it
+    this.launching.add(req.sessionId);
+    try {
+      // The kiosk account's SID is the same for every launch: a revocation for the previous kiosk
+      // must be over before this one's grant, or it would take the new ACEs away.
+      await this.revoking.get(req.sessionId);
+      await this.start(req);
+    } finally {
+      this.launching.delete(req.sessionId);
+    }
+  }
+
+  private async start(req: LaunchKioskRequest): Promise<void> {
     const profile = join(this.o.dataDir, 'kiosk', String(req.sessionId));
     for (const d of ['AppData', 'LocalAppData', 'Temp']) mkdirSync(join(profile, d), { recursive: true });
     const query = new URLSearchParams({ action: req.action, scenario: req.scenario, ...(req.user ? { user: req.user } : {}) });
@@ -73,6 +91,9 @@ export class KioskLauncher implements LaunchHandler {
       throw err;
     }
     this.running.set(req.sessionId, { proc, launchId: launch.id });
+    // The kiosk account's ACEs on this session's WinSta0/Winlogon stay on file until revoked.
+    const grant = proc.desktopAccessGranted && this.o.grants ? { sid: proc.sid, sessionId: req.sessionId } : undefined;
+    if (grant) this.o.grants!.record(grant);
     this.o.audit.write({ action: 'kiosk.launch', actor: 'logonui', target: req.user, result: 'success', correlationId: `s${req.sessionId}-${proc.pid}`,
       details: { sessionId: req.sessionId, scenario: req.scenario, action: req.action, pid: proc.pid } });
     // Exit or crash: the secret dies with the process, whichever way it ended.
@@ -80,6 +101,15 @@ export class KioskLauncher implements LaunchHandler {
       if (code === null) proc.terminate(); // still running after a day: end it with its secret
       this.o.launches.end(launch.id);
       if (this.running.get(req.sessionId)?.proc === proc) this.running.delete(req.sessionId);
+      // A newer kiosk in this session holds the same account's ACEs: its own end revokes them.
+      if (grant && !this.running.has(req.sessionId) && !this.launching.has(req.sessionId)) {
+        const revoked = this.o.grants!.revoke(grant).catch((err: Error) =>
+          this.o.log.warn('kiosk desktop access not revoked; retried at next start', { sessionId: req.sessionId, error: err.message }));
+        this.revoking.set(req.sessionId, revoked);
+        void revoked.finally(() => {
+          if (this.revoking.get(req.sessionId) === revoked) this.revoking.delete(req.sessionId);
+        });
+      }
     };
     void proc.wait(24 * 3600_000).then(ended, () => ended());
   }

@@ -34,14 +34,22 @@ export interface LaunchPipeServerOptions {
    * pipe's DACL to SYSTEM (native addon's restrictLaunchPipe). A rejection closes the server.
    */
   secure?: (path: string) => Promise<void>;
+  /**
+   * Called synchronously just before the pipe is created, and its result just after (libuv
+   * creates the instances inside listen(), with no security attributes). On Windows this sets the
+   * process's default DACL to SYSTEM-only so the pipe carries it from its first instance, and
+   * then restores the previous one (native addon's guardLaunchPipeCreation). `secure` still runs
+   * after listen, as a check and for what the default DACL does not cover.
+   */
+  guardCreation?: () => () => void;
   /** Reports handler failures and protocol errors (never the request's user name). */
   onError?: (err: Error) => void;
 }
 
 export class LaunchPipeServer {
   private readonly server: net.Server;
-  private readonly options: Required<Omit<LaunchPipeServerOptions, 'secure' | 'onError'>> &
-    Pick<LaunchPipeServerOptions, 'secure' | 'onError'>;
+  private readonly options: Required<Omit<LaunchPipeServerOptions, 'secure' | 'guardCreation' | 'onError'>> &
+    Pick<LaunchPipeServerOptions, 'secure' | 'guardCreation' | 'onError'>;
 
   constructor(options: LaunchPipeServerOptions) {
     this.options = { path: LAUNCH_PIPE_PATH, requestTimeoutMs: 2000, handlerTimeoutMs: 10_000, ...options };
@@ -61,10 +69,17 @@ export class LaunchPipeServer {
     }
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.path, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
+      // The guard throws if it cannot protect the pipe: then the pipe is never created.
+      const restore = this.options.guardCreation?.();
+      try {
+        this.server.listen(this.options.path, () => {
+          this.server.off('error', reject);
+          resolve();
+        });
+      } finally {
+        // Bind and the pending instances happen inside listen(), synchronously.
+        restore?.();
+      }
     });
     if (this.options.secure) {
       try {

@@ -50,6 +50,8 @@ export interface KioskProcess {
   id: number;
   pid: number;
   desktopAccessGranted: boolean;
+  /** The kiosk user's SID: whose desktop ACEs to revoke after it exits (revokeDesktopAccess). */
+  sid: string;
   /** Exit code, or null when timeoutMs passed first. */
   wait(timeoutMs: number): Promise<number | null>;
   /** Kills the kiosk and every process it started (its job). */
@@ -78,6 +80,23 @@ export interface NativeAddon {
   restrictPipe(pipePath: string, sddl?: string): Promise<void>;
   /** The pipe's DACL as SDDL. */
   getPipeSecurity(pipePath: string): Promise<string>;
+  /**
+   * Sets the process token's default DACL (default: SYSTEM only) and returns the previous one as
+   * SDDL ("D:NO_ACCESS_CONTROL" for none); synchronous, so callers can scope it to one call.
+   */
+  setDefaultDacl(sddl?: string): string;
+  /**
+   * Removes every ACE naming `sid` from WinSta0 and `desktop` (default WinSta0\\Winlogon) of that
+   * session; through keyhatch-session-helper.exe when the session is not the daemon's own.
+   */
+  revokeDesktopAccess(sid: string, sessionId: number, desktop?: string): Promise<void>;
+  /** The DACLs (SDDL) of the daemon's own session's window station and `desktop`. */
+  getDesktopSecurity(desktop?: string): { station: string; desktop: string };
+  /**
+   * The local kiosk account outside a launch: "status"; "ensure" creates it disabled (random
+   * password, remote logon denied) if missing, for the installer; "disable" (service start).
+   */
+  kioskAccount(name: string, action: 'status' | 'ensure' | 'disable'): Promise<{ exists: boolean; disabled: boolean }>;
   launchKiosk(options: KioskLaunchOptions): Promise<KioskProcess>;
   /** A key under HKLM (or "HKCU\\…") with its values and subkeys; null when absent (registry.cc). */
   readRegistryTree(path: string): Promise<RegistryTree | null>;
@@ -114,7 +133,11 @@ interface RawAddon {
   listSessions(): Promise<WtsSession[]>;
   restrictPipe(pipePath: string, sddl?: string): Promise<void>;
   getPipeSecurity(pipePath: string): Promise<string>;
-  launchKiosk(options: Record<string, unknown>): Promise<{ id: number; pid: number; desktopAccessGranted: boolean }>;
+  setDefaultDacl(sddl?: string): string;
+  revokeDesktopAccess(sid: string, sessionId: number, desktop?: string, sessionHelper?: string): Promise<void>;
+  getDesktopSecurity(desktop?: string): { station: string; desktop: string };
+  kioskAccount(name: string, action: string): Promise<{ exists: boolean; disabled: boolean }>;
+  launchKiosk(options: Record<string, unknown>): Promise<{ id: number; pid: number; desktopAccessGranted: boolean; sid: string }>;
   waitKiosk(id: number, timeoutMs: number): Promise<number | null>;
   terminateKiosk(id: number): void;
   describeKiosk(id: number): KioskJobInfo;
@@ -182,6 +205,10 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
     listSessions: () => raw.listSessions(),
     restrictPipe: (pipePath, sddl) => raw.restrictPipe(pipePath, sddl),
     getPipeSecurity: (pipePath) => raw.getPipeSecurity(pipePath),
+    setDefaultDacl: (sddl) => raw.setDefaultDacl(sddl),
+    revokeDesktopAccess: (sid, sessionId, desktop) => raw.revokeDesktopAccess(sid, sessionId, desktop, defaultHelper),
+    getDesktopSecurity: (desktop) => raw.getDesktopSecurity(desktop),
+    kioskAccount: (name, action) => raw.kioskAccount(name, action),
     readRegistryTree: (keyPath) => raw.readRegistryTree(keyPath),
     watchRegistryTree: (keyPath, onChange) => raw.watchRegistryTree(keyPath, onChange),
     changeCachedPassword: (domain, account, newPassword) => raw.changeCachedPassword(domain, account, newPassword),
@@ -217,4 +244,15 @@ function wrap(raw: RawAddon, defaultHelper: string | undefined): NativeAddon {
 /** For LaunchPipeServer's `secure` option: restricts the launch pipe to SYSTEM once it exists. */
 export function restrictLaunchPipe(addon: NativeAddon): (pipePath: string) => Promise<void> {
   return (pipePath) => addon.restrictPipe(pipePath);
+}
+
+/**
+ * For LaunchPipeServer's `guardCreation` option: SYSTEM-only default DACL for the duration of
+ * listen(), so the pipe has it from its first instance; the previous default is put back after.
+ */
+export function guardLaunchPipeCreation(addon: NativeAddon): () => () => void {
+  return () => {
+    const previous = addon.setDefaultDacl();
+    return () => void addon.setDefaultDacl(previous);
+  };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_UI_DIR } from '../http/ui-dir.js';
 import { loadIdentity, type DeviceIdentity } from '../relay/device-identity.js';
 import { GatewayClient, type GatewayStatus } from '../relay/gateway-client.js';
 import { relayHandler, type RelayStatus } from '../relay/relay-http.js';
-import { createRelayLog, type RelayLog } from '../relay/relay-log.js';
+import { createRelayLog } from '../relay/relay-log.js';
 import { KioskLaunches } from '../platform/kiosk-launches.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
 
@@ -38,22 +38,6 @@ function statusOf(identity: DeviceIdentity | undefined, gateway: GatewayClient |
   return { status: g.state === 'ok' ? 'ok' : 'unavailable', role: 'relay', deviceId: identity.deviceId, gateway: g };
 }
 
-async function startLaunchPipe(relay: RunningRelay, launches: KioskLaunches, config: KeyhatchConfig, log: RelayLog): Promise<{ close(): Promise<void> } | undefined> {
-  if (process.platform !== 'win32') return undefined;
-  const native = await import('../platform/native-addon.js');
-  if (!native.nativeAddonAvailable()) return undefined;
-  const [{ KioskLauncher }, { LaunchPipeServer }] = await Promise.all([import('../platform/kiosk-launcher.js'), import('../platform/launch-pipe-server.js')]);
-  const addon = native.loadNativeAddon();
-  const launcher = new KioskLauncher({
-    addon, origin: `http://localhost:${new URL(relay.url).port}`, launches, executable: config.kiosk.executable, account: config.kiosk.account,
-    dataDir: config.dataDir, log, audit: { write: (e) => log.info('kiosk', { ...e }) },
-    available: () => relay.available(),
-  });
-  const pipe = new LaunchPipeServer({ handler: launcher, secure: native.restrictLaunchPipe(addon), onError: (err) => log.warn('launch pipe', { error: err.message }) });
-  await pipe.listen();
-  return { close: async () => { launcher.stopAll(); await pipe.close(); } };
-}
-
 export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}): Promise<RunningRelay> {
   const log = createRelayLog(config.log.dir ?? join(config.dataDir, 'logs'), config.log.level, opts.logToConsole ?? config.log.console);
   const identity = await loadIdentity(config.dataDir);
@@ -64,7 +48,7 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   const kioskSecret = opts.kioskSecret ?? randomBytes(32).toString('base64url');
   // On Windows the relay starts the kiosks and each launch gets its own secret, valid while it runs;
   // elsewhere (tests, demo) one secret for the relay's lifetime stands in.
-  const launches = process.platform === 'win32' ? new KioskLaunches() : undefined;
+  const launches = process.platform === 'win32' && (await import('../platform/native-addon.js')).nativeAddonAvailable() ? new KioskLaunches() : undefined;
   const staticSecret = Buffer.from(kioskSecret);
   const staticId = { id: `static-${createHash('sha256').update(kioskSecret).digest('hex').slice(0, 16)}` };
   const identifyKiosk = launches ? (s: string) => launches.identify(s) : (s: string) => {
@@ -107,7 +91,10 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
       await log.close();
     },
   };
-  const pipe = launches ? await startLaunchPipe(relay, launches, config, log) : undefined;
+  const pipe = launches ? await (await import('../platform/kiosk-launch-pipe.js')).startKioskLaunchPipe({
+    port: new URL(url).port, launches, config, log, audit: { write: (e) => log.info('kiosk', { ...e }) },
+    available: () => relay.available(),
+  }) : undefined;
   log.info('keyhatch relay listening', { url, deviceId: identity?.deviceId, gateways: urls });
   return relay;
 }

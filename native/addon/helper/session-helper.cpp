@@ -3,10 +3,12 @@
 // code in that session can do — grant the kiosk user access to that session's window station
 // and desktop — then starts the kiosk with the restricted token it inherited and exits.
 // It never creates a window and never reads input.
+//   keyhatch-session-helper.exe revoke <sid> <desktop>   (removes the kiosk user's ACEs again)
 //   keyhatch-session-helper.exe <tokenHandle> <jobHandle> <desktop> <grant|nogrant> <executable> [args...]
 // The kiosk's environment block (secret included) is this process's own environment.
 // Exit code: 0, or the Win32 error of the step that failed.
 #include <windows.h>
+#include <sddl.h>
 #include <stdlib.h>  // __argc, __wargv
 
 #include <string>
@@ -26,7 +28,17 @@ static HANDLE ParseHandle(const wchar_t *text) {
 int WINAPI wWinMain(HINSTANCE, HINSTANCE, PWSTR, int) {
   int argc = __argc;
   wchar_t **argv = __wargv;
-  if (argc < 6 || !argv) return ERROR_BAD_ARGUMENTS;
+  if (!argv) return ERROR_BAD_ARGUMENTS;
+  // keyhatch-session-helper.exe revoke <sid> <desktop>: takes the kiosk user's ACEs away again.
+  if (argc == 4 && lstrcmpW(argv[1], L"revoke") == 0) {
+    PSID sid = nullptr;
+    if (!ConvertStringSidToSidW(argv[2], &sid)) return static_cast<int>(GetLastError());
+    const char *failed = nullptr;
+    DWORD result = RevokeDesktopAccess(sid, argv[3], &failed) ? ERROR_SUCCESS : GetLastError();
+    LocalFree(sid);
+    return static_cast<int>(result);
+  }
+  if (argc < 6) return ERROR_BAD_ARGUMENTS;
   HANDLE token = ParseHandle(argv[1]);
   HANDLE job = ParseHandle(argv[2]);
   if (!token || !job) return ERROR_INVALID_HANDLE;

@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("writeEventLog", Napi::Function::New(env, WriteEventLog, "writeEventLog"));
   exports.Set("listSessions", Napi::Function::New(env, ListSessions, "listSessions"));
   exports.Set("restrictPipe", Napi::Function::New(env, RestrictPipe, "restrictPipe"));
+  exports.Set("setDefaultDacl", Napi::Function::New(env, SetDefaultDacl, "setDefaultDacl"));
   exports.Set("getPipeSecurity", Napi::Function::New(env, GetPipeSecurity, "getPipeSecurity"));
   exports.Set("launchKiosk", Napi::Function::New(env, LaunchKiosk, "launchKiosk"));
   exports.Set("waitKiosk", Napi::Function::New(env, WaitKiosk, "waitKiosk"));
@@ -16,6 +17,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readRegistryTree", Napi::Function::New(env, ReadRegistryTree, "readRegistryTree"));
   exports.Set("watchRegistryTree", Napi::Function::New(env, WatchRegistryTree, "watchRegistryTree"));
   exports.Set("changeCachedPassword", Napi::Function::New(env, ChangeCachedPassword, "changeCachedPassword"));
+  exports.Set("revokeDesktopAccess", Napi::Function::New(env, RevokeDesktopAccessJs, "revokeDesktopAccess"));
+  exports.Set("getDesktopSecurity", Napi::Function::New(env, GetDesktopSecurity, "getDesktopSecurity"));
+  exports.Set("kioskAccount", Napi::Function::New(env, KioskAccount, "kioskAccount"));
   return exports;
 }
 

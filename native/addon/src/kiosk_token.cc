@@ -68,33 +68,108 @@ bool IsServiceIdentity(HANDLE token) {
   return TokenUserIs(token, WinLocalSystemSid) || TokenUserIs(token, WinLocalServiceSid) || TokenUserIs(token, WinNetworkServiceSid);
 }
 
+// UF_ACCOUNTDISABLE on or off, the account's other flags untouched.
+DWORD SetAccountDisabled(const wchar_t *account, bool disabled) {
+  USER_INFO_1 *info = nullptr;
+  NET_API_STATUS status = NetUserGetInfo(nullptr, account, 1, reinterpret_cast<BYTE **>(&info));
+  if (status != NERR_Success) return status;
+  DWORD flags = disabled ? (info->usri1_flags | UF_ACCOUNTDISABLE) : (info->usri1_flags & ~static_cast<DWORD>(UF_ACCOUNTDISABLE));
+  bool same = flags == info->usri1_flags;
+  NetApiBufferFree(info);
+  if (same) return NERR_Success;
+  USER_INFO_1008 change = {flags};
+  return NetUserSetInfo(nullptr, account, 1008, reinterpret_cast<BYTE *>(&change), nullptr);
+}
+
+// The kiosk account's password lives only in this process's memory: set once (when the account
+// is created, or the first launch after the service starts), then reused, so a click does not
+// reset a password (no account-management event per launch). It is set again only if the
+// stored one stops working (someone changed it).
+bool SetPassword(const wchar_t *account, const wchar_t *password, bool create, LaunchError *error) {
+  NET_API_STATUS status;
+  if (create) {
+    std::u16string comment = u"Keyhatch kiosk (disabled except while a reset window starts)";
+    USER_INFO_1 info = {};
+    info.usri1_name = const_cast<LPWSTR>(account);
+    info.usri1_password = const_cast<LPWSTR>(password);
+    info.usri1_priv = USER_PRIV_USER;
+    info.usri1_comment = const_cast<LPWSTR>(W(comment));
+    info.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT | UF_DONT_EXPIRE_PASSWD | UF_PASSWD_CANT_CHANGE | UF_ACCOUNTDISABLE;
+    status = NetUserAdd(nullptr, 1, reinterpret_cast<BYTE *>(&info), nullptr);
+  } else {
+    USER_INFO_1003 change = {const_cast<LPWSTR>(password)};
+    status = NetUserSetInfo(nullptr, account, 1003, reinterpret_cast<BYTE *>(&change), nullptr);
+  }
+  return status == NERR_Success || FailWith(error, create ? "NetUserAdd" : "NetUserSetInfo(password)", status);
+}
+
+std::mutex accountLock;
+wchar_t accountPassword[33] = {};
+
 }  // namespace
 
+bool AccountExists(const std::u16string &account, bool *disabled, DWORD *err) {
+  USER_INFO_1 *info = nullptr;
+  NET_API_STATUS status = NetUserGetInfo(nullptr, W(account), 1, reinterpret_cast<BYTE **>(&info));
+  if (status == NERR_UserNotFound) return (*err = 0, false);
+  if (status != NERR_Success) return (*err = status, false);
+  *disabled = (info->usri1_flags & UF_ACCOUNTDISABLE) != 0;
+  NetApiBufferFree(info);
+  *err = 0;
+  return true;
+}
+
+bool EnsureKioskAccount(const std::u16string &account, LaunchError *error) {
+  std::lock_guard<std::mutex> lock(accountLock);
+  bool disabled = false;
+  DWORD err = 0;
+  if (AccountExists(account, &disabled, &err)) return true;
+  if (err != 0) return FailWith(error, "NetUserGetInfo", err);
+  if (!RandomPassword(accountPassword)) return Refuse(error, "RANDOM_FAILED", "could not generate the kiosk account password");
+  if (!SetPassword(W(account), accountPassword, true, error)) return false;
+  // The account's SID, for the remote-logon denial.
+  BYTE sid[SECURITY_MAX_SID_SIZE];
+  DWORD sidSize = sizeof(sid);
+  wchar_t domain[256];
+  DWORD domainSize = 256;
+  SID_NAME_USE use;
+  if (!LookupAccountNameW(nullptr, W(account), sid, &sidSize, domain, &domainSize, &use)) return FailWith(error, "LookupAccountNameW");
+  return DenyRemoteLogon(sid, error);
+}
+
+bool DisableKioskAccount(const std::u16string &account, LaunchError *error) {
+  std::lock_guard<std::mutex> lock(accountLock);
+  DWORD status = SetAccountDisabled(W(account), true);
+  // Not created yet (no installer run, no launch so far): nothing to disable.
+  return status == NERR_Success || status == NERR_UserNotFound || FailWith(error, "NetUserSetInfo(disable)", status);
+}
+
 bool LogonKioskAccount(const std::u16string &account, UniqueHandle *token, LaunchError *error) {
-  // Two sessions launching at once must not rotate the password between the other's set and logon.
-  static std::mutex rotation;
-  std::lock_guard<std::mutex> lock(rotation);
-  wchar_t password[33];
-  if (!RandomPassword(password)) return Refuse(error, "RANDOM_FAILED", "could not generate the kiosk account password");
-  std::u16string comment = u"Keyhatch kiosk (throwaway; password rotated on every launch)";
-  USER_INFO_1 info = {};
-  info.usri1_name = const_cast<LPWSTR>(W(account));
-  info.usri1_password = password;
-  info.usri1_priv = USER_PRIV_USER;
-  info.usri1_comment = const_cast<LPWSTR>(W(comment));
-  info.usri1_flags = UF_SCRIPT | UF_NORMAL_ACCOUNT | UF_DONT_EXPIRE_PASSWD | UF_PASSWD_CANT_CHANGE;
-  NET_API_STATUS status = NetUserAdd(nullptr, 1, reinterpret_cast<BYTE *>(&info), nullptr);
-  if (status == NERR_UserExists) {
-    USER_INFO_1003 change = {password};
-    status = NetUserSetInfo(nullptr, W(account), 1003, reinterpret_cast<BYTE *>(&change), nullptr);
+  // One launch at a time: enable, log on, disable must not interleave with another session's.
+  std::lock_guard<std::mutex> lock(accountLock);
+  bool disabled = false;
+  DWORD err = 0;
+  bool exists = AccountExists(account, &disabled, &err);
+  if (!exists && err != 0) return FailWith(error, "NetUserGetInfo", err);
+  bool fresh = accountPassword[0] == L'\0';
+  if (fresh && !RandomPassword(accountPassword)) return Refuse(error, "RANDOM_FAILED", "could not generate the kiosk account password");
+  // Created here only when the installer did not (disabled, like the installer's).
+  if ((!exists || fresh) && !SetPassword(W(account), accountPassword, !exists, error)) return false;
+  // Enabled only for the LogonUser call: the token outlives the account's disabled state, so the
+  // account is usable by nobody (not even with its password) between launches.
+  DWORD status = SetAccountDisabled(W(account), false);
+  if (status != NERR_Success) return FailWith(error, "NetUserSetInfo(enable)", status);
+  bool ok = LogonUserW(W(account), L".", accountPassword, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT, token->Put()) != FALSE;
+  DWORD logonError = GetLastError();
+  if (!ok && logonError == ERROR_LOGON_FAILURE && !fresh) {
+    // The password was changed behind our back: set ours once more and retry.
+    ok = SetPassword(W(account), accountPassword, false, error) &&
+         LogonUserW(W(account), L".", accountPassword, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT, token->Put()) != FALSE;
+    logonError = GetLastError();
   }
-  bool ok = status == NERR_Success;
-  if (!ok) FailWith(error, "NetUserAdd/NetUserSetInfo", status);
-  if (ok && !LogonUserW(W(account), L".", password, LOGON32_LOGON_INTERACTIVE, LOGON32_PROVIDER_DEFAULT, token->Put())) {
-    ok = FailWith(error, "LogonUserW");
-  }
-  SecureZeroMemory(password, sizeof(password));
-  if (!ok) return false;
+  DWORD disableStatus = SetAccountDisabled(W(account), true);
+  if (!ok) return error->syscall ? false : FailWith(error, "LogonUserW", logonError);
+  if (disableStatus != NERR_Success) return FailWith(error, "NetUserSetInfo(disable)", disableStatus);
 
   BYTE buffer[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
   DWORD size = 0;

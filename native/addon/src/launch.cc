@@ -1,7 +1,10 @@
 // launchKiosk / waitKiosk / terminateKiosk: starts the kiosk on WinSta0\Winlogon of the
-// requesting session under a throwaway low-privilege account (or, outside a service, a
+// requesting session under the one local low-privilege kiosk account (enabled only around its logon) (or, outside a service, a
 // restricted copy of the caller's token), low integrity, inside a kill-on-close job.
 // The per-launch secret travels in the environment block, never on the command line.
+#include <windows.h>
+#include <sddl.h>
+
 #include <map>
 #include <vector>
 
@@ -16,6 +19,17 @@
 namespace {
 
 std::wstring Wide(const std::u16string &s) { return std::wstring(W(s), s.size()); }
+
+bool TokenUserSid(HANDLE token, std::wstring *out, LaunchError *error) {
+  BYTE buffer[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+  DWORD size = 0;
+  if (!GetTokenInformation(token, TokenUser, buffer, sizeof(buffer), &size)) return error->Win32("GetTokenInformation(TokenUser)");
+  wchar_t *text = nullptr;
+  if (!ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER *>(buffer)->User.Sid, &text)) return error->Win32("ConvertSidToStringSidW");
+  *out = text;
+  LocalFree(text);
+  return true;
+}
 
 struct LaunchSpec {
   DWORD sessionId = 0;
@@ -43,6 +57,8 @@ class LaunchWorker final : public PromiseWorker {
     bool ok = spec_.account.empty() ? OpenCurrentNonServiceToken(&source, &error) : LogonKioskAccount(spec_.account, &source, &error);
     UniqueHandle token;
     if (ok) ok = MakeKioskToken(source.Get(), spec_.sessionId, &token, &error);
+    // The daemon records this SID to revoke the desktop ACEs when the kiosk exits.
+    if (ok) ok = TokenUserSid(token.Get(), &sid_, &error);
     Kiosk kiosk;
     const char *failedJob = nullptr;
     if (ok && !CreateKioskJob(&kiosk.job, &failedJob)) ok = error.Win32(failedJob);
@@ -80,6 +96,7 @@ class LaunchWorker final : public PromiseWorker {
     o.Set("id", Napi::Number::New(env, id_));
     o.Set("pid", Napi::Number::New(env, pid_));
     o.Set("desktopAccessGranted", Napi::Boolean::New(env, desktopGranted_));
+    o.Set("sid", Napi::String::New(env, reinterpret_cast<const char16_t *>(sid_.c_str())));
     return o;
   }
 
@@ -88,6 +105,7 @@ class LaunchWorker final : public PromiseWorker {
   uint32_t id_ = 0;
   DWORD pid_ = 0;
   bool desktopGranted_ = false;
+  std::wstring sid_;
 };
 
 class WaitWorker final : public PromiseWorker {

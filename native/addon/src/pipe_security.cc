@@ -13,6 +13,8 @@
 #include "wide.h"
 #include "worker.h"
 
+#include <vector>
+
 namespace {
 
 const char16_t kPipePrefix[] = u"\\\\.\\pipe\\";
@@ -99,7 +101,67 @@ class PipeSecurityWorker final : public PromiseWorker {
   std::u16string sddl_;
 };
 
+// Reads the process token's default DACL as SDDL ("D:NO_ACCESS_CONTROL" when it has none).
+bool ReadDefaultDacl(HANDLE token, std::u16string *out, const char **failed) {
+  DWORD size = 0;
+  GetTokenInformation(token, TokenDefaultDacl, nullptr, 0, &size);
+  std::vector<BYTE> buffer(size ? size : sizeof(TOKEN_DEFAULT_DACL));
+  if (!GetTokenInformation(token, TokenDefaultDacl, buffer.data(), static_cast<DWORD>(buffer.size()), &size)) {
+    return (*failed = "GetTokenInformation(TokenDefaultDacl)", false);
+  }
+  PACL dacl = reinterpret_cast<TOKEN_DEFAULT_DACL *>(buffer.data())->DefaultDacl;
+  SECURITY_DESCRIPTOR sd;
+  if (!InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION) || !SetSecurityDescriptorDacl(&sd, TRUE, dacl, FALSE)) {
+    return (*failed = "SetSecurityDescriptorDacl", false);
+  }
+  LocalPtr<wchar_t> sddl;
+  if (!ConvertSecurityDescriptorToStringSecurityDescriptorW(&sd, SDDL_REVISION_1, DACL_SECURITY_INFORMATION, sddl.Put(), nullptr)) {
+    return (*failed = "ConvertSecurityDescriptorToStringSecurityDescriptorW", false);
+  }
+  *out = U16(sddl.Get());
+  return true;
+}
+
 }  // namespace
+
+// setDefaultDacl(sddl?: string): string   (synchronous; returns the previous default DACL as SDDL)
+// Sets the process token's default DACL: every object this process creates from now on without
+// an explicit security descriptor and without inheritable ACEs from a parent gets it. libuv
+// creates each instance of the launch pipe with NULL security attributes, so this is how the
+// first instance (which fixes the pipe's descriptor) carries SYSTEM-only from its creation.
+// The daemon sets it only around listen() and restores the previous value at once: while it is
+// in force, threads, events and other unnamed objects the service creates are SYSTEM-only too
+// (harmless: the service is SYSTEM), and files still take their directory's inheritable ACEs.
+// Child processes are not affected afterwards: the kiosk runs under its own token, whose
+// default DACL is its own.
+Napi::Value SetDefaultDacl(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  std::u16string wanted = info[0].IsUndefined() ? std::u16string(kSystemOnly) : args::String(info[0], "sddl", 1024);
+  auto fail = [&](const char *call, DWORD err) -> Napi::Value {
+    Napi::Error e = Napi::Error::New(env, std::string(call) + " failed: " + std::to_string(err));
+    e.Set("code", Napi::String::New(env, "WIN32_" + std::to_string(err)));
+    e.Set("syscall", Napi::String::New(env, call));
+    throw e;
+  };
+  UniqueHandle token;
+  if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY | TOKEN_ADJUST_DEFAULT, token.Put())) return fail("OpenProcessToken", GetLastError());
+  std::u16string previous;
+  const char *failed = nullptr;
+  if (!ReadDefaultDacl(token.Get(), &previous, &failed)) return fail(failed, GetLastError());
+  TOKEN_DEFAULT_DACL next = {nullptr};
+  LocalPtr<void> descriptor;
+  if (wanted != u"D:NO_ACCESS_CONTROL") {
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(W(wanted), SDDL_REVISION_1, descriptor.Put(), nullptr)) {
+      return fail("ConvertStringSecurityDescriptorToSecurityDescriptorW", GetLastError());
+    }
+    BOOL present = FALSE, defaulted = FALSE;
+    if (!GetSecurityDescriptorDacl(descriptor.Get(), &present, &next.DefaultDacl, &defaulted) || !present || !next.DefaultDacl) {
+      throw Napi::RangeError::New(env, "sddl must contain a DACL");
+    }
+  }
+  if (!SetTokenInformation(token.Get(), TokenDefaultDacl, &next, sizeof(next))) return fail("SetTokenInformation(TokenDefaultDacl)", GetLastError());
+  return JsString(env, previous);
+}
 
 // restrictPipe(path: string, sddl?: string): Promise<void>   (default: SYSTEM only)
 Napi::Value RestrictPipe(const Napi::CallbackInfo &info) {
