@@ -1,6 +1,6 @@
 // Cross-cutting HTTP policy: security headers, JSON only, small bodies, no CORS, one error shape.
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { Logger } from '../log/logger.js';
@@ -49,18 +49,8 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
 /** Which kiosk launch a request came from, as the service itself identified it. */
 const kioskOf = new WeakMap<Request, string>();
 
-/** Resolves a per-launch secret to the launch the service started (daemon/src/platform/kiosk-launches.ts). */
-export type IdentifyKiosk = (secret: string) => { id: string } | undefined;
-
-/** A single static secret (tests, `keyhatch serve` without the launch registry): one launch id. */
-export function staticKiosk(secret: string): IdentifyKiosk {
-  const expected = Buffer.from(secret);
-  const id = `static-${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
-  return (given) => {
-    const g = Buffer.from(given);
-    return g.length === expected.length && timingSafeEqual(g, expected) ? { id } : undefined;
-  };
-}
+import type { IdentifyKiosk } from './kiosk-identity.js';
+export { staticKiosk, type IdentifyKiosk } from './kiosk-identity.js';
 
 /**
  * Who is asking, from what the service itself knows: the kiosk launch (never a client header), and

@@ -1,10 +1,11 @@
 // Composition root of the relay role (every workstation). It holds only its device key/certificate and
 // the gateway URL(s) + pin: no directory, no store, no hashing — and loads none of those modules (a
 // test checks the module graph). The kiosk talks to it on loopback; recovery calls go to a gateway.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { KeyhatchConfig } from '../config/schema.js';
+import { staticKiosk } from '../http/kiosk-identity.js';
 import { DEFAULT_UI_DIR } from '../http/ui-dir.js';
 import { loadIdentity, type DeviceIdentity } from '../relay/device-identity.js';
 import { GatewayClient, type GatewayStatus } from '../relay/gateway-client.js';
@@ -49,12 +50,7 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   // On Windows the relay starts the kiosks and each launch gets its own secret, valid while it runs;
   // elsewhere (tests, demo) one secret for the relay's lifetime stands in.
   const launches = process.platform === 'win32' && (await import('../platform/native-addon.js')).nativeAddonAvailable() ? new KioskLaunches() : undefined;
-  const staticSecret = Buffer.from(kioskSecret);
-  const staticId = { id: `static-${createHash('sha256').update(kioskSecret).digest('hex').slice(0, 16)}` };
-  const identifyKiosk = launches ? (s: string) => launches.identify(s) : (s: string) => {
-    const given = Buffer.from(s);
-    return given.length === staticSecret.length && timingSafeEqual(given, staticSecret) ? staticId : undefined;
-  };
+  const identifyKiosk = launches ? (secret: string) => launches.identify(secret) : staticKiosk(kioskSecret);
   const status = (): RelayStatus => statusOf(identity, gateway);
   const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, relayHandler({
     gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
