@@ -163,6 +163,20 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     assert.equal(r.body.error.code, 'UNAUTHORIZED');
   });
 
+  it('the relay serves only its own host names (DNS rebinding): a forged Host or Origin is refused', async () => {
+    const { request } = await import('node:http');
+    const relay = relays[0]!;
+    const send = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
+      const u = new URL(`${relay.url}/api/v1/recovery`);
+      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'x-keyhatch-kiosk': relay.kioskSecret, ...headers } }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end(JSON.stringify({ username: 'made-up-name' }));
+    });
+    assert.equal(await send({ host: 'evil.example', origin: 'http://evil.example' }), 400, 'forged Host and Origin');
+    assert.equal(await send({ host: `127.0.0.1:${new URL(relay.url).port}`, origin: 'http://evil.example' }), 400, 'forged Origin');
+    assert.equal(await send({ host: `localhost:${new URL(relay.url).port}` }), 201, 'a local name is served');
+  });
+
   it('refuses a call without a client certificate, with one from another CA, and with an unknown device certificate', async () => {
     const none = await httpsJson('POST', `${gw.url}/api/v1/recovery`, { username: user.name }, { ca });
     assert.equal(none.status, 401);
