@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const config = validateConfig({
     dataDir, listen: `127.0.0.1:${port}`, log: { level: 'info' },
     ad: { urls: [dc.ldapsUrl], baseDn: seed.peopleOu, bindDn: seed.service.upn, bindPassword: seed.service.password, caFile: dc.caFile, bannedWords: ['keyhatch'] },
-    smtp: { url: smtp.url, from: 'keyhatch@keyhatch.test' },
+    smtp: smtp.config,
     rateLimits: { attempts: 20 },
   });
   const settings: WebAuthnSettings = { rpId: 'localhost', rpName: 'Keyhatch demo', origins: [origin] };
