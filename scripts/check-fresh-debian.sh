@@ -38,9 +38,12 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $(id -u) -eq 0 ]] || { echo "run as root (debootstrap, chroot, mounts)" >&2; exit 2; }
-for tool in debootstrap unshare chroot; do
-  command -v $tool >/dev/null || { echo "missing $tool: apt-get install debootstrap util-linux" >&2; exit 2; }
-done
+# The host's own tools for the check (installed like every other dependency: by the project's scripts).
+if ! command -v debootstrap >/dev/null || ! command -v unshare >/dev/null; then
+  echo "installing debootstrap util-linux on the host" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap util-linux; } >&2 \
+    || { echo "could not install debootstrap util-linux (apt-get install debootstrap util-linux)" >&2; exit 2; }
+fi
 
 cleanup() {
   # Processes still running inside the root (a DC, postgres, wineserver) would keep mounts busy.
