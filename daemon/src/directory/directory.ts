@@ -1,14 +1,15 @@
 // The one directory interface. Active Directory and Entra ID implement it; the backend is chosen
-// once in the composition root (daemon/src/main.ts) and nothing else asks which one it is.
+// once in the composition root (daemon/src/core/core-services.ts) and nothing else asks which one it is.
+// Its vocabulary is neutral: AD's DN and sAMAccountName, Entra's object id stay inside the backends.
 import type { PasswordPolicy } from '../password/policy.js';
 
 export interface DirectoryUser {
-  /** Stable id within the backend (AD: the DN; Entra: the object id). */
+  /** Stable id within the backend, opaque to everyone else (AD: the DN; Entra: the object id). */
   readonly id: string;
   /** Survives renames and moves (AD: objectGUID); enrollment is keyed by it. Defaults to `id`. */
   readonly key?: string;
-  readonly dn?: string;
-  readonly sAMAccountName?: string;
+  /** The short logon name (AD: sAMAccountName; Entra: the on-premises one of a synced user). */
+  readonly accountName?: string;
   readonly userPrincipalName?: string;
   readonly displayName?: string;
   readonly mail?: string;
@@ -81,6 +82,13 @@ export interface Directory {
   sampleUser?(): Promise<DirectoryUser | null>;
   /** Proves the user's current password (enrollment sign-in). */
   verifyPassword(user: DirectoryUser, password: string): Promise<void>;
+  /**
+   * A user that does not exist, shaped like `near` (e.g. the sample user): enrollment binds as it
+   * for an unknown name, so that costs the directory the same work and moves no real account's counter.
+   */
+  absentUser(near: DirectoryUser | null): DirectoryUser;
+  /** The backend's own identifiers of a user, for the help desk's `user show` (AD: dn, sAMAccountName). */
+  describe(user: DirectoryUser): Record<string, string | null>;
   close(): Promise<void>;
 }
 

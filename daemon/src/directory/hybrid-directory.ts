@@ -182,7 +182,7 @@ export class HybridDirectory implements Directory {
   private watch(cloud: DirectoryUser, user: DirectoryUser, before: string | null, ctx: OperationContext): void {
     const now = this.clock();
     const w: SyncWatch = {
-      entraId: cloud.id, user: user.userPrincipalName ?? user.sAMAccountName ?? user.id, correlationId: ctx.correlationId, actor: ctx.actor,
+      entraId: cloud.id, user: user.userPrincipalName ?? user.accountName ?? user.id, correlationId: ctx.correlationId, actor: ctx.actor,
       resetAt: now.toISOString(), before, deadline: new Date(now.getTime() + this.deps.config.syncWatchSeconds * 1000).toISOString(),
       state: 'pending', lastSeen: before,
     };
@@ -251,6 +251,14 @@ export class HybridDirectory implements Directory {
   async verifyPassword(user: DirectoryUser, password: string): Promise<void> {
     if (this.homeOf(user) === 'entra') return this.deps.entra.verifyPassword(user, password);
     return this.deps.ad.verifyPassword(this.adSide(user), password);
+  }
+
+  absentUser(near: DirectoryUser | null): DirectoryUser {
+    return near && this.homeOf(near) === 'entra' ? this.deps.entra.absentUser(near) : this.deps.ad.absentUser(near && this.adSide(near));
+  }
+
+  describe(user: DirectoryUser): Record<string, string | null> {
+    return this.homeOf(user) === 'entra' ? this.deps.entra.describe(user) : this.deps.ad.describe(this.adSide(user));
   }
 
   async close(): Promise<void> {

@@ -181,7 +181,7 @@ export class RecoveryService {
       requirements,
     };
     await this.save(session);
-    this.d.audit.write({ action: 'recovery.start', actor: username, target: found?.sAMAccountName ?? username, result: decoy ? 'refused' : 'info', correlationId: corr(session),
+    this.d.audit.write({ action: 'recovery.start', actor: username, target: found?.accountName ?? username, result: decoy ? 'refused' : 'info', correlationId: corr(session),
       device: client.device, source: client.source, reason, details: { enrolled: decoy ? [] : this.usable(found as DirectoryUser, enrolled, requirements) } });
     return {
       recoveryId: id,
@@ -335,7 +335,7 @@ export class RecoveryService {
         prompts = await method.prompts(this.context(s, f.sid, found[0] ?? this.decoyFactor(s, f.type)));
       }
       await this.save(s);
-      this.d.audit.write({ action: 'recovery.challenge', actor: s.username, target: s.user?.sAMAccountName ?? s.username, result: s.decoy ? 'refused' : 'info', correlationId: corr(s),
+      this.d.audit.write({ action: 'recovery.challenge', actor: s.username, target: s.user?.accountName ?? s.username, result: s.decoy ? 'refused' : 'info', correlationId: corr(s),
         device: client.device, source: client.source, details });
       return prompts;
     });
@@ -403,7 +403,7 @@ export class RecoveryService {
       if (!method) throw new KeyhatchError('FACTOR_UNAVAILABLE');
       const found = await this.candidates(s, f.type);
       const attempt = await this.reserve(s, client);
-      const audit = { actor: s.username, target: s.user?.sAMAccountName ?? s.username, correlationId: corr(s), device: client.device, source: client.source };
+      const audit = { actor: s.username, target: s.user?.accountName ?? s.username, correlationId: corr(s), device: client.device, source: client.source };
       let ok = false;
       let why = s.decoy ? 'decoy' : 'VERIFICATION_FAILED';
       const budgeted = f.type === 'totp' || f.type === 'questions' || f.type === 'webauthn';
@@ -475,7 +475,7 @@ export class RecoveryService {
       ...base,
       account: { locked: status.locked, canUnlock: canUnlock && status.locked, canReset, backend: this.d.directory.label, mustChange: status.mustChange },
       policy: { minLength: policy.minLength, maxLength: policy.maxLength, complexity: policy.complexity, historyLength: policy.historyLength, bannedWords: policy.bannedWords, source: policy.source, ...(policy.psoName ? { psoName: policy.psoName } : {}) },
-      subject: { sAMAccountName: s.user.sAMAccountName, displayName: s.user.displayName },
+      subject: { accountName: s.user.accountName, displayName: s.user.displayName },
     };
   }
 
@@ -485,7 +485,7 @@ export class RecoveryService {
   }
 
   private ctx(s: RecoverySession, client: ClientInfo): OperationContext {
-    return { actor: `self:${s.user?.sAMAccountName ?? s.username}@${client.device}`, correlationId: corr(s), operationId: s.ref };
+    return { actor: `self:${s.user?.accountName ?? s.username}@${client.device}`, correlationId: corr(s), operationId: s.ref };
   }
 
   async checkPassword(id: unknown, newPassword: unknown, client: ClientInfo): Promise<{ violations: PolicyViolation[] }> {
@@ -502,12 +502,12 @@ export class RecoveryService {
       try {
         await this.d.directory.unlock(user, ctx);
       } catch (err) {
-        this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.sAMAccountName, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: ctx.correlationId, device: client.device, source: client.source });
+        this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.accountName, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: ctx.correlationId, device: client.device, source: client.source });
         throw err;
       }
       s.unlocked = true;
       await this.save(s);
-      this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.sAMAccountName, result: 'success', correlationId: ctx.correlationId, device: client.device, source: client.source,
+      this.d.audit.write({ action: 'recovery.unlock', actor: ctx.actor, target: user.accountName, result: 'success', correlationId: ctx.correlationId, device: client.device, source: client.source,
         details: { factors: this.verifiedTypes(s) } });
       await this.notify(user, 'unlock', s.locale, ctx.correlationId);
       return { unlocked: true };
@@ -521,7 +521,7 @@ export class RecoveryService {
       const user = this.requireVerified(s, 'reset');
       if (typeof newPassword !== 'string' || newPassword.length === 0 || newPassword.length > 512) throw new KeyhatchError('BAD_REQUEST', { reason: 'newPassword' });
       const ctx = this.ctx(s, client);
-      const audit = { actor: ctx.actor, target: user.sAMAccountName, correlationId: ctx.correlationId, device: client.device, source: client.source };
+      const audit = { actor: ctx.actor, target: user.accountName, correlationId: ctx.correlationId, device: client.device, source: client.source };
       try {
         this.pendingResets.set(s.ref, { expiresAt: s.expiresAt, user, locale: s.locale });
         await this.d.directory.resetPassword(user, newPassword, ctx);
@@ -543,7 +543,7 @@ export class RecoveryService {
         }
       } catch (err) {
         this.d.audit.write({ action: 'recovery.unlock', ...audit, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', details: { withReset: true } });
-        this.d.log.warn('password reset, but the unlock that followed failed', { user: user.sAMAccountName, error: (err as Error).message });
+        this.d.log.warn('password reset, but the unlock that followed failed', { user: user.accountName, error: (err as Error).message });
       }
       await this.notify(user, 'reset', s.locale, ctx.correlationId);
       return { reset: true, unlocked };
@@ -554,7 +554,7 @@ export class RecoveryService {
     await this.locked(id, client, async (s) => {
       await this.d.store.ephemeral.delete(KIND, s.ref);
       await this.abandon(s.ref, 'cancelled');
-      this.d.audit.write({ action: 'recovery.cancel', actor: s.username, target: s.user?.sAMAccountName ?? s.username, result: 'info', correlationId: corr(s), device: client.device, source: client.source });
+      this.d.audit.write({ action: 'recovery.cancel', actor: s.username, target: s.user?.accountName ?? s.username, result: 'info', correlationId: corr(s), device: client.device, source: client.source });
     });
   }
 
@@ -564,7 +564,7 @@ export class RecoveryService {
     this.pendingResets.delete(ref);
     const ctx = { actor: 'keyhatch', correlationId: ref.slice(0, 12), operationId: ref };
     if (await this.d.directory.abandonReset(ref, ctx)) {
-      this.d.log.warn('a reset was left half-way; the account holds a temporary password', { user: pending.user.sAMAccountName, why });
+      this.d.log.warn('a reset was left half-way; the account holds a temporary password', { user: pending.user.accountName, why });
       await this.notify(pending.user, 'resetIncomplete', pending.locale, ctx.correlationId);
     }
   }
@@ -579,8 +579,8 @@ export class RecoveryService {
   private async notify(user: DirectoryUser, kind: 'reset' | 'unlock' | 'resetIncomplete', locale: string, correlationId: string): Promise<void> {
     const channels = await notificationChannels(this.d.store, user, this.d.outbox);
     for (const ch of channels) {
-      this.d.outbox.send(ch, kind, locale, { user: user.sAMAccountName ?? user.userPrincipalName ?? user.id, time: noticeTime(this.d.now()) },
-        { user: user.sAMAccountName ?? user.id, correlationId });
+      this.d.outbox.send(ch, kind, locale, { user: user.accountName ?? user.userPrincipalName ?? user.id, time: noticeTime(this.d.now()) },
+        { user: user.accountName ?? user.id, correlationId });
     }
   }
 }

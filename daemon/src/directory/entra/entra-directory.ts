@@ -1,4 +1,5 @@
 // The Microsoft Entra ID backend of the Directory interface, over Microsoft Graph (app-only).
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntraConfig } from '../../config/schema.js';
 import { KeyhatchError, isKeyhatchError } from '../../errors/catalogue.js';
 import type { AuditSink } from '../../log/audit.js';
@@ -118,6 +119,17 @@ export class EntraDirectory implements Directory {
     const r = await this.graph.request<{ value?: GraphUser[] }>({ path: '/users', query: { $filter: 'accountEnabled eq true', $select: USER_SELECT, $top: '1' } });
     const g = r.body?.value?.[0];
     return g ? toEntraUser(g) : null;
+  }
+
+  /** A made-up user of this tenant (a fresh object id and UPN): it exists nowhere. */
+  absentUser(near: DirectoryUser | null): DirectoryUser {
+    const name = `kh-decoy-${randomBytes(8).toString('hex')}`;
+    return { id: randomUUID(), userPrincipalName: `${name}@${near?.userPrincipalName?.split('@')[1] ?? 'invalid'}`, accountName: name };
+  }
+
+  describe(user: DirectoryUser): Record<string, string | null> {
+    const u = user as Partial<EntraUser>;
+    return { dn: u.onPremisesDistinguishedName ?? null, sAMAccountName: user.accountName ?? null, objectId: user.id };
   }
 
   /** Fresh state of one user (by object id). */

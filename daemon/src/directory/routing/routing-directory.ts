@@ -159,6 +159,17 @@ export class RoutingDirectory implements Directory {
     return m.directory.verifyPassword(inner, password);
   }
 
+  /** Next to `near` in its directory (else in the first): routed like any user of that directory. */
+  absentUser(near: DirectoryUser | null): DirectoryUser {
+    const { m, inner } = near ? this.route(near) : { m: this.members[0] as RoutedMember, inner: null };
+    return this.wrap(m, m.directory.absentUser(inner)) as RoutedUser;
+  }
+
+  describe(user: DirectoryUser): Record<string, string | null> {
+    const { m, inner } = this.route(user);
+    return { directory: m.names.name, ...m.directory.describe(inner) };
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.members.map((m) => m.directory.close()));
   }
