@@ -7,7 +7,7 @@ import { DomainAdmin } from '../support/domain-admin.js';
 import { freshDir, rememberSecret } from '../support/run-dir.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { validateConfig } from '../../daemon/src/config/load.js';
-import { createDirectory } from '../../daemon/src/main.js';
+import { createDirectory } from '../../daemon/src/core/core-services.js';
 import { MemoryAudit } from '../../daemon/src/log/audit.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { isKeyhatchError } from '../../daemon/src/errors/catalogue.js';

@@ -1,6 +1,6 @@
 // `keyhatch doctor`: one line per check; exit 0 only when all pass.
 import { access, mkdir, constants } from 'node:fs/promises';
-import type { CoreServices } from '../main.js';
+import type { CoreServices } from '../core/core-services.js';
 import { checkDirectoryRights, type Check } from '../directory/ad/permission-check.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { checkEntra } from '../directory/entra/doctor.js';

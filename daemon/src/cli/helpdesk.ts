@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { DirectoryUser, OperationContext } from '../directory/directory.js';
-import type { CoreServices, RecoveryServices } from '../main.js';
+import type { CoreServices, RecoveryServices } from '../core/core-services.js';
 import { userKeyOf } from '../directory/directory.js';
 
 export function operatorContext(): OperationContext {

@@ -1,7 +1,7 @@
 // The gateway's services, shared by the gateway role and standalone (gateway + relay in one
 // process): directory, store, recovery and enrollment, audit, the session sweeper.
 import type { KeyhatchConfig } from '../config/schema.js';
-import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../main.js';
+import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../core/core-services.js';
 
 export interface GatewayParts {
   readonly core: CoreServices;

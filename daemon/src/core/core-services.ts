@@ -1,33 +1,37 @@
-// Composition root: every service is built here, by hand, from the frozen configuration.
-// Nothing else constructs I/O-bearing objects, so tests can swap any of them.
+// The gateway's service graph, built by hand from the frozen configuration: the directory backend
+// (chosen once), logs and audit (buildCore), then the store, secrets, factors, delivery, rate limits
+// and the recovery and enrollment services (buildRecovery). The composition roots — roles/gateway.ts,
+// roles/standalone.ts, and the CLI commands that need the directory (cli/main.ts) — call these two;
+// every I/O-bearing service comes from here or from the role itself (see docs/architecture.md), and
+// each can be swapped in a test through the options.
 import { join } from 'node:path';
-import type { AdConfig, EntraConfig, KeyhatchConfig } from './config/schema.js';
-import { KeyhatchError } from './errors/catalogue.js';
-import type { Directory } from './directory/directory.js';
-import { AdDirectory } from './directory/ad/ad-directory.js';
-import { EntraDirectory } from './directory/entra/entra-directory.js';
-import { HybridDirectory } from './directory/hybrid-directory.js';
-import { directoryNames } from './directory/routing/directory-names.js';
-import { RoutingDirectory } from './directory/routing/routing-directory.js';
-import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
-import { createLogger, type Logger } from './log/logger.js';
-import { getOrCreateKey, platformSecretStore, type SecretStore } from './platform/secret-store.js';
-import { openStore } from './store/open-store.js';
-import type { Store } from './store/store.js';
-import { FactorRegistry } from './factors/factor.js';
-import { emailCodeFactor, smsCodeFactor } from './factors/code-factors.js';
-import { TotpFactor } from './factors/totp.js';
-import { QuestionsFactor } from './factors/questions.js';
-import { HelpdeskFactor } from './factors/helpdesk.js';
-import { SmtpMailer, type Mailer } from './notify/mailer.js';
-import type { SmsSender } from './notify/sms.js';
-import { createSmsSender } from './notify/sms-factory.js';
-import { Outbox } from './notify/outbox.js';
-import { RateLimiter } from './recovery/rate-limiter.js';
-import { domainsOfBaseDn } from './recovery/account-key.js';
-import { RecoveryService } from './recovery/recovery-service.js';
-import { EnrollmentService, type WebAuthnEnrollment } from './enrollment/enrollment-service.js';
-import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from './factors/webauthn.js';
+import type { AdConfig, EntraConfig, KeyhatchConfig } from '../config/schema.js';
+import { KeyhatchError } from '../errors/catalogue.js';
+import type { Directory } from '../directory/directory.js';
+import { AdDirectory } from '../directory/ad/ad-directory.js';
+import { EntraDirectory } from '../directory/entra/entra-directory.js';
+import { HybridDirectory } from '../directory/hybrid-directory.js';
+import { directoryNames } from '../directory/routing/directory-names.js';
+import { RoutingDirectory } from '../directory/routing/routing-directory.js';
+import { createAuditLog, type AuditLog, type AuditSink } from '../log/audit.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { getOrCreateKey, platformSecretStore, type SecretStore } from '../platform/secret-store.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { FactorRegistry } from '../factors/factor.js';
+import { emailCodeFactor, smsCodeFactor } from '../factors/code-factors.js';
+import { TotpFactor } from '../factors/totp.js';
+import { QuestionsFactor } from '../factors/questions.js';
+import { HelpdeskFactor } from '../factors/helpdesk.js';
+import { SmtpMailer, type Mailer } from '../notify/mailer.js';
+import type { SmsSender } from '../notify/sms.js';
+import { createSmsSender } from '../notify/sms-factory.js';
+import { Outbox } from '../notify/outbox.js';
+import { RateLimiter } from '../recovery/rate-limiter.js';
+import { domainsOfBaseDn } from '../recovery/account-key.js';
+import { RecoveryService } from '../recovery/recovery-service.js';
+import { EnrollmentService, type WebAuthnEnrollment } from '../enrollment/enrollment-service.js';
+import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from '../factors/webauthn.js';
 
 export interface CoreServices {
   readonly config: KeyhatchConfig;
@@ -128,7 +132,7 @@ export interface RecoveryOptions {
   now?: () => number;
   mailer?: Mailer;
   sms?: SmsSender;
-  webauthn?: { factor: import('./factors/factor.js').FactorMethod; enrollment: WebAuthnEnrollment };
+  webauthn?: { factor: import('../factors/factor.js').FactorMethod; enrollment: WebAuthnEnrollment };
 }
 
 /** Store, factors, delivery, rate limits and the two services the HTTP API exposes. */
