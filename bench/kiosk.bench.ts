@@ -55,7 +55,7 @@ export async function runKioskBench(): Promise<Record<string, unknown>> {
   };
 
   const config = validateConfig({ dataDir: mkdtempSync(join(tmpdir(), 'keyhatch-bench-kiosk-')), listen: '127.0.0.1:0', log: { level: 'warn' } });
-  const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(10), ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
+  const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(10), close: async () => undefined };
   const server = await startStandalone(config, { uiDir, core });
   const browser = await launchChromium();
   try {

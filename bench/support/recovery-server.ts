@@ -17,7 +17,7 @@ const config = validateConfig({ dataDir, listen: '127.0.0.1:0', rateLimits: { st
 const directory = new MemoryDirectory(users);
 const audit = new MemoryAudit();
 audit.write = () => undefined; // the benchmark measures request handling, not log growth
-const core = { config, log: silentLogger, audit, directory, ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
+const core = { config, log: silentLogger, audit, directory, close: async () => undefined };
 const server = await startStandalone(config, { core });
 const store = server.services.store;
 const totp = server.services.registry.get('totp') as import('../../daemon/src/factors/totp.js').TotpFactor;

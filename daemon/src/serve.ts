@@ -5,7 +5,7 @@
 // the native addon also serves the credential provider's launch pipe and starts kiosks (a relay
 // does the same in roles/relay.ts).
 import { loadConfig } from './config/load.js';
-import { platformPolicySource } from './config/policy-source.js';
+import { platformPolicySource } from './config/platform-policy-source.js';
 import { watchPolicy } from './config/policy-watch.js';
 import type { KeyhatchConfig } from './config/schema.js';
 import { serviceControl, RESTART_EXIT_CODE } from './service-control.js';

@@ -39,7 +39,7 @@ describe('several directories (two Samba AD domains)', function () {
 
   function router(extra: Parameters<typeof directories>[0] = {}): Directory {
     const config = validateConfig({ dataDir: freshDir('routing'), directories: directories(extra), directoryRouting: { ambiguous: extra.ambiguous ?? 'refuse' } });
-    const { directory } = createDirectory(config, silentLogger, new MemoryAudit());
+    const directory = createDirectory(config, silentLogger, new MemoryAudit());
     open.push(directory);
     return directory;
   }

@@ -3,7 +3,7 @@
 // reset in Entra.
 import assert from 'node:assert/strict';
 import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../../daemon/src/directory/directory.js';
-import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
+import { HybridDirectory } from '../../daemon/src/directory/hybrid/hybrid-directory.js';
 import { KeyhatchError, isKeyhatchError } from '../../daemon/src/errors/catalogue.js';
 import type { PasswordPolicy } from '../../daemon/src/password/policy.js';
 import { ROLE, startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';

@@ -7,7 +7,7 @@ import { validateConfig } from '../../daemon/src/config/load.js';
 import type { KeyhatchConfig } from '../../daemon/src/config/schema.js';
 import { AdDirectory } from '../../daemon/src/directory/ad/ad-directory.js';
 import { EntraDirectory } from '../../daemon/src/directory/entra/entra-directory.js';
-import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
+import { HybridDirectory } from '../../daemon/src/directory/hybrid/hybrid-directory.js';
 import { MemoryAudit, createAuditLog } from '../../daemon/src/log/audit.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { logDir, type CoreServices } from '../../daemon/src/core/core-services.js';
@@ -89,7 +89,7 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
     const entra = new EntraDirectory({ config: config.entra!, log, audit });
     hybrid = new HybridDirectory({ ad, entra, config: config.entra!, log, audit, clock, autoPoll: false });
     const core: CoreServices = {
-      config, log, audit, directory: hybrid, ad, entra, hybrid,
+      config, log, audit, directory: hybrid,
       async close() { await hybrid.close(); await Promise.all([audit.close(), log.close()]); },
     };
     server = await startStandalone(config, { core });

@@ -48,7 +48,7 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
     const audit = createAuditLog(logDir(config));
     const directory = new EntraDirectory({ config: config.entra!, log, audit });
     const core: CoreServices = {
-      config, log, audit, directory, ad: undefined, entra: directory, hybrid: undefined,
+      config, log, audit, directory,
       async close() { await directory.close(); await Promise.all([audit.close(), log.close()]); },
     };
     server = await startStandalone(config, { core });

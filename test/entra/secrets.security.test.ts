@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Directory } from '../../daemon/src/directory/directory.js';
 import { EntraDirectory } from '../../daemon/src/directory/entra/entra-directory.js';
 import { checkEntra } from '../../daemon/src/directory/entra/doctor.js';
-import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
+import { HybridDirectory } from '../../daemon/src/directory/hybrid/hybrid-directory.js';
 import { createAuditLog } from '../../daemon/src/log/audit.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';

@@ -24,7 +24,7 @@ describe('kiosk "Back to sign-in" (Chromium, bridge stand-in)', function () {
     const uiDir = mkdtempSync(join(tmpdir(), 'keyhatch-back-ui-'));
     await buildKioskUi(uiDir);
     const config = validateConfig({ dataDir: mkdtempSync(join(tmpdir(), 'keyhatch-back-')), listen: '127.0.0.1:0', log: { level: 'warn' } });
-    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(3), ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
+    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(3), close: async () => undefined };
     server = await startStandalone(config, { uiDir, core });
     browser = await launchChromium();
   });

@@ -25,7 +25,7 @@ describe('decoy probe account (fault injected)', function () {
 
   before(async () => {
     const config = validateConfig({ dataDir: mkdtempSync(join(tmpdir(), 'keyhatch-probe-')), listen: '127.0.0.1:0', log: { level: 'warn' } });
-    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory, ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
+    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory, close: async () => undefined };
     server = await startStandalone(config, { core });
   });
   after(async () => { await server?.close(); });

@@ -10,8 +10,8 @@ import { KeyhatchError } from '../errors/catalogue.js';
 import type { Directory } from '../directory/directory.js';
 import { AdDirectory } from '../directory/ad/ad-directory.js';
 import { EntraDirectory } from '../directory/entra/entra-directory.js';
-import { HybridDirectory } from '../directory/hybrid-directory.js';
-import { directoryNames } from '../directory/routing/directory-names.js';
+import { HybridDirectory } from '../directory/hybrid/hybrid-directory.js';
+import { directoryNames } from '../config/directory-names.js';
 import { RoutingDirectory } from '../directory/routing/routing-directory.js';
 import { createAuditLog, type AuditLog, type AuditSink } from '../log/audit.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -37,17 +37,8 @@ export interface CoreServices {
   readonly config: KeyhatchConfig;
   readonly log: Logger;
   readonly audit: AuditLog;
+  /** The backend chosen once from the configuration; callers see only the interface. */
   readonly directory: Directory;
-  /** Present when Active Directory is configured (doctor, journal recovery). */
-  readonly ad: AdDirectory | undefined;
-  /** Present when Entra ID is configured. */
-  readonly entra: EntraDirectory | undefined;
-  /** Present when both are: synced users reset in AD, cloud-only users in Entra. */
-  readonly hybrid: HybridDirectory | undefined;
-  /** Every AD backend, one per directory with the `directories` form (absent in hand-built cores: then `ad`). */
-  readonly adDirectories?: readonly AdDirectory[];
-  /** Present with the `directories` form (then ad/entra/hybrid are undefined). */
-  readonly routing?: RoutingDirectory | undefined;
   close(): Promise<void>;
 }
 
@@ -61,51 +52,37 @@ export function logDir(config: KeyhatchConfig): string {
   return config.log.dir ?? join(config.dataDir, 'logs');
 }
 
-export interface Backends {
-  directory: Directory;
-  ad: AdDirectory | undefined;
-  entra: EntraDirectory | undefined;
-  hybrid: HybridDirectory | undefined;
-  /** Every AD backend, one per configured directory (reset-journal recovery at start-up). */
-  adDirectories: readonly AdDirectory[];
-  /** Present with the `directories` form: one router over several directories (ad/entra/hybrid are then undefined). */
-  routing: RoutingDirectory | undefined;
-}
-
 /** One directory's backend: AD, Entra ID, or both (hybrid). */
-function createBackends(adCfg: AdConfig | undefined, entraCfg: EntraConfig | undefined, dataDir: string, log: Logger, audit: AuditSink): Omit<Backends, 'directory' | 'adDirectories' | 'routing'> & { directory: Directory | undefined } {
+function createBackend(adCfg: AdConfig | undefined, entraCfg: EntraConfig | undefined, dataDir: string, log: Logger, audit: AuditSink): Directory | undefined {
   const ad = adCfg ? new AdDirectory({ config: adCfg, dataDir, log, audit }) : undefined;
   const entra = entraCfg ? new EntraDirectory({ config: entraCfg, log, audit }) : undefined;
-  const hybrid = ad && entra && entraCfg ? new HybridDirectory({ ad, entra, config: entraCfg, log, audit }) : undefined;
-  return { directory: hybrid ?? entra ?? ad, ad, entra, hybrid };
+  return ad && entra && entraCfg ? new HybridDirectory({ ad, entra, config: entraCfg, log, audit }) : entra ?? ad;
 }
 
 /** The directory backend, chosen once: AD, Entra ID, both (hybrid), or several behind a router. */
-export function createDirectory(config: KeyhatchConfig, log: Logger, audit: AuditSink): Backends {
+export function createDirectory(config: KeyhatchConfig, log: Logger, audit: AuditSink): Directory {
   if (config.directories) {
     // Each directory keeps its own reset journal: operation ids and DNs are only unique within one.
-    const members = config.directories.map((d) => ({ names: directoryNames(d), ...createBackends(d.ad, d.entra, join(config.dataDir, 'directories', d.name), log, audit) }));
-    const routing = new RoutingDirectory(members.map((m) => ({ names: m.names, directory: m.directory as Directory })), config.directoryRouting.ambiguous);
-    return { directory: routing, ad: undefined, entra: undefined, hybrid: undefined, routing, adDirectories: members.flatMap((m) => (m.ad ? [m.ad] : [])) };
+    const members = config.directories.map((d) => ({ names: directoryNames(d), directory: createBackend(d.ad, d.entra, join(config.dataDir, 'directories', d.name), log, audit) as Directory }));
+    return new RoutingDirectory(members, config.directoryRouting.ambiguous);
   }
-  const { directory, ad, entra, hybrid } = createBackends(config.ad, config.entra, config.dataDir, log, audit);
+  const directory = createBackend(config.ad, config.entra, config.dataDir, log, audit);
   if (!directory) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: ad: no directory configured (set ad.* / KEYHATCH_AD_URL, entra.* / KEYHATCH_ENTRA_TENANT_ID, or directories)' });
-  return { directory, ad, entra, hybrid, adDirectories: ad ? [ad] : [], routing: undefined };
+  return directory;
 }
 
 export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}): Promise<CoreServices> {
   const log = createLogger({ dir: logDir(config), level: config.log.level, console: opts.logToConsole ?? config.log.console });
   const audit = createAuditLog(logDir(config), opts.extraAuditSinks);
-  let backends: Backends;
+  let directory: Directory;
   try {
-    backends = createDirectory(config, log, audit);
+    directory = createDirectory(config, log, audit);
   } catch (err) {
     await Promise.all([log.close(), audit.close()]);
     throw err;
   }
-  const { directory } = backends;
   return {
-    config, log, audit, ...backends,
+    config, log, audit, directory,
     async close() {
       await directory.close();
       await Promise.all([audit.close(), log.close()]);

@@ -55,6 +55,13 @@ export interface LookupHint {
   readonly defaultDomain?: string;
 }
 
+/** One line of `keyhatch doctor`. */
+export interface DirectoryCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface Directory {
   /** Human name of the backend for logs and `doctor` ("Active Directory", "Entra ID"). */
   readonly label: string;
@@ -64,6 +71,11 @@ export interface Directory {
   privilege(user: DirectoryUser): Promise<PrivilegeInfo>;
   /** Ids/DNs of every group the user belongs to, nested groups included. */
   groups(user: DirectoryUser): Promise<string[]>;
+  /**
+   * The key two spellings of one group id share (AD: the normalised DN), for matching configured
+   * groups against `groups()`. Without it, ids compare case-insensitively (see groupKeyOf).
+   */
+  groupKey?(id: string): string;
   effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy>;
   unlock(user: DirectoryUser, ctx: OperationContext): Promise<void>;
   /**
@@ -89,9 +101,21 @@ export interface Directory {
   absentUser(near: DirectoryUser | null): DirectoryUser;
   /** The backend's own identifiers of a user, for the help desk's `user show` (AD: dn, sAMAccountName). */
   describe(user: DirectoryUser): Record<string, string | null>;
+  /** `keyhatch doctor`: connection, credentials and every right this backend needs, one line each. */
+  doctorChecks?(): Promise<DirectoryCheck[]>;
+  /**
+   * At start-up: settles operations an earlier run left half-done (AD's two-step reset journal) and
+   * names the accounts that still hold a temporary password.
+   */
+  interruptedResets?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
 export function userKeyOf(user: DirectoryUser): string {
   return user.key ?? user.id;
+}
+
+/** The directory's comparison key for a group id (case-insensitive when the backend has none). */
+export function groupKeyOf(directory: Directory, id: string): string {
+  return directory.groupKey?.(id) ?? id.toLowerCase();
 }

@@ -7,7 +7,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
 import type { Directory, DirectoryUser, OperationContext } from '../directory/directory.js';
-import { userKeyOf } from '../directory/directory.js';
+import { groupKeyOf, userKeyOf } from '../directory/directory.js';
 import { parseUsername } from '../directory/username.js';
 import type { EnrolledFactor, FactorContext, FactorRegistry, FactorScratch, FactorType, Prompts } from '../factors/factor.js';
 import { FACTOR_TYPES } from '../factors/factor.js';
@@ -147,7 +147,7 @@ export class RecoveryService {
     const [status, privilege, groups, enrolled] = target
       ? await Promise.all([this.d.directory.accountStatus(target), this.d.directory.privilege(target), this.d.directory.groups(target), this.d.store.factors.list(userKeyOf(target))])
       : [undefined, undefined, [] as string[], [] as EnrolledFactor[]];
-    const requirements = requirementsFor(this.d.settings.policy, found ? groups : []);
+    const requirements = requirementsFor(this.d.settings.policy, found ? groups : [], (g) => groupKeyOf(this.d.directory, g));
 
     let reason: string | undefined;
     if (!found) reason = 'unknown_user';

@@ -7,14 +7,14 @@ import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
-import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { decodeAccountStatus } from './account-flags.js';
 import { mapLdapError } from './ad-errors.js';
 import { readDomainPolicy, readPso } from './ad-policy.js';
 import { AdConnection } from './connection.js';
-import { dnToDnsDomain, escapeFilterValue, isDnWithin } from './ldap-escape.js';
+import { dnToDnsDomain, escapeFilterValue, isDnWithin, normalizeDn } from './ldap-escape.js';
 import { AdPasswordOps } from './password-ops.js';
 import { privilegedGroupsIn } from './privileged.js';
 import { ResetJournal, type JournalEntry } from './reset-journal.js';
@@ -124,6 +124,14 @@ export class AdDirectory implements Directory {
     return { dn: user.id, sAMAccountName: user.accountName ?? null };
   }
 
+  async doctorChecks(): Promise<DirectoryCheck[]> {
+    return (await import('./ad-doctor.js')).adDoctorChecks(this, this.cfg);
+  }
+
+  async interruptedResets(): Promise<string[]> {
+    return (await this.recoverInterruptedResets()).map((e) => e.user);
+  }
+
   /** An AD user's id is its DN. */
   private dnOf(user: DirectoryUser): string {
     if (!/^[A-Za-z][\w-]*=/.test(user.id)) throw new KeyhatchError('INTERNAL', { reason: 'AD user without DN' });
@@ -197,6 +205,11 @@ export class AdDirectory implements Directory {
       }), 'read');
       return searchEntries.map((e) => e.dn);
     } catch (err) { throw mapLdapError(err, 'search'); }
+  }
+
+  /** DNs compare by their normalised form; anything else (a SID, a typo) case-insensitively. */
+  groupKey(id: string): string {
+    try { return normalizeDn(id); } catch { return id.toLowerCase(); }
   }
 
   async effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy> {

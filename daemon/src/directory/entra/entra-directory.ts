@@ -6,14 +6,14 @@ import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
-import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { resolveEndpoints, type EntraEndpoints } from './endpoints.js';
 import { USER_SELECT, isEntraUser, toEntraUser, type EntraUser, type GraphUser } from './entra-user.js';
 import { GraphClient } from './graph-client.js';
 import { odataString } from './graph-client.js';
-import { createHttpsFetch, readCaFile } from './https-fetch.js';
+import { createHttpsFetch, readCaFile } from '../../net/https-fetch.js';
 import { preEnrollmentFrom, type PreEnrollment } from './pre-enrollment.js';
 import { RESET_ROLE_TEXT, USER_WRITE_PERMISSIONS, roleName } from './roles.js';
 import { MsalTokenProvider, type TokenProvider } from './token-provider.js';
@@ -130,6 +130,10 @@ export class EntraDirectory implements Directory {
   describe(user: DirectoryUser): Record<string, string | null> {
     const u = user as Partial<EntraUser>;
     return { dn: u.onPremisesDistinguishedName ?? null, sAMAccountName: user.accountName ?? null, objectId: user.id };
+  }
+
+  async doctorChecks(): Promise<DirectoryCheck[]> {
+    return (await import('./doctor.js')).checkEntra(this, { dismissRisk: this.cfg.dismissRisk });
   }
 
   /** Fresh state of one user (by object id). */
