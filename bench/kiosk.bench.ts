@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildKioskUi } from '../kiosk-ui/build.js';
 import { validateConfig } from '../daemon/src/config/load.js';
-import { startServer } from '../daemon/src/server.js';
+import { startStandalone } from '../daemon/src/roles/standalone.js';
 import { MemoryAudit } from '../daemon/src/log/audit.js';
 import { silentLogger } from '../daemon/src/log/logger.js';
 import { launchChromium } from '../test/e2e/support/browser.js';
@@ -55,8 +55,8 @@ export async function runKioskBench(): Promise<Record<string, unknown>> {
   };
 
   const config = validateConfig({ dataDir: mkdtempSync(join(tmpdir(), 'keyhatch-bench-kiosk-')), listen: '127.0.0.1:0', log: { level: 'warn' } });
-  const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(10), ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
-  const server = await startServer(config, { uiDir, core });
+  const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(10), close: async () => undefined };
+  const server = await startStandalone(config, { uiDir, core });
   const browser = await launchChromium();
   try {
     const kioskUrl = `${server.url}/kiosk/#k=${server.kioskSecret}`;

@@ -11,7 +11,7 @@ import { buildKioskUi } from '../kiosk-ui/build.js';
 import { validateConfig } from '../daemon/src/config/load.js';
 import { userKeyOf } from '../daemon/src/directory/directory.js';
 import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from '../daemon/src/factors/webauthn.js';
-import { startServer, type RunningServer } from '../daemon/src/server.js';
+import { startStandalone, type RunningStandalone } from '../daemon/src/roles/standalone.js';
 import { SambaDomain } from '../test/support/samba-dc.js';
 import { seedDomain } from '../test/support/seed.js';
 import { DomainAdmin } from '../test/support/domain-admin.js';
@@ -28,7 +28,7 @@ const tom = { name: 'tom', password: 'Demo-Tom-2026!', display: 'Tom Becker', ma
 
 let dc: SambaDomain | undefined;
 let smtp: SmtpCatcher | undefined;
-let server: RunningServer | undefined;
+let server: RunningStandalone | undefined;
 let stopping = false;
 
 async function stop(code: number): Promise<never> {
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     rateLimits: { attempts: 20 },
   });
   const settings: WebAuthnSettings = { rpId: 'localhost', rpName: 'Keyhatch demo', origins: [origin] };
-  server = await startServer(config, {
+  server = await startStandalone(config, {
     webauthn: {
       factor: new WebAuthnFactor(settings),
       enrollment: { registrationOptions: (u, ids) => registrationOptions(settings, u, ids), verifyRegistration: (r, c) => verifyRegistration(settings, r, c) },

@@ -9,7 +9,7 @@ export class MemoryDirectory implements Directory {
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
       const name = `u${i}`;
-      this.users.set(name, { id: `CN=${name},OU=Bench`, dn: `CN=${name},OU=Bench`, key: `mem:${name}`, sAMAccountName: name, displayName: `User ${i}` });
+      this.users.set(name, { id: `CN=${name},OU=Bench`, key: `mem:${name}`, accountName: name, displayName: `User ${i}` });
     }
   }
   async findUser(name: string) { return this.users.get(name.toLowerCase()) ?? null; }
@@ -23,5 +23,7 @@ export class MemoryDirectory implements Directory {
   async abandonReset() { return false; }
   async changePassword() {}
   async verifyPassword() {}
+  absentUser(): DirectoryUser { return { id: 'CN=absent,OU=Bench', accountName: 'absent' }; }
+  describe(user: DirectoryUser) { return { dn: user.id, sAMAccountName: user.accountName ?? null }; }
   async close() {}
 }

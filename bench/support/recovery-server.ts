@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../daemon/src/config/load.js';
-import { startServer } from '../../daemon/src/server.js';
+import { startStandalone } from '../../daemon/src/roles/standalone.js';
 import { MemoryAudit } from '../../daemon/src/log/audit.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { MemoryDirectory } from './memory-directory.js';
@@ -17,8 +17,8 @@ const config = validateConfig({ dataDir, listen: '127.0.0.1:0', rateLimits: { st
 const directory = new MemoryDirectory(users);
 const audit = new MemoryAudit();
 audit.write = () => undefined; // the benchmark measures request handling, not log growth
-const core = { config, log: silentLogger, audit, directory, ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
-const server = await startServer(config, { core });
+const core = { config, log: silentLogger, audit, directory, close: async () => undefined };
+const server = await startStandalone(config, { core });
 const store = server.services.store;
 const totp = server.services.registry.get('totp') as import('../../daemon/src/factors/totp.js').TotpFactor;
 for (let i = 0; i < users; i++) {

@@ -1,8 +1,11 @@
-// `keyhatch serve`: the daemon of the configured role, until SIGINT/SIGTERM or the service host's
-// stop. A standalone daemon on Windows with the native addon also serves the credential provider's
-// launch pipe (SYSTEM-only DACL) and starts kiosks; a relay does the same in roles/relay.ts.
+// `keyhatch serve`: the process around a role. It loads the configuration, starts the composition
+// root of the configured role (roles/standalone.ts, roles/gateway.ts, roles/relay.ts — they build
+// every service), and runs until SIGINT/SIGTERM, the service host's stop, or a Group Policy change
+// (restart). It constructs no service of its own, except that a standalone daemon on Windows with
+// the native addon also serves the credential provider's launch pipe and starts kiosks (a relay
+// does the same in roles/relay.ts).
 import { loadConfig } from './config/load.js';
-import { platformPolicySource } from './config/policy-source.js';
+import { platformPolicySource } from './config/platform-policy-source.js';
 import { watchPolicy } from './config/policy-watch.js';
 import type { KeyhatchConfig } from './config/schema.js';
 import { serviceControl, RESTART_EXIT_CODE } from './service-control.js';
@@ -23,7 +26,7 @@ async function startRole(config: KeyhatchConfig): Promise<RunningRole> {
   // (demo, development) there is no launcher and the daemon-lifetime secret stands in.
   const { nativeAddonAvailable } = await import('./platform/native-addon.js');
   const launches = process.platform === 'win32' && nativeAddonAvailable() ? new (await import('./platform/kiosk-launches.js')).KioskLaunches() : undefined;
-  const server = await (await import('./server.js')).startServer(config, { logToConsole: true, ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret) } : {}) });
+  const server = await (await import('./roles/standalone.js')).startStandalone(config, { logToConsole: true, ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret) } : {}) });
   const pipe = launches ? await (await import('./platform/kiosk-launch-pipe.js')).startKioskLaunchPipe({
     port: new URL(server.url).port, launches, config, audit: server.core.audit, log: server.core.log,
     available: async () => { await server.core.directory.findUser('keyhatch-health-probe'); return true; },

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { validateConfig, loadConfig } from '../../daemon/src/config/load.js';
 import { KeyhatchError } from '../../daemon/src/errors/catalogue.js';
-import { directoryNames } from '../../daemon/src/directory/routing/directory-names.js';
+import { directoryNames } from '../../daemon/src/config/directory-names.js';
 import { freshDir } from '../support/run-dir.js';
 
 const adA = { urls: ['ldaps://dc1.corp.example.com'], baseDn: 'OU=People,DC=corp,DC=example,DC=com', bindDn: 'svc@corp.example.com' };

@@ -3,7 +3,7 @@
 // reset in Entra.
 import assert from 'node:assert/strict';
 import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../../daemon/src/directory/directory.js';
-import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
+import { HybridDirectory } from '../../daemon/src/directory/hybrid/hybrid-directory.js';
 import { KeyhatchError, isKeyhatchError } from '../../daemon/src/errors/catalogue.js';
 import type { PasswordPolicy } from '../../daemon/src/password/policy.js';
 import { ROLE, startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
@@ -17,7 +17,7 @@ class FakeAd implements Directory {
   async findUser(name: string) {
     this.calls.push({ op: 'findUser' });
     const n = name.toLowerCase().replace(/^corp\\/, '');
-    return this.users.find((u) => u.sAMAccountName?.toLowerCase() === n || u.userPrincipalName?.toLowerCase() === n) ?? null;
+    return this.users.find((u) => u.accountName?.toLowerCase() === n || u.userPrincipalName?.toLowerCase() === n) ?? null;
   }
   async accountStatus(u: DirectoryUser): Promise<AccountStatus> {
     this.calls.push({ op: 'accountStatus', id: u.id });
@@ -34,6 +34,8 @@ class FakeAd implements Directory {
   async changePassword() { this.calls.push({ op: 'changePassword' }); }
   async verifyPassword() { this.calls.push({ op: 'verifyPassword' }); }
   async close() {}
+  absentUser(): DirectoryUser { return { id: 'CN=absent,DC=corp,DC=contoso,DC=test' }; }
+  describe(u: DirectoryUser) { return { dn: u.id, sAMAccountName: u.accountName ?? null }; }
 }
 
 const BOB_DN = 'CN=Bob Baker,OU=Staff,DC=corp,DC=contoso,DC=test';
@@ -59,7 +61,7 @@ describe('HybridDirectory (fake AD + Graph emulator)', () => {
   afterEach(async () => { await g.close(); });
 
   function hybrid() {
-    const ad = new FakeAd([{ id: BOB_DN, dn: BOB_DN, sAMAccountName: 'bob', userPrincipalName: 'bob@contoso.test', displayName: 'Bob Baker' }]);
+    const ad = new FakeAd([{ id: BOB_DN, accountName: 'bob', userPrincipalName: 'bob@contoso.test', displayName: 'Bob Baker' }]);
     const { dir: entra, log, audit } = makeDirectory(g, { syncWatchSeconds: 1800 }, { clock });
     const h = new HybridDirectory({ ad, entra, config: emulatorConfig(g, { syncWatchSeconds: 1800 }), log, audit, clock, autoPoll: false });
     return { h, ad, audit, log };
@@ -153,7 +155,7 @@ describe('HybridDirectory (fake AD + Graph emulator)', () => {
 
   it('routes a plain DirectoryUser by the shape of its id', async () => {
     const { h, ad } = hybrid();
-    await h.unlock({ id: BOB_DN, dn: BOB_DN }, ctx);
+    await h.unlock({ id: BOB_DN }, ctx);
     assert.ok(ad.calls.some((c) => c.op === 'unlock' && c.id === BOB_DN));
     await assert.rejects(h.verifyPassword({ id: ANN_ID }, 'x'), /not available/);
   });

@@ -7,11 +7,11 @@ import { validateConfig } from '../../daemon/src/config/load.js';
 import type { KeyhatchConfig } from '../../daemon/src/config/schema.js';
 import { AdDirectory } from '../../daemon/src/directory/ad/ad-directory.js';
 import { EntraDirectory } from '../../daemon/src/directory/entra/entra-directory.js';
-import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
+import { HybridDirectory } from '../../daemon/src/directory/hybrid/hybrid-directory.js';
 import { MemoryAudit, createAuditLog } from '../../daemon/src/log/audit.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
-import { logDir, type CoreServices } from '../../daemon/src/main.js';
-import { startServer, type RunningServer } from '../../daemon/src/server.js';
+import { logDir, type CoreServices } from '../../daemon/src/core/core-services.js';
+import { startStandalone, type RunningStandalone } from '../../daemon/src/roles/standalone.js';
 import { adConfig } from '../support/ad-env.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
@@ -25,7 +25,7 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
   let admin: DomainAdmin;
   let g: GraphEmulator;
   let smtp: SmtpCatcher;
-  let server: RunningServer;
+  let server: RunningStandalone;
   let hybrid: HybridDirectory;
   let config: KeyhatchConfig;
   const seen = new MemoryAudit(); // receives what the audit log writes
@@ -89,10 +89,10 @@ describe('kiosk journey for a hybrid user (Samba AD + Graph emulator)', function
     const entra = new EntraDirectory({ config: config.entra!, log, audit });
     hybrid = new HybridDirectory({ ad, entra, config: config.entra!, log, audit, clock, autoPoll: false });
     const core: CoreServices = {
-      config, log, audit, directory: hybrid, ad, entra, hybrid,
+      config, log, audit, directory: hybrid,
       async close() { await hybrid.close(); await Promise.all([audit.close(), log.close()]); },
     };
-    server = await startServer(config, { core });
+    server = await startStandalone(config, { core });
     rememberSecret(server.kioskSecret);
   });
   after(async () => { await server?.close(); await smtp?.close(); await g?.close(); await admin?.close(); });

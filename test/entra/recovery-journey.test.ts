@@ -8,8 +8,8 @@ import type { KeyhatchConfig } from '../../daemon/src/config/schema.js';
 import { EntraDirectory } from '../../daemon/src/directory/entra/entra-directory.js';
 import { createAuditLog } from '../../daemon/src/log/audit.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
-import { logDir, type CoreServices } from '../../daemon/src/main.js';
-import { startServer, type RunningServer } from '../../daemon/src/server.js';
+import { logDir, type CoreServices } from '../../daemon/src/core/core-services.js';
+import { startStandalone, type RunningStandalone } from '../../daemon/src/roles/standalone.js';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
 import { filesContainingSecrets, freshDir, rememberSecret } from '../support/run-dir.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
@@ -18,7 +18,7 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
   this.timeout(60_000);
   let g: GraphEmulator;
   let smtp: SmtpCatcher;
-  let server: RunningServer;
+  let server: RunningStandalone;
   let config: KeyhatchConfig;
   const ANN = '11111111-1111-4111-8111-111111111111';
   const mail = 'ann.archer@mail.keyhatch.test';
@@ -48,10 +48,10 @@ describe('kiosk journey for a cloud user (HTTP API + Graph emulator + SMTP)', fu
     const audit = createAuditLog(logDir(config));
     const directory = new EntraDirectory({ config: config.entra!, log, audit });
     const core: CoreServices = {
-      config, log, audit, directory, ad: undefined, entra: directory, hybrid: undefined,
+      config, log, audit, directory,
       async close() { await directory.close(); await Promise.all([audit.close(), log.close()]); },
     };
-    server = await startServer(config, { core });
+    server = await startStandalone(config, { core });
     rememberSecret(server.kioskSecret);
   });
   let closed = false;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Directory } from '../../daemon/src/directory/directory.js';
 import { EntraDirectory } from '../../daemon/src/directory/entra/entra-directory.js';
 import { checkEntra } from '../../daemon/src/directory/entra/doctor.js';
-import { HybridDirectory } from '../../daemon/src/directory/hybrid-directory.js';
+import { HybridDirectory } from '../../daemon/src/directory/hybrid/hybrid-directory.js';
 import { createAuditLog } from '../../daemon/src/log/audit.js';
 import { createLogger } from '../../daemon/src/log/logger.js';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
@@ -47,10 +47,11 @@ describe('Entra secrets never reach a log (security)', () => {
     await entra.unlock(ann, ctx);
 
     const fakeAd: Directory = {
-      label: 'fake AD', findUser: async (n) => (n === 'bob' ? { id: 'CN=bob,DC=x', dn: 'CN=bob,DC=x', sAMAccountName: 'bob', userPrincipalName: 'bob@contoso.test' } : null),
+      label: 'fake AD', findUser: async (n) => (n === 'bob' ? { id: 'CN=bob,DC=x', accountName: 'bob', userPrincipalName: 'bob@contoso.test' } : null),
       accountStatus: async () => { throw new Error('unused'); }, privilege: async () => ({ privileged: false, via: [], adminCountHint: false }), groups: async () => [],
       effectivePolicy: async () => { throw new Error('unused'); }, unlock: async () => undefined, resetPassword: async () => undefined,
       abandonReset: async () => false, changePassword: async () => undefined, verifyPassword: async () => undefined, close: async () => undefined,
+      absentUser: () => ({ id: 'CN=absent,DC=x' }), describe: () => ({}),
     };
     let now = new Date();
     const h = new HybridDirectory({ ad: fakeAd, entra, config: emulatorConfig(g, { syncWatchSeconds: 60 }), log, audit, clock: () => now, autoPoll: false });

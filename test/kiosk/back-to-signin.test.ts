@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { buildKioskUi } from '../../kiosk-ui/build.js';
 import { validateConfig } from '../../daemon/src/config/load.js';
-import { startServer } from '../../daemon/src/server.js';
+import { startStandalone } from '../../daemon/src/roles/standalone.js';
 import { MemoryAudit } from '../../daemon/src/log/audit.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { MemoryDirectory } from '../../bench/support/memory-directory.js';
@@ -18,14 +18,14 @@ import { launchChromium } from '../e2e/support/browser.js';
 
 describe('kiosk "Back to sign-in" (Chromium, bridge stand-in)', function () {
   this.timeout(120_000);
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: Awaited<ReturnType<typeof startStandalone>>;
   let browser: Browser;
   before(async () => {
     const uiDir = mkdtempSync(join(tmpdir(), 'keyhatch-back-ui-'));
     await buildKioskUi(uiDir);
     const config = validateConfig({ dataDir: mkdtempSync(join(tmpdir(), 'keyhatch-back-')), listen: '127.0.0.1:0', log: { level: 'warn' } });
-    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(3), ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
-    server = await startServer(config, { uiDir, core });
+    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory: new MemoryDirectory(3), close: async () => undefined };
+    server = await startStandalone(config, { uiDir, core });
     browser = await launchChromium();
   });
   after(async () => {

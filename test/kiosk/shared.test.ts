@@ -8,7 +8,7 @@ import type { PolicyView } from '../../kiosk-ui/src/shared/api.js';
 import { checkPassword } from '../../daemon/src/password/rules.js';
 
 const policy: PolicyView = { minLength: 8, maxLength: 256, complexity: true, historyLength: 24, bannedWords: ['contoso'], source: 'domain' };
-const subject = { sAMAccountName: 'jsmith', displayName: 'Joanna Smith' };
+const subject = { accountName: 'jsmith', displayName: 'Joanna Smith' };
 
 describe('kiosk shared modules', () => {
   describe('i18n', () => {

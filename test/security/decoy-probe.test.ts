@@ -5,14 +5,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../daemon/src/config/load.js';
-import { startServer } from '../../daemon/src/server.js';
+import { startStandalone } from '../../daemon/src/roles/standalone.js';
 import { MemoryAudit } from '../../daemon/src/log/audit.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { MemoryDirectory } from '../../bench/support/memory-directory.js';
 
 describe('decoy probe account (fault injected)', function () {
   this.timeout(60_000);
-  let server: Awaited<ReturnType<typeof startServer>>;
+  let server: Awaited<ReturnType<typeof startStandalone>>;
   const directory = new MemoryDirectory(3);
   let failures = 0;
   let calls = 0;
@@ -25,8 +25,8 @@ describe('decoy probe account (fault injected)', function () {
 
   before(async () => {
     const config = validateConfig({ dataDir: mkdtempSync(join(tmpdir(), 'keyhatch-probe-')), listen: '127.0.0.1:0', log: { level: 'warn' } });
-    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory, ad: undefined, entra: undefined, hybrid: undefined, close: async () => undefined };
-    server = await startServer(config, { core });
+    const core = { config, log: silentLogger, audit: new MemoryAudit(), directory, close: async () => undefined };
+    server = await startStandalone(config, { core });
   });
   after(async () => { await server?.close(); });
 

@@ -3,7 +3,7 @@ import type { TestDomain } from './global-domain.js';
 import { adConfig } from './ad-env.js';
 import { freshDir, rememberSecret } from './run-dir.js';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp-catcher.js';
-import { startServer, type RunningServer, type ServerOptions } from '../../daemon/src/server.js';
+import { startStandalone, type RunningStandalone, type StandaloneOptions } from '../../daemon/src/roles/standalone.js';
 import { validateConfig } from '../../daemon/src/config/load.js';
 import type { KeyhatchConfig } from '../../daemon/src/config/schema.js';
 
@@ -11,14 +11,14 @@ export interface TestDaemon {
   url: string;
   kioskSecret: string;
   smtp: SmtpCatcher;
-  server: RunningServer;
+  server: RunningStandalone;
   config: KeyhatchConfig;
   /** Calls the API as the kiosk on this machine would (its per-launch secret). */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
-export async function startTestDaemon(d: TestDomain, overrides: Record<string, unknown> = {}, opts: ServerOptions = {}): Promise<TestDaemon> {
+export async function startTestDaemon(d: TestDomain, overrides: Record<string, unknown> = {}, opts: StandaloneOptions = {}): Promise<TestDaemon> {
   const smtp = await startSmtpCatcher();
   const base = adConfig(d, {}, freshDir('daemon'));
   const config = validateConfig({
@@ -27,7 +27,7 @@ export async function startTestDaemon(d: TestDomain, overrides: Record<string, u
     smtp: smtp.config,
     ...overrides,
   });
-  const server = await startServer(config, opts);
+  const server = await startStandalone(config, opts);
   rememberSecret(server.kioskSecret);
   const api: TestDaemon['api'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${server.url}${path}`, {

@@ -6,7 +6,7 @@ import { defaultDataDir, loadConfig } from '../config/load.js';
 import { NoPolicySource } from '../config/policy-source.js';
 import type { KeyhatchConfig } from '../config/schema.js';
 import { UsageError } from './args.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 
 export interface GatewayCommandContext {
   readonly args: string[];

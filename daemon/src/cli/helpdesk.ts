@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { DirectoryUser, OperationContext } from '../directory/directory.js';
-import type { CoreServices, RecoveryServices } from '../main.js';
+import type { CoreServices, RecoveryServices } from '../core/core-services.js';
 import { userKeyOf } from '../directory/directory.js';
 
 export function operatorContext(): OperationContext {
@@ -24,8 +24,10 @@ export async function userShow(core: CoreServices, name: string, factors: (u: Di
   const user = await resolve(core, name);
   const [status, privilege] = await Promise.all([core.directory.accountStatus(user), core.directory.privilege(user)]);
   return {
-    dn: user.dn ?? null,
-    sAMAccountName: user.sAMAccountName ?? null,
+    // The documented keys (dn, sAMAccountName) come from the backend that holds the account.
+    dn: null,
+    sAMAccountName: user.accountName ?? null,
+    ...core.directory.describe(user),
     userPrincipalName: user.userPrincipalName ?? null,
     displayName: user.displayName ?? null,
     locked: status.locked,
@@ -48,7 +50,7 @@ export async function userShow(core: CoreServices, name: string, factors: (u: Di
 async function guard(core: CoreServices, user: DirectoryUser, ctx: OperationContext, action: string): Promise<void> {
   const [status, privilege] = await Promise.all([core.directory.accountStatus(user), core.directory.privilege(user)]);
   const refuse = (code: 'PRIVILEGED_ACCOUNT' | 'ACCOUNT_DISABLED', reason: string) => {
-    core.audit.write({ action, actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'refused', reason: code, correlationId: ctx.correlationId, details: { why: reason } });
+    core.audit.write({ action, actor: ctx.actor, target: user.accountName ?? user.id, result: 'refused', reason: code, correlationId: ctx.correlationId, details: { why: reason } });
     return new KeyhatchError(code, { reason });
   };
   // The directory that holds the account applied its own allowPrivileged (AD or Entra).
@@ -63,10 +65,10 @@ export async function helpdeskUnlock(core: CoreServices, name: string): Promise<
   try {
     await core.directory.unlock(user, ctx);
   } catch (err) {
-    core.audit.write({ action: 'helpdesk.unlock', actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: ctx.correlationId });
+    core.audit.write({ action: 'helpdesk.unlock', actor: ctx.actor, target: user.accountName ?? user.id, result: 'failure', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: ctx.correlationId });
     throw err;
   }
-  core.audit.write({ action: 'helpdesk.unlock', actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'success', correlationId: ctx.correlationId });
+  core.audit.write({ action: 'helpdesk.unlock', actor: ctx.actor, target: user.accountName ?? user.id, result: 'success', correlationId: ctx.correlationId });
 }
 
 export async function helpdeskReset(core: CoreServices, name: string, newPassword: string): Promise<void> {
@@ -77,7 +79,7 @@ export async function helpdeskReset(core: CoreServices, name: string, newPasswor
     await core.directory.resetPassword(user, newPassword, ctx);
   } catch (err) {
     const code = (err as KeyhatchError).code ?? 'INTERNAL';
-    core.audit.write({ action: 'helpdesk.reset', actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'failure', reason: code, correlationId: ctx.correlationId,
+    core.audit.write({ action: 'helpdesk.reset', actor: ctx.actor, target: user.accountName ?? user.id, result: 'failure', reason: code, correlationId: ctx.correlationId,
       details: { violations: (err as KeyhatchError).violations?.map((v) => v.code) } });
     // A one-shot command cannot retry within the operation. If the first step had landed, say so plainly.
     if (await core.directory.abandonReset(ctx.operationId as string, ctx) && err instanceof KeyhatchError) {
@@ -86,13 +88,13 @@ export async function helpdeskReset(core: CoreServices, name: string, newPasswor
     }
     throw err;
   }
-  core.audit.write({ action: 'helpdesk.reset', actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'success', correlationId: ctx.correlationId });
+  core.audit.write({ action: 'helpdesk.reset', actor: ctx.actor, target: user.accountName ?? user.id, result: 'success', correlationId: ctx.correlationId });
 }
 
 export async function policyShow(core: CoreServices, name: string): Promise<Record<string, unknown>> {
   const user = await resolve(core, name);
   const policy = await core.directory.effectivePolicy(user);
-  return { user: user.sAMAccountName ?? user.id, ...policy };
+  return { user: user.accountName ?? user.id, ...policy };
 }
 
 /** Issues a one-time code the agent reads to a caller whose identity they verified. */
@@ -101,6 +103,6 @@ export async function helpdeskCode(core: CoreServices, services: RecoveryService
   const user = await resolve(core, name);
   await guard(core, user, ctx, 'helpdesk.code');
   const { code, expiresAt } = await services.helpdesk.issue(userKeyOf(user));
-  core.audit.write({ action: 'helpdesk.code', actor: ctx.actor, target: user.sAMAccountName ?? user.id, result: 'success', correlationId: ctx.correlationId, details: { expiresAt: new Date(expiresAt).toISOString() } });
-  return `one-time code for ${user.sAMAccountName ?? name}: ${code.slice(0, 4)} ${code.slice(4)} (valid until ${new Date(expiresAt).toISOString()}, single use)`;
+  core.audit.write({ action: 'helpdesk.code', actor: ctx.actor, target: user.accountName ?? user.id, result: 'success', correlationId: ctx.correlationId, details: { expiresAt: new Date(expiresAt).toISOString() } });
+  return `one-time code for ${user.accountName ?? name}: ${code.slice(0, 4)} ${code.slice(4)} (valid until ${new Date(expiresAt).toISOString()}, single use)`;
 }

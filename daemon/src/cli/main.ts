@@ -1,24 +1,20 @@
 // The `keyhatch` command line. Errors are one line on stderr; exit 0 ok, 1 failed, 2 bad usage/config.
 import { loadConfig, loadRawConfig } from '../config/load.js';
-import { platformPolicySource } from '../config/policy-source.js';
+import { platformPolicySource } from '../config/platform-policy-source.js';
 import { KeyhatchError } from '../errors/catalogue.js';
-import type { CoreServices } from '../main.js';
+import type { CoreServices } from '../core/core-services.js';
+import type { CliIo } from './cli-io.js';
 import { parseArgs, UsageError, USAGE } from './args.js';
 import { secretSet } from './secret.js';
 import { GATEWAY_COMMANDS } from './gateway-commands.js';
 
 // Directory-bound modules load only when a command needs them: on a relay, `keyhatch serve` and
 // `keyhatch doctor` must not pull in the directory, store or hashing code at all.
-const buildCore = async (...a: Parameters<typeof import('../main.js').buildCore>) => (await import('../main.js')).buildCore(...a);
-const buildRecovery = async (...a: Parameters<typeof import('../main.js').buildRecovery>) => (await import('../main.js')).buildRecovery(...a);
+const buildCore = async (...a: Parameters<typeof import('../core/core-services.js').buildCore>) => (await import('../core/core-services.js')).buildCore(...a);
+const buildRecovery = async (...a: Parameters<typeof import('../core/core-services.js').buildRecovery>) => (await import('../core/core-services.js')).buildRecovery(...a);
 const helpdesk = () => import('./helpdesk.js');
 
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  readStdin: () => Promise<string>;
-  env: Record<string, string | undefined>;
-}
+export type { CliIo };
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];

@@ -4,7 +4,7 @@
 import { SECRET_KEYS, secretKey, storeNameOf } from '../config/secrets.js';
 import { platformSecretStore } from '../platform/secret-store.js';
 import { UsageError } from './args.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './cli-io.js';
 
 export async function secretSet(args: string[], io: CliIo, dataDir: string): Promise<number> {
   if (args.length !== 1 || !args[0]) throw new UsageError(`usage: keyhatch secret set <key>   (value on stdin; keys: ${SECRET_KEYS.map((k) => k.key).join(', ')})`);

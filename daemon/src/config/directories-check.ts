@@ -1,10 +1,9 @@
 // Cross-entry checks of the `directories` array: unique names, and no NetBIOS name, DNS domain
 // or UPN suffix claimed by two directories (routing would otherwise depend on the order).
 import type { z } from 'zod';
-import { directoryNames } from '../directory/routing/directory-names.js';
-import type { DirectoryEntryConfig } from './schema.js';
+import { directoryNames, type NamedDirectoryEntry } from './directory-names.js';
 
-interface Checked { ad?: unknown; entra?: unknown; directories?: DirectoryEntryConfig[] }
+interface Checked { ad?: unknown; entra?: unknown; directories?: NamedDirectoryEntry[] | undefined }
 
 export function checkDirectories(c: Checked, ctx: z.RefinementCtx): void {
   const list = c.directories;

@@ -24,17 +24,3 @@ export class LastGoodPolicySource implements PolicySource {
     return this.last;
   }
 }
-
-/**
- * The machine's policy source: the registry (through the native addon) on Windows, nothing
- * elsewhere or when the addon is missing. Read failures keep the last good policy.
- */
-export async function platformPolicySource(onError: (err: unknown) => void = () => undefined): Promise<PolicySource & { watch?: (onChange: () => void) => { close(): void } }> {
-  if (process.platform !== 'win32') return new NoPolicySource();
-  const { nativeAddonAvailable, loadNativeAddon } = await import('../platform/native-addon.js');
-  if (!nativeAddonAvailable()) return new NoPolicySource();
-  const { RegistryPolicySource } = await import('./registry-policy-source.js');
-  const registry = new RegistryPolicySource(loadNativeAddon(), (what) => onError(new Error(`ignored policy value of the wrong type: ${what}`)));
-  const lastGood = new LastGoodPolicySource(registry, onError);
-  return { read: () => lastGood.read(), watch: (onChange) => registry.watch(onChange) };
-}

@@ -1,14 +1,15 @@
 // The one directory interface. Active Directory and Entra ID implement it; the backend is chosen
-// once in the composition root (daemon/src/main.ts) and nothing else asks which one it is.
+// once in the composition root (daemon/src/core/core-services.ts) and nothing else asks which one it is.
+// Its vocabulary is neutral: AD's DN and sAMAccountName, Entra's object id stay inside the backends.
 import type { PasswordPolicy } from '../password/policy.js';
 
 export interface DirectoryUser {
-  /** Stable id within the backend (AD: the DN; Entra: the object id). */
+  /** Stable id within the backend, opaque to everyone else (AD: the DN; Entra: the object id). */
   readonly id: string;
   /** Survives renames and moves (AD: objectGUID); enrollment is keyed by it. Defaults to `id`. */
   readonly key?: string;
-  readonly dn?: string;
-  readonly sAMAccountName?: string;
+  /** The short logon name (AD: sAMAccountName; Entra: the on-premises one of a synced user). */
+  readonly accountName?: string;
   readonly userPrincipalName?: string;
   readonly displayName?: string;
   readonly mail?: string;
@@ -54,6 +55,13 @@ export interface LookupHint {
   readonly defaultDomain?: string;
 }
 
+/** One line of `keyhatch doctor`. */
+export interface DirectoryCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
 export interface Directory {
   /** Human name of the backend for logs and `doctor` ("Active Directory", "Entra ID"). */
   readonly label: string;
@@ -63,6 +71,11 @@ export interface Directory {
   privilege(user: DirectoryUser): Promise<PrivilegeInfo>;
   /** Ids/DNs of every group the user belongs to, nested groups included. */
   groups(user: DirectoryUser): Promise<string[]>;
+  /**
+   * The key two spellings of one group id share (AD: the normalised DN), for matching configured
+   * groups against `groups()`. Without it, ids compare case-insensitively (see groupKeyOf).
+   */
+  groupKey?(id: string): string;
   effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy>;
   unlock(user: DirectoryUser, ctx: OperationContext): Promise<void>;
   /**
@@ -81,9 +94,28 @@ export interface Directory {
   sampleUser?(): Promise<DirectoryUser | null>;
   /** Proves the user's current password (enrollment sign-in). */
   verifyPassword(user: DirectoryUser, password: string): Promise<void>;
+  /**
+   * A user that does not exist, shaped like `near` (e.g. the sample user): enrollment binds as it
+   * for an unknown name, so that costs the directory the same work and moves no real account's counter.
+   */
+  absentUser(near: DirectoryUser | null): DirectoryUser;
+  /** The backend's own identifiers of a user, for the help desk's `user show` (AD: dn, sAMAccountName). */
+  describe(user: DirectoryUser): Record<string, string | null>;
+  /** `keyhatch doctor`: connection, credentials and every right this backend needs, one line each. */
+  doctorChecks?(): Promise<DirectoryCheck[]>;
+  /**
+   * At start-up: settles operations an earlier run left half-done (AD's two-step reset journal) and
+   * names the accounts that still hold a temporary password.
+   */
+  interruptedResets?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
 export function userKeyOf(user: DirectoryUser): string {
   return user.key ?? user.id;
+}
+
+/** The directory's comparison key for a group id (case-insensitive when the backend has none). */
+export function groupKeyOf(directory: Directory, id: string): string {
+  return directory.groupKey?.(id) ?? id.toLowerCase();
 }

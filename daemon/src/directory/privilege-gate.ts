@@ -8,7 +8,7 @@ import type { DirectoryUser, OperationContext, PrivilegeInfo } from './directory
 export async function assertNotPrivileged(
   read: () => Promise<PrivilegeInfo>, user: DirectoryUser, ctx: OperationContext, action: 'unlock' | 'reset', audit: AuditSink,
 ): Promise<void> {
-  const target = user.sAMAccountName ?? user.userPrincipalName ?? user.id;
+  const target = user.accountName ?? user.userPrincipalName ?? user.id;
   let info: PrivilegeInfo;
   try { info = await read(); } catch (err) {
     audit.write({ action: `directory.${action}`, actor: ctx.actor, target, result: 'refused', reason: (err as KeyhatchError).code ?? 'INTERNAL', correlationId: ctx.correlationId,

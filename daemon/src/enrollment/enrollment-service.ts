@@ -55,14 +55,6 @@ export function loginLimit(configured: number, lockoutThreshold: number): number
   return lockoutThreshold > 0 ? Math.max(1, Math.min(configured, lockoutThreshold - 1)) : configured;
 }
 
-/** A bind target that does not exist (no account's badPwdCount moves), next to a real one. */
-function decoyOf(probe: DirectoryUser | null): DirectoryUser {
-  const name = `kh-decoy-${randomBytes(8).toString('hex')}`;
-  const parent = probe?.dn?.replace(/^.*?(?<!\\),/, '') ?? 'DC=invalid';
-  const suffix = probe?.userPrincipalName?.split('@')[1] ?? 'invalid';
-  return { id: `CN=${name},${parent}`, dn: `CN=${name},${parent}`, userPrincipalName: `${name}@${suffix}`, sAMAccountName: name };
-}
-
 const tokenKey = (t: string) => createHash('sha256').update(t).digest('base64url');
 
 export class EnrollmentService {
@@ -93,13 +85,14 @@ export class EnrollmentService {
       : await this.d.limiter.reserve([nameGate], sourceGates);
     const refuse = async (reason: string): Promise<never> => {
       const blocked = await attempt.failed();
-      this.d.audit.write({ action: 'enroll.login', actor: name, target: found?.sAMAccountName ?? name, result: 'refused', reason, correlationId: randomUUID().slice(0, 12), source: client.source, device: client.device, details: { blocked } });
+      this.d.audit.write({ action: 'enroll.login', actor: name, target: found?.accountName ?? name, result: 'refused', reason, correlationId: randomUUID().slice(0, 12), source: client.source, device: client.device, details: { blocked } });
       throw new KeyhatchError('INVALID_CREDENTIALS');
     };
     let bindError: unknown;
     const bindStart = performance.now();
     try {
-      await this.d.directory.verifyPassword(found ?? decoyOf(target), password);
+      // An unknown name binds as a user that does not exist (no account's badPwdCount moves), next to a real one.
+      await this.d.directory.verifyPassword(found ?? this.d.directory.absentUser(target), password);
     } catch (err) {
       bindError = err;
     }
@@ -121,8 +114,8 @@ export class EnrollmentService {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = this.d.now() + this.d.settings.tokenSeconds * 1000;
     await this.d.store.ephemeral.put(TOKENS, tokenKey(token), { userKey: userKeyOf(user), user, expiresAt, locale: client.locale ?? 'en' } satisfies EnrollSession, expiresAt);
-    this.d.audit.write({ action: 'enroll.login', actor: user.sAMAccountName ?? name, target: user.sAMAccountName ?? name, result: 'success', correlationId: tokenKey(token).slice(0, 12), source: client.source, device: client.device });
-    return { token, expiresAt: new Date(expiresAt).toISOString(), user: { displayName: user.displayName ?? user.sAMAccountName ?? '' } };
+    this.d.audit.write({ action: 'enroll.login', actor: user.accountName ?? name, target: user.accountName ?? name, result: 'success', correlationId: tokenKey(token).slice(0, 12), source: client.source, device: client.device });
+    return { token, expiresAt: new Date(expiresAt).toISOString(), user: { displayName: user.displayName ?? user.accountName ?? '' } };
   }
 
   /** A DC answers a wrong password for a real account slower than a bind as nobody (it updates badPwdCount). */
@@ -164,7 +157,7 @@ export class EnrollmentService {
     const code = newCode();
     const pending: PendingConfirm = { kind: 'code', code: storeCode(this.d.codeKey, `enroll/${f.id}`, code, this.d.now(), this.d.settings.codeSeconds * 1000, this.d.settings.codeTries) };
     await this.d.store.ephemeral.put(PENDING, f.id, pending, pending.code.expiresAt);
-    this.d.outbox.send(channel, 'code', s.locale, { code, minutes: String(Math.round(this.d.settings.codeSeconds / 60)) }, { user: s.user.sAMAccountName ?? s.userKey, correlationId: f.id.slice(0, 12) });
+    this.d.outbox.send(channel, 'code', s.locale, { code, minutes: String(Math.round(this.d.settings.codeSeconds / 60)) }, { user: s.user.accountName ?? s.userKey, correlationId: f.id.slice(0, 12) });
   }
 
   async addEmail(s: EnrollSession, address: unknown): Promise<{ factorId: string }> {
@@ -188,7 +181,7 @@ export class EnrollmentService {
     const id = randomUUID();
     const f: EnrolledFactor = { id, userKey: s.userKey, type: 'totp', hint: 'Authenticator app', confirmed: false, data: { secret: this.d.totp.sealSecret(secret, id) }, createdAt: new Date(this.d.now()).toISOString() };
     await this.d.store.factors.insert(f);
-    const uri = otpauthUri(secret, s.user.userPrincipalName ?? s.user.sAMAccountName ?? 'user');
+    const uri = otpauthUri(secret, s.user.userPrincipalName ?? s.user.accountName ?? 'user');
     return { factorId: id, otpauthUri: uri, secret, qrSvg: await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) };
   }
 
@@ -213,7 +206,7 @@ export class EnrollmentService {
   async addWebauthn(s: EnrollSession): Promise<{ factorId: string; publicKey: unknown }> {
     if (!this.d.webauthn) throw new KeyhatchError('FACTOR_UNAVAILABLE', { reason: 'webauthn not configured' });
     const existing = (await this.d.store.factors.list(s.userKey)).filter((f) => f.type === 'webauthn' && f.confirmed).map((f) => String(f.data.credentialId));
-    const { options, challenge } = await this.d.webauthn.registrationOptions({ id: s.userKey, name: s.user.userPrincipalName ?? s.user.sAMAccountName ?? s.userKey, displayName: s.user.displayName ?? '' }, existing);
+    const { options, challenge } = await this.d.webauthn.registrationOptions({ id: s.userKey, name: s.user.userPrincipalName ?? s.user.accountName ?? s.userKey, displayName: s.user.displayName ?? '' }, existing);
     const f = await this.insert(s, 'webauthn', 'Security key', {}, false);
     await this.d.store.ephemeral.put(PENDING, f.id, { kind: 'webauthn', challenge } satisfies PendingWebAuthn, this.d.now() + 300_000);
     return { factorId: f.id, publicKey: options };
@@ -265,13 +258,13 @@ export class EnrollmentService {
   }
 
   private audit(s: EnrollSession, f: EnrolledFactor, action: string): void {
-    this.d.audit.write({ action, actor: s.user.sAMAccountName ?? s.userKey, target: s.user.sAMAccountName ?? s.userKey, result: 'success', correlationId: f.id.slice(0, 12), details: { factor: f.type, hint: f.hint } });
+    this.d.audit.write({ action, actor: s.user.accountName ?? s.userKey, target: s.user.accountName ?? s.userKey, result: 'success', correlationId: f.id.slice(0, 12), details: { factor: f.type, hint: f.hint } });
   }
 
   private send(s: EnrollSession, f: EnrolledFactor, kind: 'factorAdded' | 'factorRemoved', channels: Awaited<ReturnType<typeof notificationChannels>>): void {
     for (const ch of channels) {
-      this.d.outbox.send(ch, kind, s.locale, { user: s.user.sAMAccountName ?? '', method: `${f.type} ${f.hint}`.trim(), time: noticeTime(this.d.now()) },
-        { user: s.user.sAMAccountName ?? s.userKey, correlationId: f.id.slice(0, 12) });
+      this.d.outbox.send(ch, kind, s.locale, { user: s.user.accountName ?? '', method: `${f.type} ${f.hint}`.trim(), time: noticeTime(this.d.now()) },
+        { user: s.user.accountName ?? s.userKey, correlationId: f.id.slice(0, 12) });
     }
   }
 }

@@ -28,7 +28,7 @@ class CodeFactor implements FactorMethod {
     ctx.scratch.code = storeCode(this.settings.key, this.binding(ctx), code, this.settings.now(), this.settings.ttlMs, this.settings.tries);
     const to = String(ctx.factor.data[this.type === 'email' ? 'address' : 'phone'] ?? '');
     this.outbox.send(this.type === 'email' ? { kind: 'email', address: to } : { kind: 'sms', phone: to }, 'code', ctx.locale,
-      { code, minutes: String(Math.round(this.settings.ttlMs / 60000)) }, { user: ctx.user.sAMAccountName ?? ctx.user.id, correlationId: ctx.sessionId });
+      { code, minutes: String(Math.round(this.settings.ttlMs / 60000)) }, { user: ctx.user.accountName ?? ctx.user.id, correlationId: ctx.sessionId });
     return { sent: true };
   }
 

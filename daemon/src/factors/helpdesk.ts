@@ -1,9 +1,15 @@
 // Help-desk one-time code: an agent who verified the caller runs `keyhatch helpdesk code <user>`
 // and reads the code out; it works once, for ten minutes, for that user only.
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../store/store.js';
 import type { FactorContext, FactorMethod, FactorState, Prompts } from './factor.js';
 import { checkCode, newCode, storeCode, type StoredCode } from './codes.js';
+
+/** Where the codes wait (the store's ephemeral repository); declared here so factors/ does not depend on store/. */
+export interface CodeShelf {
+  get<T>(kind: string, id: string, now: number): Promise<T | undefined>;
+  put(kind: string, id: string, value: unknown, expiresAt: number): Promise<void>;
+  delete(kind: string, id: string): Promise<void>;
+}
 
 const KIND = 'helpdesk-code';
 
@@ -12,7 +18,7 @@ export class HelpdeskFactor implements FactorMethod {
   readonly labelKey = 'factor.helpdesk';
   readonly weight = 2;
   readonly userSelectable = true;
-  constructor(private readonly store: Store, private readonly key: Buffer, private readonly now: () => number) {}
+  constructor(private readonly store: { readonly ephemeral: CodeShelf }, private readonly key: Buffer, private readonly now: () => number) {}
 
   /** Issues a fresh code for `userKey`, replacing any earlier one. */
   async issue(userKey: string, ttlMs = 600_000): Promise<{ code: string; expiresAt: number }> {

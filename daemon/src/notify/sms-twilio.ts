@@ -2,7 +2,7 @@
 // (AccountSid:AuthToken); 201 on success; errors are JSON {code, message, more_info, status}.
 import type { z } from 'zod';
 import type { smsSchema } from '../config/schema.js';
-import { createHttpsFetch, readCaFile } from '../directory/entra/https-fetch.js';
+import { createHttpsFetch, readCaFile } from '../net/https-fetch.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { SmsSender } from './sms.js';
 import { SMS_TIMEOUT_MS, transportFailure } from './sms-webhook.js';

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
 import type { smsSchema } from '../config/schema.js';
-import { createHttpsFetch, readCaFile } from '../directory/entra/https-fetch.js';
+import { createHttpsFetch, readCaFile } from '../net/https-fetch.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { SmsSender } from './sms.js';
 

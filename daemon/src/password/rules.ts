@@ -5,7 +5,8 @@ import type { PolicyViolation } from '../errors/catalogue.js';
 import type { PasswordPolicy } from './policy.js';
 
 export interface PasswordSubject {
-  readonly sAMAccountName?: string;
+  /** The logon name (AD: sAMAccountName). */
+  readonly accountName?: string;
   readonly displayName?: string;
 }
 
@@ -38,8 +39,8 @@ const complexity: Checker = (pw, p) => {
 
 /** Real AD: with complexity on, the sAMAccountName (if ≥3 chars) must not appear, case-insensitively. */
 const containsUsername: Checker = (pw, p, s) => {
-  if (!p.complexity || !s.sAMAccountName || s.sAMAccountName.length < 3) return null;
-  return pw.toLowerCase().includes(s.sAMAccountName.toLowerCase()) ? { code: 'contains_username' } : null;
+  if (!p.complexity || !s.accountName || s.accountName.length < 3) return null;
+  return pw.toLowerCase().includes(s.accountName.toLowerCase()) ? { code: 'contains_username' } : null;
 };
 
 /** Real AD: displayName is split on , . - _ # tab and space; no token of ≥3 chars may appear. */

@@ -1,6 +1,5 @@
 // The Windows side of a workstation daemon (standalone or relay): the credential provider's launch
 // pipe and the kiosks it starts. One implementation for both roles; loaded only on Windows.
-import type { KeyhatchConfig } from '../config/schema.js';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { KioskLaunches } from './kiosk-launches.js';
@@ -9,7 +8,8 @@ export interface KioskLaunchPipeOptions {
   /** The loopback port the kiosk page is served on. */
   port: string;
   launches: KioskLaunches;
-  config: KeyhatchConfig;
+  /** The settings it uses (KeyhatchConfig fits; platform/ does not depend on config/). */
+  config: { readonly dataDir: string; readonly kiosk: { readonly account: string; readonly executable: string; readonly idleSeconds: number; readonly language?: string | undefined } };
   audit: AuditSink;
   log: Logger;
   /** Whether recovery can work now; the provider hides its links otherwise. */

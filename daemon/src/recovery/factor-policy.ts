@@ -1,6 +1,5 @@
 // How much proof each action needs, per group. Weights: strong factors 2, weak (SMS, questions) 1.
 import type { FactorType } from '../factors/factor.js';
-import { normalizeDn } from '../directory/ad/ldap-escape.js';
 
 export interface Requirement { factors: number; minWeight: number }
 export interface Requirements { unlock: Requirement; reset: Requirement; disabled: FactorType[] }
@@ -12,12 +11,14 @@ export interface PolicyConfig {
   groupPolicies: Array<{ group: string; unlock?: Requirement; reset?: Requirement; disabledFactors: FactorType[] }>;
 }
 
-const norm = (g: string) => { try { return normalizeDn(g); } catch { return g.toLowerCase(); } };
-
-/** The first group policy that matches one of the user's groups wins; otherwise the defaults. */
-export function requirementsFor(cfg: PolicyConfig, groups: readonly string[]): Requirements {
-  const mine = new Set(groups.map(norm));
-  const gp = cfg.groupPolicies.find((p) => mine.has(norm(p.group)));
+/**
+ * The first group policy that matches one of the user's groups wins; otherwise the defaults.
+ * `groupKey` is the directory's own comparison key for a group id (Directory.groupKey: AD compares
+ * DNs by their normalised form, whatever the spelling in the configuration).
+ */
+export function requirementsFor(cfg: PolicyConfig, groups: readonly string[], groupKey: (id: string) => string): Requirements {
+  const mine = new Set(groups.map(groupKey));
+  const gp = cfg.groupPolicies.find((p) => mine.has(groupKey(p.group)));
   const disabled = new Set<FactorType>((['email', 'sms', 'totp', 'webauthn', 'questions', 'helpdesk'] as FactorType[]).filter((t) => !cfg.enabledFactors.includes(t)));
   for (const t of gp?.disabledFactors ?? []) disabled.add(t);
   return { unlock: gp?.unlock ?? cfg.unlock, reset: gp?.reset ?? cfg.reset, disabled: [...disabled] };

@@ -1,7 +1,7 @@
 // The gateway's services, shared by the gateway role and standalone (gateway + relay in one
 // process): directory, store, recovery and enrollment, audit, the session sweeper.
 import type { KeyhatchConfig } from '../config/schema.js';
-import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../main.js';
+import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../core/core-services.js';
 
 export interface GatewayParts {
   readonly core: CoreServices;
@@ -19,11 +19,11 @@ export interface GatewayPartsOptions extends RecoveryOptions {
 export async function buildGatewayParts(config: KeyhatchConfig, opts: GatewayPartsOptions = {}): Promise<GatewayParts> {
   const core = opts.core ?? await buildCore(config, { logToConsole: opts.logToConsole ?? false });
   const services = await buildRecovery(core, opts);
-  const open = (await Promise.all((core.adDirectories ?? (core.ad ? [core.ad] : [])).map((ad) => ad.recoverInterruptedResets().catch((err: Error) => {
+  const open = await core.directory.interruptedResets?.().catch((err: Error) => {
     core.log.warn('could not check the reset journal yet', { error: err.message });
     return [];
-  })))).flat();
-  if (open.length > 0) core.log.warn('accounts left with a temporary password by an interrupted reset', { users: open.map((e) => e.user) });
+  }) ?? [];
+  if (open.length > 0) core.log.warn('accounts left with a temporary password by an interrupted reset', { users: open });
   let sweeper: NodeJS.Timeout | undefined;
   return {
     core, services,

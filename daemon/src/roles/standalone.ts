@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { KeyhatchConfig } from '../config/schema.js';
 import { createApp } from '../http/app.js';
 import { staticKiosk, type IdentifyKiosk } from '../http/middleware.js';
-import type { CoreServices, RecoveryServices } from '../main.js';
+import type { CoreServices, RecoveryServices } from '../core/core-services.js';
 import { buildGatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
 

@@ -213,7 +213,7 @@ export class Wizard {
     const t = this.t;
     const s = this.need();
     const account = s.status?.account;
-    const name = s.status?.subject?.displayName ?? s.status?.subject?.sAMAccountName ?? this.username;
+    const name = s.status?.subject?.displayName ?? s.status?.subject?.accountName ?? this.username;
     const state = account?.locked ? t.t('kiosk.action.locked', { name }) : t.t('kiosk.action.notLocked', { name });
     const actions = actionsFor(account);
     if (actions.length === 0) return this.stepShell('kiosk.action.heading', state, h('p', {}, t.t('kiosk.action.none')), this.cancelRow());
@@ -238,7 +238,7 @@ export class Wizard {
     const t = this.t;
     const s = this.need();
     const policy = s.status?.policy;
-    const subject = { sAMAccountName: s.status?.subject?.sAMAccountName, displayName: s.status?.subject?.displayName };
+    const subject = { accountName: s.status?.subject?.accountName, displayName: s.status?.subject?.displayName };
     const pw = field({ id: 'new-password', label: t.t('kiosk.password.new'), type: 'password', autocomplete: 'new-password', autofocus: true });
     const confirm = field({ id: 'confirm-password', label: t.t('kiosk.password.confirm'), type: 'password', autocomplete: 'new-password' });
     pw.input.setAttribute('aria-describedby', 'rules-heading strength-text');

@@ -26,7 +26,7 @@ export interface PolicyView {
 }
 export interface RecoveryStatus {
   verified: boolean; remaining: number; expiresAt: string;
-  account?: AccountState; policy?: PolicyView; subject?: { sAMAccountName: string; displayName?: string };
+  account?: AccountState; policy?: PolicyView; subject?: { accountName: string; displayName?: string };
 }
 export interface Challenge {
   sent?: boolean;

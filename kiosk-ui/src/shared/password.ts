@@ -4,7 +4,7 @@ import { checkPassword } from '../../../daemon/src/password/rules.js';
 import type { PasswordPolicy } from '../../../daemon/src/password/policy.js';
 import type { PolicyView, Violation } from './api.js';
 
-export interface Subject { sAMAccountName?: string; displayName?: string }
+export interface Subject { accountName?: string; displayName?: string }
 
 export interface RuleRow {
   /** Stable id (also the DOM id suffix). */
@@ -35,7 +35,7 @@ export function checklist(password: string, confirm: string, policy: PolicyView,
   ];
   if (policy.complexity) {
     rows.push({ id: 'complexity', key: 'rule.complexity', params: {}, ok: !failed.has('complexity') });
-    if (subject.sAMAccountName) rows.push({ id: 'username', key: 'rule.noUsername', params: {}, ok: !failed.has('contains_username') });
+    if (subject.accountName) rows.push({ id: 'username', key: 'rule.noUsername', params: {}, ok: !failed.has('contains_username') });
     if (subject.displayName) rows.push({ id: 'displayName', key: 'rule.noDisplayName', params: {}, ok: !failed.has('contains_display_name') });
   }
   if (policy.bannedWords.length > 0) rows.push({ id: 'banned', key: 'rule.noBanned', params: {}, ok: !failed.has('banned') });

@@ -71,7 +71,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
       const dir = directory();
       for (const name of ['alice', 'KEYHATCH\\alice', 'keyhatch\\ALICE', 'alice@keyhatch.test', 'ALICE@KEYHATCH.TEST']) {
         const u = await dir.findUser(name);
-        assert.equal(u?.dn, d.seed.users.alice.dn, name);
+        assert.equal(u?.id, d.seed.users.alice.dn, name);
       }
       const u = await dir.findUser('alice');
       assert.equal(u?.displayName, 'Alice Anders');
@@ -99,7 +99,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
       // NFD "é" normalises to NFC before the search; it matches only the NFC-named account.
       await admin.addUser({ name: 'ren\u00e9', password: 'Ren3-Passw0rd!x' }, d.seed.peopleOu);
       const nfd = await dir.findUser('rene\u0301');
-      assert.equal(nfd?.sAMAccountName?.normalize('NFC'), 'ren\u00e9');
+      assert.equal(nfd?.accountName?.normalize('NFC'), 'ren\u00e9');
     });
   });
 
@@ -207,7 +207,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
       assert.equal((await d.dc.kinit(u.name, next)).ok, true);
 
       const grace = (await excepted.findUser('grace'))!;
-      const byDn = directory({ adminCountExceptions: [grace.dn as string, 'grace'] });
+      const byDn = directory({ adminCountExceptions: [grace.id, 'grace'] });
       assert.equal((await byDn.privilege(grace)).privileged, true, 'Domain Admins membership is not excused by an adminCount exception');
       const allowed = directory({ allowPrivileged: true });
       const g = await allowed.privilege(grace);
@@ -250,7 +250,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
       let failures = 1;
       injectSearchFault(dir, (base) => base.startsWith('CN=Partitions,') && failures-- > 0);
       await assert.rejects(dir.findUser('KEYHATCH\\alice'), (e: KeyhatchError) => e.code === 'DIRECTORY_ERROR');
-      assert.equal((await dir.findUser('KEYHATCH\\alice'))?.dn, d.seed.users.alice.dn, 'retried, not a cached guess');
+      assert.equal((await dir.findUser('KEYHATCH\\alice'))?.id, d.seed.users.alice.dn, 'retried, not a cached guess');
     });
   });
 
@@ -458,12 +458,12 @@ describe('Active Directory backend (Samba AD DC)', function () {
   describe('connections', () => {
     it('fails over to the next DC URL when the first does not answer', async () => {
       const dir = directory({ urls: ['ldaps://127.0.0.1:1', d.dc.ldapsUrl], connectTimeoutMs: 500 });
-      assert.equal((await dir.findUser('alice'))?.sAMAccountName, 'alice');
+      assert.equal((await dir.findUser('alice'))?.accountName, 'alice');
     });
 
     it('works over ldap:// with StartTLS and refuses a server whose certificate it cannot verify', async () => {
       const tls = directory({ urls: [d.dc.ldapUrl], tlsServerName: d.dc.hostFqdn });
-      assert.equal((await tls.findUser('alice'))?.sAMAccountName, 'alice');
+      assert.equal((await tls.findUser('alice'))?.accountName, 'alice');
       const noCa = directory({ caFile: undefined });
       await assert.rejects(noCa.findUser('alice'), (e: KeyhatchError) => e.code === 'DIRECTORY_TLS');
       const wrongName = directory({ tlsServerName: 'evil.example.com' });
@@ -483,7 +483,7 @@ describe('Active Directory backend (Samba AD DC)', function () {
       const binds: string[] = [];
       dir.conn.connectAny = async (bind, context) => { binds.push(context); return connect(bind, context); };
       const users = await Promise.all(Array.from({ length: 20 }, () => dir.findUser('bob')));
-      assert.ok(users.every((u) => u?.sAMAccountName === 'bob'));
+      assert.ok(users.every((u) => u?.accountName === 'bob'));
       await Promise.all(users.map((u) => dir.accountStatus(u!)));
       await dir.privilege(users[0]!);
       assert.deepEqual(binds, ['service-bind'], '41 operations, one service connection');

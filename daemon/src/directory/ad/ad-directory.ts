@@ -1,4 +1,5 @@
 // The Active Directory backend of the Directory interface, over ldapts.
+import { randomBytes } from 'node:crypto';
 import type { Client, Entry } from 'ldapts';
 import type { AdConfig } from '../../config/schema.js';
 import { KeyhatchError } from '../../errors/catalogue.js';
@@ -6,14 +7,14 @@ import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
-import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { decodeAccountStatus } from './account-flags.js';
 import { mapLdapError } from './ad-errors.js';
 import { readDomainPolicy, readPso } from './ad-policy.js';
 import { AdConnection } from './connection.js';
-import { dnToDnsDomain, escapeFilterValue, isDnWithin } from './ldap-escape.js';
+import { dnToDnsDomain, escapeFilterValue, isDnWithin, normalizeDn } from './ldap-escape.js';
 import { AdPasswordOps } from './password-ops.js';
 import { privilegedGroupsIn } from './privileged.js';
 import { ResetJournal, type JournalEntry } from './reset-journal.js';
@@ -94,9 +95,9 @@ export class AdDirectory implements Directory {
     const str = (v: unknown) => (v === undefined || v === '' || (Array.isArray(v) && v.length === 0) ? undefined : String(Array.isArray(v) ? v[0] : v));
     const guid = ([] as Buffer[]).concat((e.objectGUID as Buffer[] | Buffer | undefined) ?? [])[0];
     const user: DirectoryUser = {
-      id: e.dn, dn: e.dn,
+      id: e.dn,
       ...(guid ? { key: `ad:${guid.toString('hex')}` } : {}),
-      sAMAccountName: str(e.sAMAccountName) as string,
+      accountName: str(e.sAMAccountName) as string,
       ...(str(e.userPrincipalName) ? { userPrincipalName: str(e.userPrincipalName) } : {}),
       ...(str(e.displayName) ? { displayName: str(e.displayName) } : {}),
       ...(str(e.mail) ? { mail: str(e.mail) } : {}),
@@ -108,12 +109,33 @@ export class AdDirectory implements Directory {
   async sampleUser(): Promise<DirectoryUser | null> {
     const entries = await this.search(this.cfg.baseDn, `${USER_FILTER}(!(userAccountControl:1.2.840.113556.1.4.803:=2)))`, ['sAMAccountName'], 'sub');
     const e = entries[0];
-    return e ? { id: e.dn, dn: e.dn, sAMAccountName: String(e.sAMAccountName) } : null;
+    return e ? { id: e.dn, accountName: String(e.sAMAccountName) } : null;
   }
 
+  /** A DN next to `near` (same container) that names nobody: a bind as it fails like a wrong password. */
+  absentUser(near: DirectoryUser | null): DirectoryUser {
+    const name = `kh-decoy-${randomBytes(8).toString('hex')}`;
+    const parent = near ? near.id.replace(/^.*?(?<!\\),/, '') : 'DC=invalid';
+    const suffix = near?.userPrincipalName?.split('@')[1] ?? 'invalid';
+    return { id: `CN=${name},${parent}`, userPrincipalName: `${name}@${suffix}`, accountName: name };
+  }
+
+  describe(user: DirectoryUser): Record<string, string | null> {
+    return { dn: user.id, sAMAccountName: user.accountName ?? null };
+  }
+
+  async doctorChecks(): Promise<DirectoryCheck[]> {
+    return (await import('./ad-doctor.js')).adDoctorChecks(this, this.cfg);
+  }
+
+  async interruptedResets(): Promise<string[]> {
+    return (await this.recoverInterruptedResets()).map((e) => e.user);
+  }
+
+  /** An AD user's id is its DN. */
   private dnOf(user: DirectoryUser): string {
-    if (!user.dn) throw new KeyhatchError('INTERNAL', { reason: 'AD user without DN' });
-    return user.dn;
+    if (!/^[A-Za-z][\w-]*=/.test(user.id)) throw new KeyhatchError('INTERNAL', { reason: 'AD user without DN' });
+    return user.id;
   }
 
   async accountStatus(user: DirectoryUser): Promise<AccountStatus> {
@@ -141,7 +163,7 @@ export class AdDirectory implements Directory {
   }
 
   private isAdminCountException(user: DirectoryUser, dn: string, sid: string): boolean {
-    const names = [user.sAMAccountName, user.userPrincipalName, dn, sid].filter((v): v is string => !!v).map((v) => v.toLowerCase());
+    const names = [user.accountName, user.userPrincipalName, dn, sid].filter((v): v is string => !!v).map((v) => v.toLowerCase());
     return this.cfg.adminCountExceptions.some((x) => names.includes(x.toLowerCase()));
   }
 
@@ -185,6 +207,11 @@ export class AdDirectory implements Directory {
     } catch (err) { throw mapLdapError(err, 'search'); }
   }
 
+  /** DNs compare by their normalised form; anything else (a SID, a typo) case-insensitively. */
+  groupKey(id: string): string {
+    try { return normalizeDn(id); } catch { return id.toLowerCase(); }
+  }
+
   async effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy> {
     const [e] = await this.search(this.dnOf(user), '(objectClass=user)', ['msDS-ResultantPSO']);
     const pso = e?.['msDS-ResultantPSO'];
@@ -213,7 +240,7 @@ export class AdDirectory implements Directory {
   async resetPassword(user: DirectoryUser, newPassword: string, ctx: OperationContext): Promise<void> {
     await this.precheck(user, newPassword);
     await assertNotPrivileged(() => this.privilege(user), user, ctx, 'reset', this.deps.audit);
-    await this.ops.reset({ dn: this.dnOf(user), name: user.sAMAccountName ?? user.id }, newPassword, ctx);
+    await this.ops.reset({ dn: this.dnOf(user), name: user.accountName ?? user.id }, newPassword, ctx);
   }
 
   async abandonReset(operationId: string, ctx: OperationContext): Promise<boolean> {
@@ -241,7 +268,7 @@ export class AdDirectory implements Directory {
     for (const entry of await this.journal.list()) {
       if (entry.state === 'reported') { unresolved.push(entry); continue; }
       let status: AccountStatus | undefined;
-      try { status = await this.accountStatus({ id: entry.userDn, dn: entry.userDn }); } catch (err) {
+      try { status = await this.accountStatus({ id: entry.userDn }); } catch (err) {
         this.deps.log.warn('cannot check an interrupted reset yet', { user: entry.user, error: (err as Error).message });
         unresolved.push(entry);
         continue;

@@ -7,6 +7,7 @@ import type { AdConnection } from './connection.js';
 import { escapeFilterValue } from './ldap-escape.js';
 import { holdsExtendedRight, parseDacl } from './security-descriptor.js';
 import { sidToString } from './sid.js';
+import type { DirectoryCheck as Check } from '../directory.js';
 
 export const RESET_PASSWORD_GUID = '00299570-246d-11d0-a768-00aa006e0529';
 
@@ -22,11 +23,7 @@ class SdFlagsControl extends Control {
   }
 }
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+export type { Check };
 
 const fix = (right: string, base: string) =>
   `grant it on "${base}" (descendant User objects): dsacls "${base}" /I:S /G "DOMAIN\\svc-account:${right}" — see docs/delegation.md`;

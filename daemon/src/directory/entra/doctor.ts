@@ -3,8 +3,13 @@
 // `wids` claim: role template ids) and that Graph answers an advanced query. Needs no permission
 // beyond the ones Keyhatch already uses.
 import type { KeyhatchError } from '../../errors/catalogue.js';
-import type { Check } from '../ad/permission-check.js';
-import type { EntraDirectory } from './entra-directory.js';
+import type { DirectoryCheck as Check } from '../directory.js';
+import type { EntraEndpoints } from './endpoints.js';
+import type { GraphClient } from './graph-client.js';
+import type { TokenProvider } from './token-provider.js';
+
+/** What the checks use of the Entra backend (EntraDirectory fits). */
+export interface EntraDoctorTarget { readonly tokens: TokenProvider; readonly endpoints: EntraEndpoints; readonly graph: GraphClient }
 import { GROUP_READ_PERMISSIONS, RESET_ROLES, RESET_ROLE_TEXT, RISK_PERMISSION, ROLE_TEMPLATES, USER_WRITE_PERMISSIONS } from './roles.js';
 
 const consent = (perm: string) =>
@@ -15,7 +20,7 @@ function describe(err: unknown): string {
   return `${e.code ?? 'ERROR'}: ${e.message}${e.reason ? ` (${e.reason})` : ''}`;
 }
 
-export async function checkEntra(entra: EntraDirectory, opts: { dismissRisk?: boolean } = {}): Promise<Check[]> {
+export async function checkEntra(entra: EntraDoctorTarget, opts: { dismissRisk?: boolean } = {}): Promise<Check[]> {
   const checks: Check[] = [];
   let claims;
   try {

@@ -1,18 +1,19 @@
 // The Microsoft Entra ID backend of the Directory interface, over Microsoft Graph (app-only).
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntraConfig } from '../../config/schema.js';
 import { KeyhatchError, isKeyhatchError } from '../../errors/catalogue.js';
 import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
-import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { resolveEndpoints, type EntraEndpoints } from './endpoints.js';
 import { USER_SELECT, isEntraUser, toEntraUser, type EntraUser, type GraphUser } from './entra-user.js';
 import { GraphClient } from './graph-client.js';
 import { odataString } from './graph-client.js';
-import { createHttpsFetch, readCaFile } from './https-fetch.js';
+import { createHttpsFetch, readCaFile } from '../../net/https-fetch.js';
 import { preEnrollmentFrom, type PreEnrollment } from './pre-enrollment.js';
 import { RESET_ROLE_TEXT, USER_WRITE_PERMISSIONS, roleName } from './roles.js';
 import { MsalTokenProvider, type TokenProvider } from './token-provider.js';
@@ -118,6 +119,21 @@ export class EntraDirectory implements Directory {
     const r = await this.graph.request<{ value?: GraphUser[] }>({ path: '/users', query: { $filter: 'accountEnabled eq true', $select: USER_SELECT, $top: '1' } });
     const g = r.body?.value?.[0];
     return g ? toEntraUser(g) : null;
+  }
+
+  /** A made-up user of this tenant (a fresh object id and UPN): it exists nowhere. */
+  absentUser(near: DirectoryUser | null): DirectoryUser {
+    const name = `kh-decoy-${randomBytes(8).toString('hex')}`;
+    return { id: randomUUID(), userPrincipalName: `${name}@${near?.userPrincipalName?.split('@')[1] ?? 'invalid'}`, accountName: name };
+  }
+
+  describe(user: DirectoryUser): Record<string, string | null> {
+    const u = user as Partial<EntraUser>;
+    return { dn: u.onPremisesDistinguishedName ?? null, sAMAccountName: user.accountName ?? null, objectId: user.id };
+  }
+
+  async doctorChecks(): Promise<DirectoryCheck[]> {
+    return (await import('./doctor.js')).checkEntra(this, { dismissRisk: this.cfg.dismissRisk });
   }
 
   /** Fresh state of one user (by object id). */

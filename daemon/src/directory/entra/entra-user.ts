@@ -27,6 +27,7 @@ export interface EntraUser extends DirectoryUser {
   /** True for users synchronised from on-premises AD (their password lives in AD). */
   readonly onPremisesSyncEnabled: boolean;
   readonly onPremisesDomainName?: string;
+  readonly onPremisesDistinguishedName?: string;
   readonly accountEnabled: boolean;
   readonly lastPasswordChangeDateTime: string | null;
   readonly otherMails: readonly string[];
@@ -48,8 +49,8 @@ export function toEntraUser(g: GraphUser): EntraUser {
     ...opt('displayName', g.displayName),
     ...opt('mail', g.mail),
     ...opt('mobile', g.mobilePhone),
-    ...opt('sAMAccountName', g.onPremisesSamAccountName),
-    ...opt('dn', g.onPremisesDistinguishedName),
+    ...opt('accountName', g.onPremisesSamAccountName),
+    ...opt('onPremisesDistinguishedName', g.onPremisesDistinguishedName),
     ...opt('onPremisesDomainName', g.onPremisesDomainName),
     ...opt('passwordPolicies', g.passwordPolicies),
     onPremisesSyncEnabled: g.onPremisesSyncEnabled === true,

@@ -4,9 +4,9 @@
 // after findUser routes by the user itself, so recovery, enrollment and the help desk stay unaware.
 import { KeyhatchError } from '../../errors/catalogue.js';
 import type { PasswordPolicy } from '../../password/policy.js';
-import type { AccountStatus, Directory, DirectoryUser, LookupHint, OperationContext, PrivilegeInfo } from '../directory.js';
+import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type LookupHint, type OperationContext, type PrivilegeInfo } from '../directory.js';
 import { parseUsername } from '../username.js';
-import type { DirectoryNames } from './directory-names.js';
+import type { DirectoryNames } from '../../config/directory-names.js';
 
 export interface RoutedMember {
   readonly names: DirectoryNames;
@@ -128,6 +128,15 @@ export class RoutingDirectory implements Directory {
     return m.directory.groups(inner);
   }
 
+  /**
+   * Configured group ids name no directory: the first member with a comparison of its own beyond
+   * case (AD's DN normalisation) decides; group ids are DNs or GUIDs, unambiguous either way.
+   */
+  groupKey(id: string): string {
+    const plain = id.toLowerCase();
+    return this.members.map((m) => groupKeyOf(m.directory, id)).find((k) => k !== plain) ?? plain;
+  }
+
   async effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy> {
     const { m, inner } = this.route(user);
     return m.directory.effectivePolicy(inner);
@@ -157,6 +166,28 @@ export class RoutingDirectory implements Directory {
   async verifyPassword(user: DirectoryUser, password: string): Promise<void> {
     const { m, inner } = this.route(user);
     return m.directory.verifyPassword(inner, password);
+  }
+
+  /** Next to `near` in its directory (else in the first): routed like any user of that directory. */
+  absentUser(near: DirectoryUser | null): DirectoryUser {
+    const { m, inner } = near ? this.route(near) : { m: this.members[0] as RoutedMember, inner: null };
+    return this.wrap(m, m.directory.absentUser(inner)) as RoutedUser;
+  }
+
+  /** Every member's checks, each named for its directory. */
+  async doctorChecks(): Promise<DirectoryCheck[]> {
+    const out: DirectoryCheck[] = [];
+    for (const m of this.members) for (const c of await m.directory.doctorChecks?.() ?? []) out.push({ ...c, name: `${m.names.name}: ${c.name}` });
+    return out;
+  }
+
+  async interruptedResets(): Promise<string[]> {
+    return (await Promise.all(this.members.map(async (m) => (await m.directory.interruptedResets?.() ?? []).map((u) => `${m.names.name}: ${u}`)))).flat();
+  }
+
+  describe(user: DirectoryUser): Record<string, string | null> {
+    const { m, inner } = this.route(user);
+    return { directory: m.names.name, ...m.directory.describe(inner) };
   }
 
   async close(): Promise<void> {

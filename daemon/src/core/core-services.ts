@@ -1,49 +1,44 @@
-// Composition root: every service is built here, by hand, from the frozen configuration.
-// Nothing else constructs I/O-bearing objects, so tests can swap any of them.
+// The gateway's service graph, built by hand from the frozen configuration: the directory backend
+// (chosen once), logs and audit (buildCore), then the store, secrets, factors, delivery, rate limits
+// and the recovery and enrollment services (buildRecovery). The composition roots — roles/gateway.ts,
+// roles/standalone.ts, and the CLI commands that need the directory (cli/main.ts) — call these two;
+// every I/O-bearing service comes from here or from the role itself (see docs/architecture.md), and
+// each can be swapped in a test through the options.
 import { join } from 'node:path';
-import type { AdConfig, EntraConfig, KeyhatchConfig } from './config/schema.js';
-import { KeyhatchError } from './errors/catalogue.js';
-import type { Directory } from './directory/directory.js';
-import { AdDirectory } from './directory/ad/ad-directory.js';
-import { EntraDirectory } from './directory/entra/entra-directory.js';
-import { HybridDirectory } from './directory/hybrid-directory.js';
-import { directoryNames } from './directory/routing/directory-names.js';
-import { RoutingDirectory } from './directory/routing/routing-directory.js';
-import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
-import { createLogger, type Logger } from './log/logger.js';
-import { getOrCreateKey, platformSecretStore, type SecretStore } from './platform/secret-store.js';
-import { openStore } from './store/open-store.js';
-import type { Store } from './store/store.js';
-import { FactorRegistry } from './factors/factor.js';
-import { emailCodeFactor, smsCodeFactor } from './factors/code-factors.js';
-import { TotpFactor } from './factors/totp.js';
-import { QuestionsFactor } from './factors/questions.js';
-import { HelpdeskFactor } from './factors/helpdesk.js';
-import { SmtpMailer, type Mailer } from './notify/mailer.js';
-import type { SmsSender } from './notify/sms.js';
-import { createSmsSender } from './notify/sms-factory.js';
-import { Outbox } from './notify/outbox.js';
-import { RateLimiter } from './recovery/rate-limiter.js';
-import { domainsOfBaseDn } from './recovery/account-key.js';
-import { RecoveryService } from './recovery/recovery-service.js';
-import { EnrollmentService, type WebAuthnEnrollment } from './enrollment/enrollment-service.js';
-import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from './factors/webauthn.js';
+import type { AdConfig, EntraConfig, KeyhatchConfig } from '../config/schema.js';
+import { KeyhatchError } from '../errors/catalogue.js';
+import type { Directory } from '../directory/directory.js';
+import { AdDirectory } from '../directory/ad/ad-directory.js';
+import { EntraDirectory } from '../directory/entra/entra-directory.js';
+import { HybridDirectory } from '../directory/hybrid/hybrid-directory.js';
+import { directoryNames } from '../config/directory-names.js';
+import { RoutingDirectory } from '../directory/routing/routing-directory.js';
+import { createAuditLog, type AuditLog, type AuditSink } from '../log/audit.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { getOrCreateKey, platformSecretStore, type SecretStore } from '../platform/secret-store.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { FactorRegistry } from '../factors/factor.js';
+import { emailCodeFactor, smsCodeFactor } from '../factors/code-factors.js';
+import { TotpFactor } from '../factors/totp.js';
+import { QuestionsFactor } from '../factors/questions.js';
+import { HelpdeskFactor } from '../factors/helpdesk.js';
+import { SmtpMailer, type Mailer } from '../notify/mailer.js';
+import type { SmsSender } from '../notify/sms.js';
+import { createSmsSender } from '../notify/sms-factory.js';
+import { Outbox } from '../notify/outbox.js';
+import { RateLimiter } from '../recovery/rate-limiter.js';
+import { domainsOfBaseDn } from '../recovery/account-key.js';
+import { RecoveryService } from '../recovery/recovery-service.js';
+import { EnrollmentService, type WebAuthnEnrollment } from '../enrollment/enrollment-service.js';
+import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from '../factors/webauthn.js';
 
 export interface CoreServices {
   readonly config: KeyhatchConfig;
   readonly log: Logger;
   readonly audit: AuditLog;
+  /** The backend chosen once from the configuration; callers see only the interface. */
   readonly directory: Directory;
-  /** Present when Active Directory is configured (doctor, journal recovery). */
-  readonly ad: AdDirectory | undefined;
-  /** Present when Entra ID is configured. */
-  readonly entra: EntraDirectory | undefined;
-  /** Present when both are: synced users reset in AD, cloud-only users in Entra. */
-  readonly hybrid: HybridDirectory | undefined;
-  /** Every AD backend, one per directory with the `directories` form (absent in hand-built cores: then `ad`). */
-  readonly adDirectories?: readonly AdDirectory[];
-  /** Present with the `directories` form (then ad/entra/hybrid are undefined). */
-  readonly routing?: RoutingDirectory | undefined;
   close(): Promise<void>;
 }
 
@@ -57,51 +52,37 @@ export function logDir(config: KeyhatchConfig): string {
   return config.log.dir ?? join(config.dataDir, 'logs');
 }
 
-export interface Backends {
-  directory: Directory;
-  ad: AdDirectory | undefined;
-  entra: EntraDirectory | undefined;
-  hybrid: HybridDirectory | undefined;
-  /** Every AD backend, one per configured directory (reset-journal recovery at start-up). */
-  adDirectories: readonly AdDirectory[];
-  /** Present with the `directories` form: one router over several directories (ad/entra/hybrid are then undefined). */
-  routing: RoutingDirectory | undefined;
-}
-
 /** One directory's backend: AD, Entra ID, or both (hybrid). */
-function createBackends(adCfg: AdConfig | undefined, entraCfg: EntraConfig | undefined, dataDir: string, log: Logger, audit: AuditSink): Omit<Backends, 'directory' | 'adDirectories' | 'routing'> & { directory: Directory | undefined } {
+function createBackend(adCfg: AdConfig | undefined, entraCfg: EntraConfig | undefined, dataDir: string, log: Logger, audit: AuditSink): Directory | undefined {
   const ad = adCfg ? new AdDirectory({ config: adCfg, dataDir, log, audit }) : undefined;
   const entra = entraCfg ? new EntraDirectory({ config: entraCfg, log, audit }) : undefined;
-  const hybrid = ad && entra && entraCfg ? new HybridDirectory({ ad, entra, config: entraCfg, log, audit }) : undefined;
-  return { directory: hybrid ?? entra ?? ad, ad, entra, hybrid };
+  return ad && entra && entraCfg ? new HybridDirectory({ ad, entra, config: entraCfg, log, audit }) : entra ?? ad;
 }
 
 /** The directory backend, chosen once: AD, Entra ID, both (hybrid), or several behind a router. */
-export function createDirectory(config: KeyhatchConfig, log: Logger, audit: AuditSink): Backends {
+export function createDirectory(config: KeyhatchConfig, log: Logger, audit: AuditSink): Directory {
   if (config.directories) {
     // Each directory keeps its own reset journal: operation ids and DNs are only unique within one.
-    const members = config.directories.map((d) => ({ names: directoryNames(d), ...createBackends(d.ad, d.entra, join(config.dataDir, 'directories', d.name), log, audit) }));
-    const routing = new RoutingDirectory(members.map((m) => ({ names: m.names, directory: m.directory as Directory })), config.directoryRouting.ambiguous);
-    return { directory: routing, ad: undefined, entra: undefined, hybrid: undefined, routing, adDirectories: members.flatMap((m) => (m.ad ? [m.ad] : [])) };
+    const members = config.directories.map((d) => ({ names: directoryNames(d), directory: createBackend(d.ad, d.entra, join(config.dataDir, 'directories', d.name), log, audit) as Directory }));
+    return new RoutingDirectory(members, config.directoryRouting.ambiguous);
   }
-  const { directory, ad, entra, hybrid } = createBackends(config.ad, config.entra, config.dataDir, log, audit);
+  const directory = createBackend(config.ad, config.entra, config.dataDir, log, audit);
   if (!directory) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: ad: no directory configured (set ad.* / KEYHATCH_AD_URL, entra.* / KEYHATCH_ENTRA_TENANT_ID, or directories)' });
-  return { directory, ad, entra, hybrid, adDirectories: ad ? [ad] : [], routing: undefined };
+  return directory;
 }
 
 export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}): Promise<CoreServices> {
   const log = createLogger({ dir: logDir(config), level: config.log.level, console: opts.logToConsole ?? config.log.console });
   const audit = createAuditLog(logDir(config), opts.extraAuditSinks);
-  let backends: Backends;
+  let directory: Directory;
   try {
-    backends = createDirectory(config, log, audit);
+    directory = createDirectory(config, log, audit);
   } catch (err) {
     await Promise.all([log.close(), audit.close()]);
     throw err;
   }
-  const { directory } = backends;
   return {
-    config, log, audit, ...backends,
+    config, log, audit, directory,
     async close() {
       await directory.close();
       await Promise.all([audit.close(), log.close()]);
@@ -128,7 +109,7 @@ export interface RecoveryOptions {
   now?: () => number;
   mailer?: Mailer;
   sms?: SmsSender;
-  webauthn?: { factor: import('./factors/factor.js').FactorMethod; enrollment: WebAuthnEnrollment };
+  webauthn?: { factor: import('../factors/factor.js').FactorMethod; enrollment: WebAuthnEnrollment };
 }
 
 /** Store, factors, delivery, rate limits and the two services the HTTP API exposes. */

@@ -3,14 +3,14 @@
 // lands there (the landing zone); a sync watcher then polls the user's lastPasswordChangeDateTime
 // in Entra and audits `entra.sync-mismatch` when the change has not arrived within
 // entra.syncWatchSeconds. Cloud-only users are reset in Entra directly.
-import type { EntraConfig } from '../config/schema.js';
-import { isKeyhatchError, type KeyhatchError } from '../errors/catalogue.js';
-import type { AuditSink } from '../log/audit.js';
-import type { Logger } from '../log/logger.js';
-import type { PasswordPolicy } from '../password/policy.js';
-import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from './directory.js';
-import type { EntraDirectory } from './entra/entra-directory.js';
-import type { EntraUser } from './entra/entra-user.js';
+import type { EntraConfig } from '../../config/schema.js';
+import { isKeyhatchError, type KeyhatchError } from '../../errors/catalogue.js';
+import type { AuditSink } from '../../log/audit.js';
+import type { Logger } from '../../log/logger.js';
+import type { PasswordPolicy } from '../../password/policy.js';
+import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type OperationContext, type PrivilegeInfo } from '../directory.js';
+import type { EntraDirectory } from '../entra/entra-directory.js';
+import type { EntraUser } from '../entra/entra-user.js';
 
 export interface HybridUser extends DirectoryUser {
   /** Where the password is mastered. */
@@ -154,6 +154,11 @@ export class HybridDirectory implements Directory {
     return cloud ? [...out, ...await this.deps.entra.groups(cloud)] : out;
   }
 
+  /** `groups()` holds AD DNs and Entra object ids: each compares the way its directory does. */
+  groupKey(id: string): string {
+    return isDn(id) ? groupKeyOf(this.deps.ad, id) : groupKeyOf(this.deps.entra, id);
+  }
+
   async effectivePolicy(user: DirectoryUser): Promise<PasswordPolicy> {
     return this.homeOf(user) === 'ad' ? this.deps.ad.effectivePolicy(this.adSide(user)) : this.deps.entra.effectivePolicy(user);
   }
@@ -182,7 +187,7 @@ export class HybridDirectory implements Directory {
   private watch(cloud: DirectoryUser, user: DirectoryUser, before: string | null, ctx: OperationContext): void {
     const now = this.clock();
     const w: SyncWatch = {
-      entraId: cloud.id, user: user.userPrincipalName ?? user.sAMAccountName ?? user.id, correlationId: ctx.correlationId, actor: ctx.actor,
+      entraId: cloud.id, user: user.userPrincipalName ?? user.accountName ?? user.id, correlationId: ctx.correlationId, actor: ctx.actor,
       resetAt: now.toISOString(), before, deadline: new Date(now.getTime() + this.deps.config.syncWatchSeconds * 1000).toISOString(),
       state: 'pending', lastSeen: before,
     };
@@ -251,6 +256,22 @@ export class HybridDirectory implements Directory {
   async verifyPassword(user: DirectoryUser, password: string): Promise<void> {
     if (this.homeOf(user) === 'entra') return this.deps.entra.verifyPassword(user, password);
     return this.deps.ad.verifyPassword(this.adSide(user), password);
+  }
+
+  absentUser(near: DirectoryUser | null): DirectoryUser {
+    return near && this.homeOf(near) === 'entra' ? this.deps.entra.absentUser(near) : this.deps.ad.absentUser(near && this.adSide(near));
+  }
+
+  async doctorChecks(): Promise<DirectoryCheck[]> {
+    return [...await this.deps.entra.doctorChecks(), ...await this.deps.ad.doctorChecks?.() ?? []];
+  }
+
+  async interruptedResets(): Promise<string[]> {
+    return await this.deps.ad.interruptedResets?.() ?? [];
+  }
+
+  describe(user: DirectoryUser): Record<string, string | null> {
+    return this.homeOf(user) === 'entra' ? this.deps.entra.describe(user) : this.deps.ad.describe(this.adSide(user));
   }
 
   async close(): Promise<void> {
