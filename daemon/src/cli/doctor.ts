@@ -68,5 +68,5 @@ function codeForTls(err: unknown): 'DIRECTORY_TLS' | 'DIRECTORY_UNAVAILABLE' {
 }
 
 export function formatChecks(checks: readonly Check[]): string {
-  return checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`).join('\n');
+  return checks.map((c) => `${!c.ok ? 'FAIL' : c.warn ? 'WARN' : 'ok  '}  ${c.name}: ${c.detail}`).join('\n');
 }
