@@ -15,6 +15,7 @@ import { storeCode } from '../factors/codes.js';
 import { maskEmail, maskPhone, normalisePhone } from '../factors/masking.js';
 import { dummyAnswerCheck } from '../factors/questions.js';
 import { newTotpSecret } from '../factors/totp.js';
+import { WebAuthnDecoys } from '../factors/webauthn-decoys.js';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../notify/outbox.js';
@@ -386,14 +387,20 @@ export class RecoveryService {
 
   private async webauthnPrompts(s: RecoverySession, sid: string, found: EnrolledFactor[]): Promise<Prompts> {
     const method = this.d.registry.get('webauthn') as NonNullable<ReturnType<FactorRegistry['get']>>;
-    const first = found[0] ?? this.decoyFactor(s, 'webauthn');
-    const prompts = await method.prompts(this.context(s, sid, first));
-    // One challenge for all of the user's keys: each enrolled key is allowed.
+    const keys = await this.webauthnKeys(s, found);
+    const prompts = await method.prompts(this.context(s, sid, keys[0] as EnrolledFactor));
+    // One challenge for all of the user's keys: each enrolled key is allowed (one entry shape for any count).
     const pk = prompts.publicKey as { allowCredentials?: Array<Record<string, unknown>> } | undefined;
-    if (pk && found.length > 1) {
-      pk.allowCredentials = found.map((f) => ({ id: f.data.credentialId, type: 'public-key', ...(Array.isArray(f.data.transports) ? { transports: f.data.transports } : {}) }));
-    }
+    if (pk) pk.allowCredentials = keys.map((f) => ({ id: f.data.credentialId, type: 'public-key', ...(Array.isArray(f.data.transports) ? { transports: f.data.transports } : {}) }));
     return prompts;
+  }
+
+  private webauthnDecoys: WebAuthnDecoys | undefined;
+  /** The user's keys, or decoy keys shaped like a real user's; the decoys are worked out on every path (same work). */
+  private async webauthnKeys(s: RecoverySession, found: EnrolledFactor[]): Promise<EnrolledFactor[]> {
+    this.webauthnDecoys ??= new WebAuthnDecoys(this.d.decoyKey, () => this.d.store.factors.listConfirmed('webauthn'), this.d.now);
+    const decoys = (await this.webauthnDecoys.credentials(s.probeKey)).map((data, i) => ({ ...this.decoyFactor(s, 'webauthn'), id: `decoy:webauthn:${i}`, data }));
+    return found.length > 0 ? found : decoys;
   }
 
   async verify(id: unknown, factorSid: unknown, response: unknown, client: ClientInfo): Promise<{ verified: boolean; remaining: number }> {
@@ -445,7 +452,8 @@ export class RecoveryService {
     }
     if (f.type === 'webauthn') {
       const rid = (response as { id?: unknown } | null)?.id;
-      const target = found.find((x) => x.data.credentialId === rid) ?? found[0] ?? this.decoyFactor(s, 'webauthn');
+      const keys = await this.webauthnKeys(s, found);
+      const target = keys.find((x) => x.data.credentialId === rid) ?? keys[0] as EnrolledFactor;
       return await method.respond(this.context(s, f.sid, target), response) === 'complete' && found.length > 0;
     }
     // TOTP (each enrolled app is tried, so the count does not show), help-desk code.
