@@ -31,7 +31,8 @@ export async function startKioskLaunchPipe(o: KioskLaunchPipeOptions): Promise<{
     log.warn('kiosk desktop access from a previous run not revoked (session gone?)', { sessionId: left.sessionId, error: left.error });
   }
   const launcher = new KioskLauncher({
-    addon, origin: `http://localhost:${o.port}`, launches: o.launches, executable: config.kiosk.executable, account: config.kiosk.account,
+    addon, origin: `http://${config.kiosk.hostName ?? 'localhost'}:${o.port}`, // a hostName is under webauthn.rpId (docs/webauthn.md)
+    launches: o.launches, executable: config.kiosk.executable, account: config.kiosk.account,
     kioskArgs: [`--keyhatch-idle=${config.kiosk.idleSeconds}`, ...(config.kiosk.language ? [`--keyhatch-locale=${config.kiosk.language}`] : [])],
     dataDir: config.dataDir, audit: o.audit, log, grants,
     available: o.available,
