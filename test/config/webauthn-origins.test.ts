@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { validateConfig } from '../../daemon/src/config/load.js';
 import { isKeyhatchError } from '../../daemon/src/errors/catalogue.js';
-import { webauthnOriginProblems } from '../../daemon/src/factors/webauthn-origins.js';
+import { webauthnOriginProblems } from '../../daemon/src/config/webauthn-origins.js';
 
 const DATA = { dataDir: '/var/lib/keyhatch-test' };
 const refused = (raw: Record<string, unknown>, pattern: RegExp) => assert.throws(() => validateConfig({ ...DATA, ...raw }), (err: unknown) => isKeyhatchError(err) && pattern.test(err.message));

@@ -1,6 +1,6 @@
 // The configuration schema. Validated once at start-up; errors name the key and what is wrong.
 import { z } from 'zod';
-import { webauthnOriginProblems } from '../factors/webauthn-origins.js';
+import { webauthnOriginProblems } from './webauthn-origins.js';
 import { checkDirectories } from './directories-check.js';
 
 const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
