@@ -175,6 +175,21 @@ describe('WebAuthnFactor', () => {
     data = s.saved[0]!;
   });
 
+  it('with kioskOrigins, assertions come only from the kiosk origins, and registration only from the portal origins', async () => {
+    const kioskSettings: WebAuthnSettings = { ...settings, kioskOrigins: ['http://keyhatch-kiosk.keyhatch.example.test:7788'] };
+    const kioskFactor = new WebAuthnFactor(kioskSettings);
+    const s1 = session(data);
+    const c1 = await challengeOf(s1);
+    assert.equal(await kioskFactor.respond(s1.ctx, key.assert(c1, ORIGIN, settings.rpId)), 'failed', 'the portal origin cannot answer a recovery challenge');
+    const s2 = session(data);
+    const c2 = await challengeOf(s2);
+    assert.equal(await kioskFactor.respond(s2.ctx, key.assert(c2, 'http://keyhatch-kiosk.keyhatch.example.test:7788', settings.rpId)), 'complete');
+    data = s2.saved[0]!;
+    const { challenge } = await registrationOptions(kioskSettings, user, []);
+    await assert.rejects(verifyRegistration(kioskSettings, new SoftAuthenticator().register(challenge, 'http://keyhatch-kiosk.keyhatch.example.test:7788', settings.rpId), challenge),
+      (err: unknown) => isKeyhatchError(err) && err.code === 'VERIFICATION_FAILED', 'a kiosk page cannot enroll a key');
+  });
+
   it('fails a wrong origin, a wrong RP ID, a wrong challenge and a wrong ceremony type, saving nothing', async () => {
     const s = session(data);
     const attempts = [

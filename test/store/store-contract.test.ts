@@ -94,6 +94,15 @@ for (const backend of backends) {
       await assert.rejects(store.factors.insert(factor('a', 'x', '2026-01-03T00:00:00Z')), 'a duplicate id is refused');
     });
 
+    it('factors: listConfirmed gives every user\'s confirmed factors of one type, nothing else', async () => {
+      await store.factors.insert(factor('k2', 'bob', '2026-01-02T00:00:00Z', { type: 'webauthn', confirmed: true, data: { credentialId: 'AQID' } }));
+      await store.factors.insert(factor('k1', 'alice', '2026-01-01T00:00:00Z', { type: 'webauthn', confirmed: true, data: { credentialId: 'BAUG' } }));
+      await store.factors.insert(factor('k3', 'carol', '2026-01-01T00:00:00Z', { type: 'webauthn', confirmed: false }));
+      await store.factors.insert(factor('t1', 'alice', '2026-01-01T00:00:00Z', { confirmed: true }));
+      assert.deepEqual((await store.factors.listConfirmed('webauthn')).map((f) => [f.id, f.userKey, f.data.credentialId]), [['k1', 'alice', 'BAUG'], ['k2', 'bob', 'AQID']]);
+      assert.deepEqual(await store.factors.listConfirmed('sms'), []);
+    });
+
     it('ephemeral: put/get until expiry, overwrite, delete, purgeExpired counts what it removed', async () => {
       await store.ephemeral.put('session', 's1', { step: 1, user: 'alice' }, T0 + MIN);
       await store.ephemeral.put('code', 's1', 'same id, other kind', T0 + 2 * MIN);

@@ -27,5 +27,5 @@ export async function runDoctor(core: CoreServices, configSource: string): Promi
 }
 
 export function formatChecks(checks: readonly Check[]): string {
-  return checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}`).join('\n');
+  return checks.map((c) => `${!c.ok ? 'FAIL' : c.warn ? 'WARN' : 'ok  '}  ${c.name}: ${c.detail}`).join('\n');
 }

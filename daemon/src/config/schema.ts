@@ -1,5 +1,6 @@
 // The configuration schema. Validated once at start-up; errors name the key and what is wrong.
 import { z } from 'zod';
+import { webauthnOriginProblems } from './webauthn-origins.js';
 import { checkDirectories } from './directories-check.js';
 
 const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -220,6 +221,8 @@ export const configSchema = z.strictObject({
     rpName: z.string().min(1).default('Keyhatch'),
     /** Origins the kiosk and portal are served from; default: the listen address over http. */
     origins: z.array(z.string().min(1)).optional(),
+    /** Origins of the kiosk pages (relays), when they differ from the portal's (`origins`); see docs/webauthn.md. */
+    kioskOrigins: z.array(z.string().min(1)).min(1).optional(),
   }).prefault({}),
   http: z.strictObject({
     /**
@@ -242,6 +245,8 @@ export const configSchema = z.strictObject({
     idleSeconds: z.number().int().min(30).max(3600).default(300),
     /** Kiosk language (en, de, fr, es, nl, or a region of one); default: the display language. */
     language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag like de or de-AT').optional(),
+    /** A DNS name under webauthn.rpId the kiosk loads its page from; the kiosk maps it to loopback itself (docs/webauthn.md). */
+    hostName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a DNS name like keyhatch-kiosk.corp.example').optional(),
   }).prefault({}),
   entra: entraSchema.optional(),
   /** Several AD domains / Entra tenants at once; the single `ad` / `entra` keys are the one-directory form. */
@@ -256,6 +261,7 @@ export const configSchema = z.strictObject({
       if ((c as Record<string, unknown>)[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'not allowed in the relay role (directory and delivery settings live on the gateway only)' });
     }
   }
+  checkWebAuthn(c, ctx);
   if (c.role === 'gateway' && !c.tls) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'the gateway role needs tls.certFile and tls.keyFile (KEYHATCH_TLS_CERT_FILE / KEYHATCH_TLS_KEY_FILE; `keyhatch gateway init` can make them)' });
 });
 
@@ -263,3 +269,18 @@ export type KeyhatchConfig = z.infer<typeof configSchema>;
 export type AdConfig = z.infer<typeof adSchema>;
 export type EntraConfig = z.infer<typeof entraSchema>;
 export type DirectoryEntryConfig = z.infer<typeof directoryEntrySchema>;
+
+/** WebAuthn origins a browser would refuse, and a kiosk host name the relay would not serve, fail at load. */
+function checkWebAuthn(c: { webauthn: { rpId?: string; origins?: string[]; kioskOrigins?: string[] }; kiosk: { hostName?: string }; http: { allowedHosts: string[] } }, ctx: z.RefinementCtx): void {
+  const rpId = c.webauthn.rpId ?? 'localhost';
+  for (const key of ['origins', 'kioskOrigins'] as const) {
+    for (const p of webauthnOriginProblems(rpId, c.webauthn[key] ?? [], key === 'kioskOrigins')) ctx.addIssue({ code: 'custom', path: ['webauthn', key], message: p });
+  }
+  const host = c.kiosk.hostName;
+  if (host && !c.http.allowedHosts.some((h) => h.toLowerCase() === host.toLowerCase())) {
+    ctx.addIssue({ code: 'custom', path: ['kiosk', 'hostName'], message: `${host} must also be listed in http.allowedHosts (the kiosk page is served under it)` });
+  }
+  if (host && rpId !== 'localhost' && host.toLowerCase() !== rpId.toLowerCase() && !host.toLowerCase().endsWith(`.${rpId.toLowerCase()}`)) {
+    ctx.addIssue({ code: 'custom', path: ['kiosk', 'hostName'], message: `${host} is not under webauthn.rpId ${rpId}: security keys would not work at the kiosk` });
+  }
+}

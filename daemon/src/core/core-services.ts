@@ -132,7 +132,8 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   if (mailer) registry.register(emailCodeFactor(outbox, codeSettings));
   if (sms) registry.register(smsCodeFactor(outbox, codeSettings));
   // WebAuthn needs a domain as RP ID; on loopback that is "localhost" (IP origins cannot use it).
-  const webauthnSettings: WebAuthnSettings = { rpId: c.webauthn.rpId ?? 'localhost', rpName: c.webauthn.rpName, origins: [...(c.webauthn.origins ?? [])] };
+  const webauthnSettings: WebAuthnSettings = { rpId: c.webauthn.rpId ?? 'localhost', rpName: c.webauthn.rpName, origins: [...(c.webauthn.origins ?? [])],
+    ...(c.webauthn.kioskOrigins ? { kioskOrigins: [...c.webauthn.kioskOrigins] } : {}) };
   const webauthn = opts.webauthn ?? {
     factor: new WebAuthnFactor(webauthnSettings),
     enrollment: {

@@ -60,6 +60,8 @@ export interface DirectoryCheck {
   name: string;
   ok: boolean;
   detail: string;
+  /** Passes, but the admin should act (printed as WARN; exit code stays 0). */
+  warn?: boolean;
 }
 
 export interface Directory {

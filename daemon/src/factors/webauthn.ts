@@ -7,7 +7,13 @@ import {
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { FactorContext, FactorMethod, FactorState, Prompts } from './factor.js';
 
-export interface WebAuthnSettings { rpId: string; rpName: string; origins: string[] }
+/**
+ * `origins`: where registration happens (the portal) and, unless `kioskOrigins` is given, where
+ * assertions may come from too. `kioskOrigins`: the kiosk pages' origins (recovery assertions only),
+ * so a key enrolled on the portal (https://keyhatch.corp.example) can be used at a kiosk served under
+ * the same RP ID (see docs/webauthn.md).
+ */
+export interface WebAuthnSettings { rpId: string; rpName: string; origins: string[]; kioskOrigins?: string[] }
 
 // A type alias, not an interface, so it can be stored where Record<string, unknown> is expected.
 export type WebAuthnData = { credentialId: string; publicKey: string /* base64url COSE key */; counter: number; transports?: string[] };
@@ -47,7 +53,7 @@ export class WebAuthnFactor implements FactorMethod {
       const result = await verifyAuthenticationResponse({
         response: response as unknown as AuthenticationResponseJSON,
         expectedChallenge: challenge,
-        expectedOrigin: this.settings.origins,
+        expectedOrigin: this.settings.kioskOrigins ?? this.settings.origins,
         expectedRPID: this.settings.rpId,
         credential: { id: data.credentialId, publicKey: Buffer.from(data.publicKey, 'base64url'), counter: data.counter },
         requireUserVerification: false,

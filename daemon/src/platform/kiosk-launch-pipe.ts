@@ -9,7 +9,7 @@ export interface KioskLaunchPipeOptions {
   port: string;
   launches: KioskLaunches;
   /** The settings it uses (KeyhatchConfig fits; platform/ does not depend on config/). */
-  config: { readonly dataDir: string; readonly kiosk: { readonly account: string; readonly executable: string; readonly idleSeconds: number; readonly language?: string | undefined } };
+  config: { readonly dataDir: string; readonly kiosk: { readonly account: string; readonly executable: string; readonly idleSeconds: number; readonly language?: string | undefined; readonly hostName?: string | undefined } };
   audit: AuditSink;
   log: Logger;
   /** Whether recovery can work now; the provider hides its links otherwise. */
@@ -31,7 +31,8 @@ export async function startKioskLaunchPipe(o: KioskLaunchPipeOptions): Promise<{
     log.warn('kiosk desktop access from a previous run not revoked (session gone?)', { sessionId: left.sessionId, error: left.error });
   }
   const launcher = new KioskLauncher({
-    addon, origin: `http://localhost:${o.port}`, launches: o.launches, executable: config.kiosk.executable, account: config.kiosk.account,
+    addon, origin: `http://${config.kiosk.hostName ?? 'localhost'}:${o.port}`, // a hostName is under webauthn.rpId (docs/webauthn.md)
+    launches: o.launches, executable: config.kiosk.executable, account: config.kiosk.account,
     kioskArgs: [`--keyhatch-idle=${config.kiosk.idleSeconds}`, ...(config.kiosk.language ? [`--keyhatch-locale=${config.kiosk.language}`] : [])],
     dataDir: config.dataDir, audit: o.audit, log, grants,
     available: o.available,

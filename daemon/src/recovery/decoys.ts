@@ -8,6 +8,8 @@ import type { Directory, DirectoryUser } from '../directory/directory.js';
 import { storeCode, type StoredCode } from '../factors/codes.js';
 import type { EnrolledFactor, FactorRegistry, FactorScratch, FactorType, Prompts } from '../factors/factor.js';
 import { newTotpSecret } from '../factors/totp.js';
+import { WebAuthnDecoys } from '../factors/webauthn-decoys.js';
+import type { Store } from '../store/store.js';
 
 export interface DecoyDeps {
   directory: Directory;
@@ -18,13 +20,19 @@ export interface DecoyDeps {
   questionsAsked: number;
   /** How many questions a user enrolls: decoys are asked from a stable set of this size. */
   questionsRequired: number;
+  /** Every user's confirmed security keys give decoy keys their shape (count, id length, transports). */
+  store: Store;
+  now: () => number;
 }
 
 export class Decoys {
   private probe: Promise<DirectoryUser | null> | undefined;
   private totpSecret: string | undefined;
+  private readonly webauthn: WebAuthnDecoys;
 
-  constructor(private readonly d: DecoyDeps) {}
+  constructor(private readonly d: DecoyDeps) {
+    this.webauthn = new WebAuthnDecoys(d.decoyKey, () => d.store.factors.listConfirmed('webauthn'), d.now);
+  }
 
   /**
    * The directory's sample user. Only an answer is cached, never a failure: a failed probe refuses
@@ -57,6 +65,11 @@ export class Decoys {
     const mac = createHmac('sha256', this.d.decoyKey).update(`${probeKey}/${type}`).digest('base64url');
     const data: Record<string, unknown> = type === 'webauthn' ? { credentialId: mac, publicKey: mac, counter: 0 } : type === 'totp' ? { secret: this.sealedTotpSecret() } : {};
     return { id: `decoy:${type}`, userKey: `decoy:${probeKey}`, type, hint: '', confirmed: true, data, createdAt: '' };
+  }
+
+  /** Security keys that never verify, shaped like one real user's keys (never a real credential id). */
+  async webauthnKeys(probeKey: string): Promise<EnrolledFactor[]> {
+    return (await this.webauthn.credentials(probeKey)).map((data, i) => ({ ...this.factor(probeKey, 'webauthn'), id: `decoy:webauthn:${i}`, data }));
   }
 
   /** A code that was sent nowhere: checking a typed code against it costs what a real check costs. */

@@ -85,7 +85,7 @@ export class RecoveryService {
     this.menu = FACTOR_TYPES.filter((t) => enabled.includes(t) && d.registry.get(t)).map((type, i) => ({ sid: `f${i + 1}`, type }));
     this.sessions = new RecoverySessions({ store: d.store, audit: d.audit, now: d.now });
     this.decoys = new Decoys({
-      directory: d.directory, registry: d.registry, decoyKey: d.decoyKey,
+      directory: d.directory, registry: d.registry, decoyKey: d.decoyKey, store: d.store, now: d.now,
       questionList: d.settings.questionList, questionsAsked: d.settings.questionsAsked, questionsRequired: d.settings.questionsRequired,
     });
     this.notices = new AccountNotices({ store: d.store, outbox: d.outbox, now: d.now });
@@ -274,14 +274,18 @@ export class RecoveryService {
 
   private async webauthnPrompts(s: RecoverySession, sid: string, found: EnrolledFactor[]): Promise<Prompts> {
     const method = this.d.registry.get('webauthn') as NonNullable<ReturnType<FactorRegistry['get']>>;
-    const first = found[0] ?? this.decoys.factor(s.probeKey, 'webauthn');
-    const prompts = await method.prompts(this.context(s, sid, first));
-    // One challenge for all of the user's keys: each enrolled key is allowed.
+    const keys = await this.webauthnKeys(s, found);
+    const prompts = await method.prompts(this.context(s, sid, keys[0] as EnrolledFactor));
+    // One challenge for all of the user's keys: each enrolled key is allowed (one entry shape for any count).
     const pk = prompts.publicKey as { allowCredentials?: Array<Record<string, unknown>> } | undefined;
-    if (pk && found.length > 1) {
-      pk.allowCredentials = found.map((f) => ({ id: f.data.credentialId, type: 'public-key', ...(Array.isArray(f.data.transports) ? { transports: f.data.transports } : {}) }));
-    }
+    if (pk) pk.allowCredentials = keys.map((f) => ({ id: f.data.credentialId, type: 'public-key', ...(Array.isArray(f.data.transports) ? { transports: f.data.transports } : {}) }));
     return prompts;
+  }
+
+  /** The user's keys, or decoy keys shaped like a real user's; the decoys are worked out on every path (same work). */
+  private async webauthnKeys(s: RecoverySession, found: EnrolledFactor[]): Promise<EnrolledFactor[]> {
+    const decoys = await this.decoys.webauthnKeys(s.probeKey);
+    return found.length > 0 ? found : decoys;
   }
 
   async verify(id: unknown, factorSid: unknown, response: unknown, client: ClientInfo): Promise<{ verified: boolean; remaining: number }> {
@@ -333,7 +337,8 @@ export class RecoveryService {
     }
     if (f.type === 'webauthn') {
       const rid = (response as { id?: unknown } | null)?.id;
-      const target = found.find((x) => x.data.credentialId === rid) ?? found[0] ?? this.decoys.factor(s.probeKey, 'webauthn');
+      const keys = await this.webauthnKeys(s, found);
+      const target = keys.find((x) => x.data.credentialId === rid) ?? keys[0] as EnrolledFactor;
       return await method.respond(this.context(s, f.sid, target), response) === 'complete' && found.length > 0;
     }
     // TOTP (each enrolled app is tried, so the count does not show), help-desk code.

@@ -118,6 +118,7 @@ export class PostgresStore implements Store {
 
     this.factors = {
       list: async (userKey) => (await q<FactorRow>('SELECT * FROM factors WHERE user_key = $1 ORDER BY created_at, id', [userKey])).rows.map(toFactor),
+      listConfirmed: async (type) => (await q<FactorRow>('SELECT * FROM factors WHERE type = $1 AND confirmed ORDER BY id', [type])).rows.map(toFactor),
       get: async (id) => { const r = (await q<FactorRow>('SELECT * FROM factors WHERE id = $1', [id])).rows[0]; return r ? toFactor(r) : undefined; },
       insert: async (f) => {
         await q('INSERT INTO factors (id, user_key, type, hint, confirmed, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',

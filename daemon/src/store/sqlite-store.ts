@@ -65,6 +65,7 @@ export class SqliteStore implements Store {
     const db = this.db;
     const q = {
       list: db.prepare<FactorRow>('SELECT * FROM factors WHERE user_key = ? ORDER BY created_at, id'),
+      listConfirmed: db.prepare<FactorRow>('SELECT * FROM factors WHERE type = ? AND confirmed = 1 ORDER BY id'),
       get: db.prepare<FactorRow>('SELECT * FROM factors WHERE id = ?'),
       insert: db.prepare('INSERT INTO factors (id, user_key, type, hint, confirmed, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       del: db.prepare('DELETE FROM factors WHERE id = ?'),
@@ -81,6 +82,7 @@ export class SqliteStore implements Store {
     const count = (gate: string, since: number): number => Number(q.rCount.get(gate, since)?.n ?? 0);
     this.factors = {
       list: async (userKey) => q.list.all(userKey).map(toFactor),
+      listConfirmed: async (type) => q.listConfirmed.all(type).map(toFactor),
       get: async (id) => { const r = q.get.get(id); return r ? toFactor(r) : undefined; },
       insert: async (f) => { q.insert.run(f.id, f.userKey, f.type, f.hint, f.confirmed ? 1 : 0, JSON.stringify(f.data), f.createdAt); },
       update: async (id, patch) => {

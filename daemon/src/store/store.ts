@@ -2,10 +2,12 @@
 // gateways sharing state) implement it with the same meaning; one contract test suite runs on both.
 // Every method that decides something (a rate gate, a lease, a join token use) is atomic across all
 // processes sharing the store: a check and the write that follows it happen in one transaction.
-import type { EnrolledFactor } from '../factors/factor.js';
+import type { EnrolledFactor, FactorType } from '../factors/factor.js';
 
 export interface FactorRepo {
   list(userKey: string): Promise<EnrolledFactor[]>;
+  /** Every confirmed factor of one type, all users (decoys copy the shape of real security keys). */
+  listConfirmed(type: FactorType): Promise<EnrolledFactor[]>;
   get(id: string): Promise<EnrolledFactor | undefined>;
   insert(f: EnrolledFactor): Promise<void>;
   update(id: string, patch: { confirmed?: boolean; data?: Record<string, unknown>; hint?: string }): Promise<void>;

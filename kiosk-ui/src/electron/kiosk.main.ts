@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { IPC } from './bridge.js';
 import { hardenApp, hardenContents } from './harden.js';
-import { IdleTimer, parseLaunch, windowOptions } from './policy.js';
+import { IdleTimer, loopbackAliasSwitches, parseLaunch, windowOptions } from './policy.js';
 
 const launch = (() => {
   try {
@@ -24,6 +24,8 @@ delete process.env.KEYHATCH_KIOSK_SECRET; // children (none expected) must not i
 for (const sw of ['disable-background-networking', 'disable-component-update', 'disable-sync', 'no-first-run', 'disable-quic']) {
   app.commandLine.appendSwitch(sw);
 }
+// A kiosk host name under the WebAuthn RP ID maps to loopback here, never through DNS (docs/webauthn.md).
+for (const [sw, value] of loopbackAliasSwitches(launch.origin)) app.commandLine.appendSwitch(sw, value);
 app.setPath('userData', join(app.getPath('temp'), `keyhatch-kiosk-${process.pid}`));
 
 const quit = () => app.quit();

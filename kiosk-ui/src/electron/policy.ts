@@ -49,6 +49,20 @@ export function allowedOrigin(kioskUrl: string): string {
   return u.origin;
 }
 
+/**
+ * Chromium switches for a kiosk page served under an organisation host name (`kiosk.hostName`, e.g.
+ * keyhatch-kiosk.corp.example), so security keys enrolled on the portal (RP ID corp.example) work
+ * at the kiosk. The name resolves to 127.0.0.1 inside the kiosk only (no DNS answer an attacker could
+ * give), and the loopback page counts as a secure context as http://localhost does. None for loopback names.
+ */
+export function loopbackAliasSwitches(origin: string): Array<[string, string]> {
+  const u = new URL(origin);
+  const host = u.hostname.toLowerCase();
+  if (['localhost', '127.0.0.1', '[::1]'].includes(host) || host.endsWith('.localhost')) return [];
+  const map: [string, string] = ['host-resolver-rules', `MAP ${host} 127.0.0.1`];
+  return u.protocol === 'http:' ? [map, ['unsafely-treat-insecure-origin-as-secure', u.origin]] : [map];
+}
+
 /** Navigation allowlist: same scheme, host and port as the daemon; everything else is refused. */
 export function isAllowedNavigation(target: string, origin: string): boolean {
   let u: URL;

@@ -36,7 +36,9 @@ export async function readDomainPolicy(c: Client, namingContext: string, bannedW
 export async function readPso(c: Client, psoDn: string, bannedWords: readonly string[]): Promise<PasswordPolicy> {
   const { searchEntries } = await c.search(psoDn, { scope: 'base', filter: '(objectClass=msDS-PasswordSettings)', attributes: PSO_ATTRS });
   const e = searchEntries[0];
-  if (!e || e['msDS-MinimumPasswordLength'] === undefined) {
+  // ldapts reports a requested attribute it did not get as [] (an unreadable PSO lists, but shows no value).
+  const min = e?.['msDS-MinimumPasswordLength'];
+  if (!e || min === undefined || (Array.isArray(min) && min.length === 0)) {
     throw new KeyhatchError('INSUFFICIENT_RIGHTS', {
       reason: `cannot read the fine-grained password policy ${psoDn}: grant the service account Read on CN=Password Settings Container,CN=System`,
     });

@@ -8,6 +8,7 @@ import { escapeFilterValue } from './ldap-escape.js';
 import { holdsExtendedRight, parseDacl } from './security-descriptor.js';
 import { sidToString } from './sid.js';
 import type { DirectoryCheck as Check } from '../directory.js';
+import { checkPasswordPolicyVisibility } from './pso-visibility.js';
 
 export const RESET_PASSWORD_GUID = '00299570-246d-11d0-a768-00aa006e0529';
 
@@ -134,15 +135,10 @@ export async function checkDirectoryRights(conn: AdConnection, cfg: AdConfig): P
     .then((r) => r.searchEntries[0]).catch(() => undefined);
   const tg = ([] as unknown[]).concat(tgEntry?.tokenGroups ?? []);
   checks.push({ name: 'read tokenGroups', ok: tg.length > 0, detail: tg.length > 0 ? 'readable (privileged-account detection works)' : 'MISSING: read tokenGroups — add the account to "Windows Authorization Access Group"' });
-  const computed = user['msDS-User-Account-Control-Computed'] !== undefined;
+  const uac = user['msDS-User-Account-Control-Computed'];
+  const computed = uac !== undefined && !(Array.isArray(uac) && uac.length === 0); // ldapts gives [] for an unreadable attribute
   checks.push({ name: 'read lock state', ok: computed, detail: computed ? 'msDS-User-Account-Control-Computed readable' : 'MISSING: read msDS-User-Account-Control-Computed' });
 
-  const nc = (await conn.rootDse()).defaultNamingContext;
-  const psos = await conn.withService((c) => c.search(`CN=Password Settings Container,CN=System,${nc}`, {
-    scope: 'one', filter: '(objectClass=msDS-PasswordSettings)', attributes: ['msDS-MinimumPasswordLength'],
-  }), 'read').then((r) => r.searchEntries).catch(() => undefined);
-  const psoOk = psos !== undefined && psos.every((p) => p['msDS-MinimumPasswordLength'] !== undefined);
-  checks.push({ name: 'read password policies', ok: psoOk, detail: psoOk ? `${psos?.length ?? 0} fine-grained polic${psos?.length === 1 ? 'y' : 'ies'} readable`
-    : `MISSING: Read on CN=Password Settings Container,CN=System,${nc} — dsacls "CN=Password Settings Container,CN=System,${nc}" /I:T /G "DOMAIN\\svc-account:GR"` });
+  checks.push(await checkPasswordPolicyVisibility(conn, base));
   return checks;
 }
