@@ -7,6 +7,9 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { cachedCredentialRefresh, dcProbe } from '../../daemon/src/relay/cached-credential-refresh.js';
 import { createRelayLog, type RelayLog } from '../../daemon/src/relay/relay-log.js';
+import { resetListeners } from '../../daemon/src/relay/reset-listeners.js';
+import { RecentResets } from '../../daemon/src/platform/recent-resets.js';
+import { validateConfig } from '../../daemon/src/config/load.js';
 import { freshDir } from '../support/run-dir.js';
 
 const ACCOUNT = { sid: 'S-1-5-21-1-2-3-1104', domain: 'CORP', account: 'alice', dnsDomain: 'corp.example' };
@@ -76,5 +79,28 @@ describe('relay: cached logon credential refresh after a reset at the gateway', 
     assert.deepEqual([failure?.action, failure?.target, failure?.domain, failure?.reason], ['relay.cached-credential', 'alice', 'CORP', 'WIN32_1355']);
     assert.ok(!text.includes(PASSWORD), 'the password is in no log line');
     assert.deepEqual(lines.filter((l) => l.result === 'skipped').map((l) => l.reason), ['DC_REACHABLE', 'DC_STATE_UNKNOWN', 'POLICY_OFF']);
+  });
+
+  it('the relay wiring follows gateway.updateCachedCredentials (policy Relay\\UpdateCachedCredentials); the SID is noted either way', async () => {
+    for (const on of [true, false]) {
+      const calls: string[][] = [];
+      const recentResets = new RecentResets();
+      const logDir = freshDir('relay-wiring');
+      const wiringLog = createRelayLog(logDir, 'debug', false);
+      const config = validateConfig({ role: 'relay', dataDir: logDir, gateway: { updateCachedCredentials: on } });
+      const listeners = await resetListeners({ config, log: wiringLog, recentResets,
+        addon: { changeCachedPassword: async (d, a, p) => { calls.push([d, a, p]); } }, probe: dcProbe({ resolveSrv: srv(deadPort) }) });
+      for (const l of listeners) l(ACCOUNT, PASSWORD);
+      assert.deepEqual(recentResets.list(), [ACCOUNT.sid]);
+      // The refresh runs in the background: its outcome line says when it is over.
+      let outcome: Record<string, unknown> | undefined;
+      for (let i = 0; i < 600 && !outcome; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const text = readFileSync(join(logDir, 'keyhatch.log'), 'utf8');
+        outcome = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.action === 'relay.cached-credential');
+      }
+      await wiringLog.close();
+      assert.deepEqual([outcome?.result, outcome?.reason, calls.length], on ? ['success', undefined, 1] : ['skipped', 'POLICY_OFF', 0]);
+    }
   });
 });
