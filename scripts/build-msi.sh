@@ -104,11 +104,14 @@ if grep -Eiq 'warning|critical|error' "$LOG"; then
   exit 1
 fi
 # What wixl has no attribute for: the public properties an elevated install may take from the
-# command line (SecureCustomProperties), and HideTarget on the join actions (the token is in their data).
+# command line (SecureCustomProperties), HideTarget on the join actions (the token is in their
+# data), and the rollback flag of the kiosk account's rollback action.
 patch() { msibuild "$MSI" -q "$1" || { echo "msibuild failed: $1" >&2; rm -f "$MSI"; exit 1; }; }
 patch "UPDATE \`Property\` SET \`Value\` = 'WIX_DOWNGRADE_DETECTED;WIX_UPGRADE_DETECTED;ROLE;GATEWAYURL;GATEWAYPIN;JOINTOKEN;CONFIGFILE' WHERE \`Property\` = 'SecureCustomProperties'"
 patch "UPDATE \`CustomAction\` SET \`Type\` = 8243 WHERE \`Action\` = 'SetJoinData'"     # 51 property + 8192 HideTarget
 patch "UPDATE \`CustomAction\` SET \`Type\` = 11265 WHERE \`Action\` = 'JoinGateway'"    # 1 DLL + 1024 deferred + 2048 no-impersonate + 8192 HideTarget
+# wixl drops Execute="rollback" without a warning (it writes a plain immediate action): set the type.
+patch "UPDATE \`CustomAction\` SET \`Type\` = 3410 WHERE \`Action\` = 'KioskAccountRollback'" # 18 EXE + 64 continue + 256 rollback + 1024 in script + 2048 no-impersonate
 
 echo "built $MSI (node.exe from $NODE_DIR)"
 [[ -n "$KIOSK_NOTE" ]] && echo "$KIOSK_NOTE"

@@ -26,10 +26,12 @@ async function startRole(config: KeyhatchConfig): Promise<RunningRole> {
   // (demo, development) there is no launcher and the daemon-lifetime secret stands in.
   const { nativeAddonAvailable } = await import('./platform/native-addon.js');
   const launches = process.platform === 'win32' && nativeAddonAvailable() ? new (await import('./platform/kiosk-launches.js')).KioskLaunches() : undefined;
-  const server = await (await import('./roles/standalone.js')).startStandalone(config, { logToConsole: true, ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret) } : {}) });
+  const recentResets = launches ? new (await import('./platform/recent-resets.js')).RecentResets() : undefined;
+  const server = await (await import('./roles/standalone.js')).startStandalone(config, { logToConsole: true,
+    ...(launches ? { identifyKiosk: (secret: string) => launches.identify(secret), onReset: (a: { sid: string }) => recentResets?.note(a.sid) } : {}) });
   const pipe = launches ? await (await import('./platform/kiosk-launch-pipe.js')).startKioskLaunchPipe({
     port: new URL(server.url).port, launches, config, audit: server.core.audit, log: server.core.log,
-    available: async () => { await server.core.directory.findUser('keyhatch-health-probe'); return true; },
+    available: async () => { await server.core.directory.findUser('keyhatch-health-probe'); return true; }, ...(recentResets ? { recentResets } : {}),
   }) : undefined;
   return { url: server.url, log: server.core.log, async close() { await pipe?.close(); await server.close(); } };
 }

@@ -38,7 +38,7 @@ const loc = (key: string, name: string): string => `${POLICY_ROOT}${key ? `\\${k
 const SAMPLE: Record<string, number | string> = {
   Role: 'relay', LogLevel: 'debug', GatewayUrls: 'https://gw1.corp.example, https://gw2.corp.example',
   GatewayPin: `sha256/${'A'.repeat(43)}=`, IdleSeconds: 120, Language: 'de', EnabledFactors: 'email,totp',
-  UnlockFactors: 2, UnlockMinWeight: 3, ResetFactors: 2, ResetMinWeight: 4,
+  UnlockFactors: 2, UnlockMinWeight: 3, ResetFactors: 2, ResetMinWeight: 4, UpdateCachedCredentials: 0,
 };
 
 function treeOf(values: ReadonlyArray<{ key: string; name: string; value: number | string }>): RegistryTree {
@@ -53,7 +53,7 @@ function treeOf(values: ReadonlyArray<{ key: string; name: string; value: number
 describe('Group Policy coverage: ADMX ↔ daemon ↔ credential provider', () => {
   it('the ADMX writes exactly the values in daemon/src/config/policy-map.ts, with the same types', () => {
     const writes = admxWrites();
-    const expected = new Map(POLICY_VALUES.map((v) => [loc(v.key, v.name), v.type === 'dword' ? 'dword' : 'string']));
+    const expected = new Map(POLICY_VALUES.map((v) => [loc(v.key, v.name), v.type === 'dword' || v.type === 'flag' ? 'dword' : 'string']));
     assert.deepEqual([...writes.keys()].sort(), [...expected.keys()].sort());
     for (const [k, t] of writes) assert.equal(t, expected.get(k), `${k}: the ADMX writes ${t}`);
   });
@@ -73,7 +73,7 @@ describe('Group Policy coverage: ADMX ↔ daemon ↔ credential provider', () =>
     for (const v of daemonValues) {
       const value = (v.path as string).split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], config);
       const sample = SAMPLE[v.name];
-      const expected = v.type === 'list' ? String(sample).split(',').map((s) => s.trim()) : sample;
+      const expected = v.type === 'list' ? String(sample).split(',').map((s) => s.trim()) : v.type === 'flag' ? sample !== 0 : sample;
       assert.deepEqual(value, expected, `${v.path} from ${v.name}`);
       const origin = origins.get(v.path as string);
       assert.equal(origin?.source, 'policy', `${v.path} provenance`);

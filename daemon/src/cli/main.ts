@@ -111,9 +111,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       const raw = await loadRawConfig({ file: configFile, env: io.env, policy: await platformPolicySource() });
       const account = String((raw.kiosk as { account?: unknown } | undefined)?.account ?? 'KeyhatchKiosk');
       const { loadNativeAddon } = await import('../platform/native-addon.js');
-      const state = await loadNativeAddon().kioskAccount(account, action);
-      io.stdout(`${account}: ${state.exists ? (state.disabled ? 'exists, disabled' : 'exists, ENABLED') : 'does not exist'}`);
-      return 0;
+      const { kioskAccountCommand } = await import('./kiosk-account.js');
+      return await kioskAccountCommand(action, { account, dataDir: String(raw.dataDir), stdout: io.stdout, kioskAccount: (n, a) => loadNativeAddon().kioskAccount(n, a) });
     }
     if (name === 'preflight') {
       const { preflightCommand } = await import('../preflight/preflight-command.js');

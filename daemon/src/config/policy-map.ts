@@ -5,7 +5,8 @@
 
 export const POLICY_ROOT = 'SOFTWARE\\Policies\\Keyhatch';
 
-export type PolicyType = 'dword' | 'string' | 'list';
+/** 'flag': REG_DWORD 1/0 from an on/off policy, a boolean in the config. */
+export type PolicyType = 'dword' | 'string' | 'list' | 'flag';
 
 export interface PolicyValue {
   /** Subkey under POLICY_ROOT ('' = the root itself). */
@@ -25,6 +26,7 @@ export const POLICY_VALUES: readonly PolicyValue[] = [
   daemon('', 'LogLevel', 'string', 'log.level'),
   daemon('Relay', 'GatewayUrls', 'list', 'gateway.urls'),
   daemon('Relay', 'GatewayPin', 'string', 'gateway.pin'),
+  daemon('Relay', 'UpdateCachedCredentials', 'flag', 'gateway.updateCachedCredentials'),
   daemon('Kiosk', 'IdleSeconds', 'dword', 'kiosk.idleSeconds'),
   daemon('Kiosk', 'Language', 'string', 'kiosk.language'),
   daemon('Recovery', 'EnabledFactors', 'list', 'recovery.enabledFactors'),

@@ -31,6 +31,7 @@ function asList(raw: string | string[]): string[] {
 function convert(v: PolicyValue, raw: number | string | string[]): unknown {
   switch (v.type) {
     case 'dword': return typeof raw === 'number' ? raw : undefined;
+    case 'flag': return typeof raw === 'number' ? raw !== 0 : undefined;
     case 'string': return typeof raw === 'string' ? raw.trim() : undefined;
     case 'list': return typeof raw === 'number' ? undefined : asList(raw);
   }
@@ -47,7 +48,7 @@ export function policyFromTree(tree: RegistryTree | null): { config: RawConfig; 
     const raw = node?.values[v.name];
     if (raw === undefined) continue;
     const value = convert(v, raw);
-    if (value === undefined) ignored.push(`${policyLocation(v)} (expected ${v.type === 'dword' ? 'REG_DWORD' : 'REG_SZ'})`);
+    if (value === undefined) ignored.push(`${policyLocation(v)} (expected ${v.type === 'dword' || v.type === 'flag' ? 'REG_DWORD' : 'REG_SZ'})`);
     else setPath(config, v.path, value);
   }
   return { config, ignored };

@@ -187,6 +187,8 @@ export const gatewaySchema = z.strictObject({
   trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
   /** Gateway: lifetime of device certificates issued at join. */
   deviceCertDays: z.number().int().min(1).max(3650).default(825),
+  /** Relay: after a reset at the gateway, refresh this PC's cached logon verifier when no DC is reachable (offline laptops). */
+  updateCachedCredentials: z.boolean().default(true),
 }).prefault({});
 
 /** Gateway HTTPS: certificate (PEM, chain allowed) and its key. */

@@ -14,6 +14,7 @@ export interface DirectoryUser {
   readonly displayName?: string;
   readonly mail?: string;
   readonly mobile?: string;
+  readonly sid?: string; // Windows account SID (AD objectSid; Entra onPremisesSecurityIdentifier): the user's logon tile
 }
 
 export interface AccountStatus {

@@ -15,7 +15,7 @@ import {
   DEFAULT_ALLOWED_HOSTS, allowedHostsOnly, apiNoStore, clientInfo, errorHandler, jsonBody, jsonOnlySameOrigin, redactPath, requireKioskSecret, securityHeaders,
   type IdentifyKiosk, type RefusalAudit,
 } from './middleware.js';
-import { recoveryRoutes } from './recovery-routes.js';
+import { recoveryRoutes, type ResetFollowUp } from './recovery-routes.js';
 
 export interface AppDeps {
   recovery: RecoveryService;
@@ -38,6 +38,8 @@ export interface AppDeps {
   pages?: ReadonlyArray<'kiosk' | 'portal'>;
   /** Role-specific API routes mounted under /api/v1 (the gateway's relay API). */
   extraApi?: Router;
+  /** After a reset: note the account in-process (standalone) or tell the calling relay (gateway). */
+  resetFollowUp?: ResetFollowUp;
 }
 
 export { DEFAULT_UI_DIR } from './ui-dir.js';
@@ -59,7 +61,7 @@ export function createApp(d: AppDeps): express.Express {
   api.use(apiNoStore, jsonOnlySameOrigin, jsonBody);
   api.get('/health', (_req, res) => { res.json({ status: 'ok' }); });
   api.get('/ui-config', (_req, res) => { res.json({ defaultLocale: pickLocale(d.defaultLocale), locales: LOCALES, sessionSeconds: d.sessionSeconds }); });
-  api.use('/recovery', d.recoveryAccess ?? requireKioskSecret(d.identifyKiosk, d.requireKioskSecret, refusal), recoveryRoutes(d.recovery));
+  api.use('/recovery', d.recoveryAccess ?? requireKioskSecret(d.identifyKiosk, d.requireKioskSecret, refusal), recoveryRoutes(d.recovery, d.resetFollowUp));
   if (d.extraApi) api.use(d.extraApi);
   api.use('/enrollment', enrollmentRoutes(d.enrollment));
   api.use((_req, _res, next) => next(new KeyhatchError('NOT_FOUND')));

@@ -2,13 +2,21 @@
 // client binding and rate limits protect it.
 import { Router } from 'express';
 import { z } from 'zod';
+import type { WindowsAccount } from '../directory/windows-account.js';
 import type { RecoveryService } from '../recovery/recovery-service.js';
 import { clientInfo, handle, parseBody } from './middleware.js';
+import { RESET_ACCOUNT_HEADER, encodeResetAccount } from './reset-account-header.js';
 
 const id = z.string().min(10).max(64).regex(/^[A-Za-z0-9_-]+$/);
 const factorId = z.string().min(1).max(16).regex(/^f\d+$/);
 
-export function recoveryRoutes(service: RecoveryService): Router {
+/** What happens with the reset account: in-process (standalone) and/or a header for the calling relay (gateway). */
+export interface ResetFollowUp {
+  onReset?: (account: WindowsAccount) => void;
+  accountHeader?: boolean;
+}
+
+export function recoveryRoutes(service: RecoveryService, followUp: ResetFollowUp = {}): Router {
   const r = Router();
   r.post('/', handle(async (req, res) => {
     const body = parseBody(z.strictObject({ username: z.string().min(1).max(1024) }), req.body);
@@ -35,7 +43,12 @@ export function recoveryRoutes(service: RecoveryService): Router {
   }));
   r.post('/:id/reset', handle(async (req, res) => {
     const body = parseBody(z.strictObject({ newPassword: z.string().min(1).max(512), unlock: z.boolean().optional() }), req.body);
-    res.json(await service.reset(parseBody(id, req.params.id), body.newPassword, body.unlock ?? false, clientInfo(req)));
+    const { account, ...answer } = await service.reset(parseBody(id, req.params.id), body.newPassword, body.unlock ?? false, clientInfo(req));
+    if (account) {
+      followUp.onReset?.(account);
+      if (followUp.accountHeader) res.setHeader(RESET_ACCOUNT_HEADER, encodeResetAccount(account));
+    }
+    res.json(answer); // never the account: this body reaches the kiosk page
   }));
   r.post('/:id/cancel', handle(async (req, res) => {
     await service.cancel(parseBody(id, req.params.id), clientInfo(req));

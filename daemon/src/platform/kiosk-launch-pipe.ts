@@ -3,6 +3,7 @@
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { KioskLaunches } from './kiosk-launches.js';
+import type { RecentResets } from './recent-resets.js';
 
 export interface KioskLaunchPipeOptions {
   /** The loopback port the kiosk page is served on. */
@@ -14,6 +15,8 @@ export interface KioskLaunchPipeOptions {
   log: Logger;
   /** Whether recovery can work now; the provider hides its links otherwise. */
   available: () => Promise<boolean>;
+  /** Users reset lately: their Keyhatch credential offers "Sign in with your new password". */
+  recentResets?: RecentResets;
 }
 
 export async function startKioskLaunchPipe(o: KioskLaunchPipeOptions): Promise<{ close(): Promise<void> }> {
@@ -34,7 +37,7 @@ export async function startKioskLaunchPipe(o: KioskLaunchPipeOptions): Promise<{
     addon, origin: `http://${config.kiosk.hostName ?? 'localhost'}:${o.port}`, // a hostName is under webauthn.rpId (docs/webauthn.md)
     launches: o.launches, executable: config.kiosk.executable, account: config.kiosk.account,
     kioskArgs: [`--keyhatch-idle=${config.kiosk.idleSeconds}`, ...(config.kiosk.language ? [`--keyhatch-locale=${config.kiosk.language}`] : [])],
-    dataDir: config.dataDir, audit: o.audit, log, grants,
+    dataDir: config.dataDir, audit: o.audit, log, grants, ...(o.recentResets ? { recentResets: o.recentResets } : {}),
     available: o.available,
   });
   const pipe = new LaunchPipeServer({ handler: launcher, guardCreation: guardLaunchPipeCreation(addon), secure: restrictLaunchPipe(addon), onError: (err) => log.warn('launch pipe', { error: err.message }) });

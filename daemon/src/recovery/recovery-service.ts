@@ -11,6 +11,7 @@ import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
 import type { Directory, DirectoryUser, OperationContext } from '../directory/directory.js';
 import { groupKeyOf, userKeyOf } from '../directory/directory.js';
 import { parseUsername } from '../directory/username.js';
+import { windowsAccountOf, type WindowsAccount } from '../directory/windows-account.js';
 import type { EnrolledFactor, FactorContext, FactorRegistry, FactorType, Prompts } from '../factors/factor.js';
 import { FACTOR_TYPES } from '../factors/factor.js';
 import { maskEmail, maskPhone, normalisePhone } from '../factors/masking.js';
@@ -409,7 +410,8 @@ export class RecoveryService {
 
   private verifiedTypes(s: RecoverySession): FactorType[] { return s.verified.map((sid) => this.entryOf(sid).type); }
 
-  async reset(id: unknown, newPassword: unknown, alsoUnlock: unknown, client: ClientInfo): Promise<{ reset: true; unlocked: boolean }> {
+  /** `account` is for the daemon's follow-ups (the logon tile, the offline cache): never put it in a kiosk answer. */
+  async reset(id: unknown, newPassword: unknown, alsoUnlock: unknown, client: ClientInfo): Promise<{ reset: true; unlocked: boolean; account?: WindowsAccount }> {
     return this.sessions.locked(id, client, async (s) => {
       const user = this.requireVerified(s, 'reset');
       if (typeof newPassword !== 'string' || newPassword.length === 0 || newPassword.length > 512) throw new KeyhatchError('BAD_REQUEST', { reason: 'newPassword' });
@@ -439,7 +441,8 @@ export class RecoveryService {
         this.d.log.warn('password reset, but the unlock that followed failed', { user: user.accountName, error: (err as Error).message });
       }
       await this.notices.send(user, 'reset', s.locale, ctx.correlationId);
-      return { reset: true, unlocked };
+      const account = windowsAccountOf(user);
+      return { reset: true, unlocked, ...(account ? { account } : {}) };
     });
   }
 

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
-import type { GatewayClient, GatewayStatus } from './gateway-client.js';
+import type { GatewayClient, GatewayResponse, GatewayStatus } from './gateway-client.js';
 import type { RelayLog } from './relay-log.js';
 import { servePage } from './static-pages.js';
 
@@ -24,6 +24,8 @@ export interface RelayHttpDeps {
   readonly uiDir: string;
   readonly log: RelayLog;
   readonly status: () => RelayStatus;
+  /** Sees each forwarded answer with its request body (reset-follow-up.ts); must not throw. */
+  readonly onAnswer?: (method: string, path: string, body: Buffer | undefined, answer: GatewayResponse) => void;
 }
 
 export interface RelayStatus {
@@ -108,6 +110,8 @@ export function relayHandler(d: RelayHttpDeps) {
       if (typeof v === 'string') out[h] = v;
     }
     res.writeHead(answer.status, out).end(answer.body);
+    d.onAnswer?.(req.method ?? 'GET', path, body, answer);
+    body?.fill(0); // a reset body holds the new password
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {

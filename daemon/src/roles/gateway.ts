@@ -48,6 +48,7 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
     allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
     ...(opts.now ? { now: opts.now } : {}),
     extraApi: relayRoutes(registry, device, trusted),
+    resetFollowUp: { accountHeader: true }, // the caller is a relay: it acts on the account, the kiosk never sees it
     defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
   });

@@ -12,6 +12,9 @@ import { GatewayClient, type GatewayStatus } from '../relay/gateway-client.js';
 import { relayHandler, type RelayStatus } from '../relay/relay-http.js';
 import { createRelayLog } from '../relay/relay-log.js';
 import { KioskLaunches } from '../platform/kiosk-launches.js';
+import { RecentResets } from '../platform/recent-resets.js';
+import { resetListeners, type ResetListenersOptions } from '../relay/reset-listeners.js';
+import { resetFollowUp } from '../relay/reset-follow-up.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
 
 export interface RelayOptions {
@@ -21,12 +24,16 @@ export interface RelayOptions {
   logToConsole?: boolean;
   /** How often the gateway is asked whether it answers (the provider's "available"). */
   pingSeconds?: number;
+  /** The MSV1_0 call and the DC probe (tests); on Windows the native addon's and DNS + LDAP port. */
+  cachedCredentials?: Pick<ResetListenersOptions, 'addon' | 'probe'>;
 }
 
 export interface RunningRelay {
   readonly url: string;
   readonly kioskSecret: string;
   readonly identity: DeviceIdentity | undefined;
+  /** Users reset through this relay lately (the provider's resetSids). */
+  readonly recentResets: RecentResets;
   status(): RelayStatus;
   /** Asks a gateway now; true while one answers and accepts this device. */
   available(): Promise<boolean>;
@@ -52,9 +59,12 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   const launches = process.platform === 'win32' && (await import('../platform/native-addon.js')).nativeAddonAvailable() ? new KioskLaunches() : undefined;
   const identifyKiosk = launches ? (secret: string) => launches.identify(secret) : staticKiosk(kioskSecret);
   const status = (): RelayStatus => statusOf(identity, gateway);
+  const recentResets = new RecentResets();
+  const onAnswer = resetFollowUp(await resetListeners({ config, log, recentResets, ...opts.cachedCredentials }),
+    (err) => log.warn('reset follow-up failed', { error: err.message }));
   const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, relayHandler({
     gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
-    uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status,
+    uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status, onAnswer,
   }));
   server.keepAliveTimeout = 5_000;
   const url = await listenOn(server, config.listen, 'http');
@@ -73,7 +83,7 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   timer.unref();
 
   const relay: RunningRelay = {
-    url, kioskSecret, identity, status,
+    url, kioskSecret, identity, status, recentResets,
     async available() {
       if (!gateway) return false;
       if (Date.now() - lastPing > 5_000) await ping();
@@ -89,7 +99,7 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   };
   const pipe = launches ? await (await import('../platform/kiosk-launch-pipe.js')).startKioskLaunchPipe({
     port: new URL(url).port, launches, config, log, audit: { write: (e) => log.info('kiosk', { ...e }) },
-    available: () => relay.available(),
+    available: () => relay.available(), recentResets,
   }) : undefined;
   log.info('keyhatch relay listening', { url, deviceId: identity?.deviceId, gateways: urls });
   return relay;

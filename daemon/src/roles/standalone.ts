@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { KeyhatchConfig } from '../config/schema.js';
 import { createApp } from '../http/app.js';
 import { staticKiosk, type IdentifyKiosk } from '../http/middleware.js';
+import type { WindowsAccount } from '../directory/windows-account.js';
 import type { CoreServices, RecoveryServices } from '../core/core-services.js';
 import { buildGatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
@@ -16,6 +17,8 @@ export interface StandaloneOptions extends GatewayPartsOptions {
   /** Resolves per-launch kiosk secrets to launch ids (Windows service); default: the single `kioskSecret`. */
   identifyKiosk?: IdentifyKiosk;
   uiDir?: string;
+  /** After a successful reset (Windows: the logon tile offers "Sign in with your new password"). */
+  onReset?: (account: WindowsAccount) => void;
 }
 
 export interface RunningStandalone {
@@ -36,6 +39,7 @@ export async function startStandalone(config: KeyhatchConfig, opts: StandaloneOp
     requireKioskSecret: config.kiosk.requireSecret, defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
+    ...(opts.onReset ? { resetFollowUp: { onReset: opts.onReset } } : {}),
   });
   const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app);
   server.keepAliveTimeout = 5_000;

@@ -76,6 +76,9 @@ describe('Active Directory backend (Samba AD DC)', function () {
       const u = await dir.findUser('alice');
       assert.equal(u?.displayName, 'Alice Anders');
       assert.equal(u?.mobile, '+15550100001');
+      // The Windows identity: objectSid decoded (the logon tile) and the domain's NetBIOS name (the logon cache).
+      assert.equal(u?.sid, await admin.sidOf(d.seed.users.alice.dn));
+      assert.equal(u?.netbiosDomain, d.dc.netbios);
     });
 
     it('returns null for unknown users, other domains and accounts outside the search base', async () => {

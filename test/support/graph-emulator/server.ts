@@ -39,6 +39,7 @@ export interface EmuUserInput {
   onPremisesSamAccountName?: string | null;
   onPremisesDomainName?: string | null;
   onPremisesDistinguishedName?: string | null;
+  onPremisesSecurityIdentifier?: string | null;
   lastPasswordChangeDateTime?: string;
   passwordPolicies?: string | null;
   password?: string;
@@ -134,7 +135,7 @@ const PASSWORD_COMPLEXITY = 'The specified password does not comply with passwor
 const INSUFFICIENT = 'Insufficient privileges to complete the operation.';
 const SYNCED = 'Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.';
 const USER_PROPS = ['id', 'userPrincipalName', 'displayName', 'mail', 'mobilePhone', 'otherMails', 'accountEnabled', 'onPremisesSyncEnabled',
-  'onPremisesSamAccountName', 'onPremisesDomainName', 'onPremisesDistinguishedName', 'lastPasswordChangeDateTime', 'passwordPolicies', 'userType',
+  'onPremisesSamAccountName', 'onPremisesDomainName', 'onPremisesDistinguishedName', 'onPremisesSecurityIdentifier', 'lastPasswordChangeDateTime', 'passwordPolicies', 'userType',
   'businessPhones', 'givenName', 'surname', 'jobTitle', 'officeLocation', 'preferredLanguage'];
 const DEFAULT_SELECT = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
 /** Properties Graph only filters on as an advanced query (ConsistencyLevel: eventual + $count=true). */

@@ -8,6 +8,7 @@ import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
 import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import type { WithWindowsDomain } from '../windows-account.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { decodeAccountStatus } from './account-flags.js';
@@ -20,7 +21,7 @@ import { privilegedGroupsIn } from './privileged.js';
 import { ResetJournal, type JournalEntry } from './reset-journal.js';
 import { sidToString } from './sid.js';
 
-const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail', 'mobile', 'objectGUID'];
+const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail', 'mobile', 'objectGUID', 'objectSid'];
 const STATUS_ATTRS = ['userAccountControl', 'msDS-User-Account-Control-Computed', 'pwdLastSet', 'lockoutTime', 'badPwdCount', 'accountExpires'];
 const POLICY_CACHE_MS = 5 * 60_000;
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user)';
@@ -41,6 +42,7 @@ export class AdDirectory implements Directory {
   private readonly clock: () => Date;
   private domainPolicy: { value: PasswordPolicy; at: number } | undefined;
   private netbiosName: string | undefined;
+  private netbiosRetryAt = 0;
 
   constructor(private readonly deps: AdDirectoryDeps) {
     this.conn = new AdConnection(deps.config, deps.log);
@@ -76,7 +78,7 @@ export class AdDirectory implements Directory {
     return this.netbiosName;
   }
 
-  async findUser(name: string): Promise<DirectoryUser | null> {
+  async findUser(name: string): Promise<(DirectoryUser & WithWindowsDomain) | null> {
     const parsed = parseUsername(name);
     let filter: string;
     if (parsed.kind === 'sam') {
@@ -88,15 +90,20 @@ export class AdDirectory implements Directory {
       filter = implicit ? `${USER_FILTER}(|${upn}(sAMAccountName=${escapeFilterValue(parsed.local)})))` : `${USER_FILTER}${upn})`;
     }
     // sizeLimit 2: ldapts returns the entries it got when the limit is hit, so two means ambiguous.
-    const entries = await this.search(this.cfg.baseDn, filter, USER_ATTRS, 'sub', ['objectGUID']);
+    const entries = await this.search(this.cfg.baseDn, filter, USER_ATTRS, 'sub', ['objectGUID', 'objectSid']);
     if (entries.length > 1) throw new KeyhatchError('AMBIGUOUS_USER', { reason: `${entries.length} entries match` });
     const e = entries[0];
     if (!e || !isDnWithin(e.dn, this.cfg.baseDn)) return null;
     const str = (v: unknown) => (v === undefined || v === '' || (Array.isArray(v) && v.length === 0) ? undefined : String(Array.isArray(v) ? v[0] : v));
     const guid = ([] as Buffer[]).concat((e.objectGUID as Buffer[] | Buffer | undefined) ?? [])[0];
-    const user: DirectoryUser = {
+    const sid = ([] as Buffer[]).concat((e.objectSid as Buffer[] | Buffer | undefined) ?? [])[0];
+    const netbios = await this.netbiosOrNothing();
+    const user: DirectoryUser & WithWindowsDomain = {
       id: e.dn,
       ...(guid ? { key: `ad:${guid.toString('hex')}` } : {}),
+      ...(sid && sid.length >= 8 ? { sid: sidToString(sid) } : {}),
+      ...(netbios ? { netbiosDomain: netbios } : {}),
+      dnsDomain: dnToDnsDomain(e.dn),
       accountName: str(e.sAMAccountName) as string,
       ...(str(e.userPrincipalName) ? { userPrincipalName: str(e.userPrincipalName) } : {}),
       ...(str(e.displayName) ? { displayName: str(e.displayName) } : {}),
@@ -104,6 +111,19 @@ export class AdDirectory implements Directory {
       ...(str(e.mobile) ? { mobile: str(e.mobile) } : {}),
     };
     return user;
+  }
+
+  /**
+   * The NetBIOS domain for the user's Windows identity (the workstation's logon cache is keyed by
+   * it). Read once like domainNetbios(); unreadable only means no cached-credential refresh.
+   */
+  private async netbiosOrNothing(): Promise<string | undefined> {
+    if (this.netbiosName) return this.netbiosName;
+    if (Date.now() < this.netbiosRetryAt) return undefined; // audited once, not on every lookup
+    return this.domainNetbios().catch(() => {
+      this.netbiosRetryAt = Date.now() + POLICY_CACHE_MS;
+      return undefined;
+    });
   }
 
   async sampleUser(): Promise<DirectoryUser | null> {

@@ -2,7 +2,7 @@
 import type { DirectoryUser } from '../directory.js';
 
 export const USER_SELECT = ['id', 'userPrincipalName', 'displayName', 'mail', 'mobilePhone', 'otherMails', 'accountEnabled',
-  'onPremisesSyncEnabled', 'onPremisesSamAccountName', 'onPremisesDomainName', 'onPremisesDistinguishedName',
+  'onPremisesSyncEnabled', 'onPremisesSamAccountName', 'onPremisesDomainName', 'onPremisesDistinguishedName', 'onPremisesSecurityIdentifier',
   'lastPasswordChangeDateTime', 'passwordPolicies', 'userType'].join(',');
 
 export interface GraphUser {
@@ -17,6 +17,8 @@ export interface GraphUser {
   onPremisesSamAccountName?: string | null;
   onPremisesDomainName?: string | null;
   onPremisesDistinguishedName?: string | null;
+  /** The synced user's AD objectSid (string form): its tile on hybrid-joined workstations. */
+  onPremisesSecurityIdentifier?: string | null;
   lastPasswordChangeDateTime?: string | null;
   passwordPolicies?: string | null;
   userType?: string | null;
@@ -51,6 +53,8 @@ export function toEntraUser(g: GraphUser): EntraUser {
     ...opt('mobile', g.mobilePhone),
     ...opt('accountName', g.onPremisesSamAccountName),
     ...opt('onPremisesDistinguishedName', g.onPremisesDistinguishedName),
+    ...opt('sid', g.onPremisesSecurityIdentifier),
+    ...opt('dnsDomain', g.onPremisesDomainName), // a synced user's Windows domain (windows-account.ts)
     ...opt('onPremisesDomainName', g.onPremisesDomainName),
     ...opt('passwordPolicies', g.passwordPolicies),
     onPremisesSyncEnabled: g.onPremisesSyncEnabled === true,
