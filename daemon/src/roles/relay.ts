@@ -13,6 +13,7 @@ import { relayHandler, type RelayStatus } from '../relay/relay-http.js';
 import { createRelayLog } from '../relay/relay-log.js';
 import { KioskLaunches } from '../platform/kiosk-launches.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
+import { answerClientError } from '../http/client-error.js';
 
 export interface RelayOptions {
   /** Fixed kiosk secret (tests, demo); random by default. Unused on Windows, where each launch gets its own. */
@@ -52,11 +53,13 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   const launches = process.platform === 'win32' && (await import('../platform/native-addon.js')).nativeAddonAvailable() ? new KioskLaunches() : undefined;
   const identifyKiosk = launches ? (secret: string) => launches.identify(secret) : staticKiosk(kioskSecret);
   const status = (): RelayStatus => statusOf(identity, gateway);
-  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, relayHandler({
+  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false }, relayHandler({
     gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
     uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status,
   }));
   server.keepAliveTimeout = 5_000;
+  // Malformed requests and a missing Host are answered in the catalogue's shape too (the app checks Host itself).
+  server.on('clientError', answerClientError);
   const url = await listenOn(server, config.listen, 'http');
 
   let lastPing = 0;
