@@ -114,8 +114,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       if (action !== 'ensure' && action !== 'status' && action !== 'disable') throw new UsageError('usage: kiosk-account <ensure|status|disable>');
       const raw = await loadRawConfig({ file: configFile, env: io.env, policy: await platformPolicySource() });
       const account = String((raw.kiosk as { account?: unknown } | undefined)?.account ?? 'KeyhatchKiosk');
-      const { loadNativeAddon } = await import('../platform/native-addon.js');
-      const state = await loadNativeAddon().kioskAccount(account, action);
+      const { loadNativeAddon, KeyhatchNativeUnavailable } = await import('../platform/native-addon.js');
+      let addon: ReturnType<typeof loadNativeAddon>;
+      try { addon = loadNativeAddon(); } catch (err) {
+        if (err instanceof KeyhatchNativeUnavailable) throw new KeyhatchError('OPERATION_UNSUPPORTED', { message: `kiosk-account runs on Windows only (${err.message})` });
+        throw err;
+      }
+      const state = await addon.kioskAccount(account, action);
       io.stdout(`${account}: ${state.exists ? (state.disabled ? 'exists, disabled' : 'exists, ENABLED') : 'does not exist'}`);
       return 0;
     }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KeyhatchError } from '../errors/catalogue.js';
 import { createCa, generateKeyPair, importKeyPair, issueCertificate } from '../pki/x509.js';
 import { spkiPin } from '../relay/pin.js';
 
@@ -17,7 +18,7 @@ export interface SiteCaResult {
 
 export async function initSiteCa(dir: string, names: readonly string[], days = 825): Promise<SiteCaResult> {
   const files = { caFile: join(dir, 'site-ca.crt'), caKeyFile: join(dir, 'site-ca.key'), certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
-  for (const f of Object.values(files)) if (existsSync(f)) throw new Error(`${f} already exists; remove the directory's files first to make new ones`);
+  for (const f of Object.values(files)) if (existsSync(f)) throw new KeyhatchError('BAD_REQUEST', { message: `${f} already exists; remove the directory's files first to make new ones` });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const ca = await createCa('Keyhatch site CA', 10 * 365);
   const server = await generateKeyPair();

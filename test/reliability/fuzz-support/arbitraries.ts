@@ -50,7 +50,20 @@ const wrongType: fc.Arbitrary<unknown> = fc.oneof(
 export type JsonSchema = { type?: string; properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema; oneOf?: JsonSchema[]; maxLength?: number };
 
 /** Plausible values by field name, so derived bodies get past validation often enough to reach the logic. */
-export function plausible(field: string, ctx: { mail: string; passwords: readonly string[] }): fc.Arbitrary<unknown> {
+export interface BodyCtx {
+  mail: string;
+  passwords: readonly string[];
+  /** More plausible values by field name; `\u0000live:KIND` is replaced by a live value when the case runs. */
+  extra?: Record<string, readonly string[]>;
+}
+
+export function plausible(field: string, ctx: BodyCtx): fc.Arbitrary<unknown> {
+  const extra = ctx.extra?.[field];
+  if (extra && extra.length > 0) return fc.oneof(fc.constantFrom(...extra), plausibleByName(field, ctx));
+  return plausibleByName(field, ctx);
+}
+
+function plausibleByName(field: string, ctx: BodyCtx): fc.Arbitrary<unknown> {
   switch (field) {
     case 'username': return fc.constantFrom('alice', 'bob', 'dave', 'grace', 'nobody', 'FUZZ\\alice', 'alice@fuzz.test', 'OTHER\\alice', 'x@other.example');
     case 'password': return fc.constantFrom(...ctx.passwords, 'wrong-Password-1', 'x');
@@ -72,7 +85,7 @@ export function plausible(field: string, ctx: { mail: string; passwords: readonl
   }
 }
 
-function fromSchema(s: JsonSchema | undefined, field: string, ctx: { mail: string; passwords: readonly string[] }, depth = 0): fc.Arbitrary<unknown> {
+function fromSchema(s: JsonSchema | undefined, field: string, ctx: BodyCtx, depth = 0): fc.Arbitrary<unknown> {
   if (!s || depth > 3) return fc.jsonValue({ maxDepth: 2 });
   if (s.oneOf) return fc.oneof(...s.oneOf.map((x) => fromSchema(x, field, ctx, depth + 1)));
   switch (s.type) {
@@ -119,7 +132,7 @@ const rawText = fc.oneof(
   deepNesting,
 );
 
-export function bodyFor(schema: JsonSchema | undefined, ctx: { mail: string; passwords: readonly string[] }): fc.Arbitrary<Body | undefined> {
+export function bodyFor(schema: JsonSchema | undefined, ctx: BodyCtx): fc.Arbitrary<Body | undefined> {
   const shaped = schema ? fromSchema(schema, 'body', ctx) : fc.constant({});
   return fc.oneof(
     { weight: 6, arbitrary: shaped.map((json) => ({ json })) },
@@ -135,21 +148,23 @@ export function encodeBody(b: Body | undefined): Buffer | undefined {
   return Buffer.from(b.text ?? JSON.stringify(b.json) ?? '', 'utf8');
 }
 
-/** A path parameter: a live id from the run, a well-formed made-up one, or something hostile. */
-export function pathParam(live: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc.oneof(
-    { weight: 6, arbitrary: live.map(encodeURIComponent) },
-    { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{10,64}$/) },
-    { weight: 1, arbitrary: fc.uuid() },
-    { weight: 3, arbitrary: fuzzString.map((s) => encodeURIComponent(s.slice(0, 3000)).replace(/%(?![0-9A-F]{2})/g, '%25') || 'x') },
-    { weight: 2, arbitrary: fc.constantFrom('%', '%zz', '%ff', '%00', '%c0%ae%c0%ae', '..', '.', '%2e%2e', '..%2f..%2fsecret.txt', '%2F', 'a%2Fb', ';', 'a;b=c', '*', '~', 'x'.repeat(5000), 'x'.repeat(20_000)) },
-  );
+/** Percent-encodes UTF-8 bytes (a lone surrogate becomes U+FFFD, as a browser sends it). */
+export function pctEncode(s: string): string {
+  return [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
 }
+
+/** A made-up path parameter: well-formed, or something hostile (traversal, bad escapes, overlong). */
+export const pathParam: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{10,64}$/) },
+  { weight: 1, arbitrary: fc.uuid() },
+  { weight: 3, arbitrary: fuzzString.map((s) => pctEncode(s.slice(0, 3000)) || 'x') },
+  { weight: 2, arbitrary: fc.constantFrom('%', '%zz', '%ff', '%00', '%c0%ae%c0%ae', '..', '.', '%2e%2e', '..%2f..%2fsecret.txt', '..%2F.hidden', '.hidden', '%2F', 'a%2Fb', ';', 'a;b=c', '*', '~', 'x'.repeat(5000), 'x'.repeat(20_000)) },
+);
 
 export const queryString = fc.oneof(
   { weight: 8, arbitrary: fc.constant('') },
   { weight: 1, arbitrary: fc.constantFrom('?__proto__[polluted]=yes', '?constructor[prototype][polluted]=yes', '?a=1&a=2', '?%zz', '?' + 'a=1&'.repeat(2000), '?id=../../x') },
-  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => `?${encodeURIComponent(s)}=${encodeURIComponent(s)}`) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }).map((s) => `?${pctEncode(s)}=${pctEncode(s)}`) },
 );
 
 export interface HeaderCtx { host: string; origin: string; kioskSecret?: string; bearer: fc.Arbitrary<string> }

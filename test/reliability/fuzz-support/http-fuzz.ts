@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CATALOGUE } from '../../../daemon/src/errors/catalogue.js';
 import { REPO } from '../../support/cli.js';
-import { bodyFor, encodeBody, headers, lengthDelta, pathParam, queryString, type Body, type HeaderCtx, type JsonSchema } from './arbitraries.js';
+import { bodyFor, encodeBody, pctEncode, headers, lengthDelta, pathParam, queryString, type Body, type BodyCtx, type HeaderCtx, type JsonSchema } from './arbitraries.js';
 import { DIRECTORY_TEXT, FAULT_NAMES, type FakeDirectory, type Fault } from './fake-directory.js';
 import type { FakeMailer } from './env.js';
 import { send, type Target, type WireRequest, type WireResponse } from './wire.js';
@@ -58,7 +58,7 @@ export interface FuzzContext {
   readonly directory: FakeDirectory;
   readonly mailer: FakeMailer;
   readonly headerCtx: Omit<HeaderCtx, 'bearer'>;
-  readonly bodyCtx: { mail: string; passwords: readonly string[] };
+  readonly bodyCtx: BodyCtx;
   /** Live values for path parameters by name ({id} of recovery or of a factor) and bearer tokens. */
   live(kind: string, index: number): Promise<string>;
   /** Told after each case (with the answer's status and code), so a consumed id or token is replaced. */
@@ -73,7 +73,7 @@ const liveRef: fc.Arbitrary<LiveRef> = fc.nat({ max: 3 }).map((live) => ({ live 
 
 export function caseFor(ep: Endpoint, ctx: FuzzContext): fc.Arbitrary<FuzzCase> {
   const params = [...ep.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
-  const paramArb = fc.oneof({ weight: 6, arbitrary: liveRef as fc.Arbitrary<Param> }, { weight: 8, arbitrary: pathParam(fc.constant('')).filter((s) => s !== '') as fc.Arbitrary<Param> });
+  const paramArb = fc.oneof({ weight: 6, arbitrary: liveRef as fc.Arbitrary<Param> }, { weight: 8, arbitrary: pathParam as fc.Arbitrary<Param> });
   const bearerArb = fc.oneof({ weight: 8, arbitrary: liveRef as fc.Arbitrary<Param> }, { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{20,100}$/) as fc.Arbitrary<Param> });
   const hasBody = ep.method !== 'GET' && ep.method !== 'DELETE';
   const otherMethod = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'post');
@@ -99,7 +99,7 @@ async function resolve(ctx: FuzzContext, ep: Endpoint, c: FuzzCase): Promise<{ r
     if (typeof v === 'string') value = v;
     else {
       const kind = ctx.paramKind(ep, name);
-      value = encodeURIComponent(await ctx.live(kind, v.live));
+      value = pctEncode(await ctx.live(kind, v.live)).replace(/%2F/g, '/');
       used.push([kind, v.live]);
     }
     path = path.replace(`{${name}}`, value);
@@ -113,7 +113,16 @@ async function resolve(ctx: FuzzContext, ep: Endpoint, c: FuzzCase): Promise<{ r
     if (n !== 'Authorization' || !v.includes('\u0000bearer')) return [[n, v]];
     return bearer === undefined ? [] : [[n, v.replace('\u0000bearer', bearer)]];
   });
-  const body = encodeBody(c.body);
+  let body = encodeBody(c.body);
+  if (body && body.includes('\\u0000live:')) {
+    let text = body.toString('utf8');
+    for (const m of [...text.matchAll(/\\u0000live:([a-z-]+)/g)]) {
+      const kind = m[1] as string;
+      text = text.replace(m[0], await ctx.live(kind, 0));
+      used.push([kind, 0]);
+    }
+    body = Buffer.from(text);
+  }
   return { req: { method: c.method, path: path + c.query, headers: hs, ...(body ? { body } : {}), lengthDelta: body ? c.lengthDelta : 0, noHost: c.noHost }, used };
 }
 

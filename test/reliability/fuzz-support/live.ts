@@ -33,6 +33,8 @@ export class LivePool {
     private readonly portalApi: ApiClient | undefined,
     private readonly mailer: FakeMailer,
     private readonly directory: FakeDirectory,
+    /** Other kinds of live value (join tokens on a gateway). */
+    private readonly makers: Record<string, () => Promise<string>> = {},
   ) {}
 
   live(kind: string, index: number): Promise<string> {
@@ -49,6 +51,7 @@ export class LivePool {
   /** Ids a case may have ended: on success of an ending call, or when the answer says it is gone. */
   consumed(kind: string, index: number, ep: Endpoint, status: number, code: string | undefined): void {
     const ends = /\/(cancel|reset|logout)$/.test(ep.path) || ep.method === 'DELETE' || /\/confirm$/.test(ep.path);
+    if (kind === 'join-token') { if (status < 300 || code === 'JOIN_TOKEN_INVALID' || code === 'BAD_REQUEST') this.values.delete(`${kind}:${index % SLOTS}`); return; }
     const gone = code === 'SESSION_EXPIRED' || code === 'NOT_FOUND' || (kind === 'bearer' && code === 'UNAUTHORIZED') || code === 'NOT_VERIFIED';
     if ((ends && status < 300) || gone || code === 'RATE_LIMITED') this.values.delete(`${kind}:${index % SLOTS}`);
   }
@@ -68,6 +71,8 @@ export class LivePool {
   }
 
   private async makeOnce(kind: string, slot: number): Promise<string> {
+    const maker = this.makers[kind];
+    if (maker) return maker();
     if (kind === 'file') return ['index.html', 'assets/app.js', '', 'assets/'][slot] as string;
     if (kind === 'recovery') return this.recovery(slot);
     if (kind === 'bearer') return this.bearer();

@@ -47,7 +47,7 @@ export function makeTarget(url: string, tls?: Target['tls']): Target {
 
 function expressible(r: WireRequest): boolean {
   // Framing the client cannot be trusted to keep in step with (its own encoders): a fresh raw socket.
-  if (r.lengthDelta || r.noHost || r.headers.some(([n]) => /^(transfer-encoding|content-length|connection)$/i.test(n))) return false;
+  if (r.lengthDelta || r.noHost || r.method.toUpperCase() === 'HEAD' || r.headers.some(([n]) => /^(transfer-encoding|content-length|connection)$/i.test(n))) return false;
   if (!/^[\x21-\x7e]+$/.test(r.path) || !r.path.startsWith('/')) return false;
   try {
     for (const [n, v] of r.headers) { validateHeaderName(n); validateHeaderValue(n, v); }
@@ -86,7 +86,8 @@ function viaAgentOnce(t: Target, r: WireRequest, agent: HttpAgent | false): Prom
   return new Promise((resolve, reject) => {
     const req = request({
       host: u.hostname, port: u.port, method: r.method, path: r.path, headers, agent, setHost: !('host' in headers),
-      ...(t.tls ?? {}),
+      // The certificate is checked against the real name, whatever Host the case sends.
+      ...(t.tls ? { ...t.tls, servername: 'localhost' } : {}),
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
