@@ -60,7 +60,9 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   server.keepAliveTimeout = 5_000;
   // Malformed requests and a missing Host are answered in the catalogue's shape too (the app checks Host itself).
   server.on('clientError', answerClientError);
-  const url = await listenOn(server, config.listen, 'http');
+  let url: string;
+  // Like the other roles: a listen address that cannot be bound leaves nothing open behind it.
+  try { url = await listenOn(server, config.listen, 'http'); } catch (err) { gateway?.close(); await log.close(); throw err; }
 
   let lastPing = 0;
   const ping = async (): Promise<GatewayStatus | undefined> => {
