@@ -139,6 +139,16 @@ describe('fuzz: keyhatch command line (in-process; a closed LDAPS port as the di
     mkdirSync(join(files.dir, 'cwd'), { recursive: true });
     process.chdir(join(files.dir, 'cwd')); // relative paths a case names land in the scratch directory
   });
+  // Each command loads its modules on first use; on a busy machine that first compile takes tens of
+  // seconds, which the hang detector must not mistake for a hang. Load them all once, untimed.
+  before(async function () {
+    this.timeout(900_000);
+    for (const command of COMMANDS) {
+      if (command === 'serve' || command === 'gateway init') continue;
+      await runCli([...command.split(' '), 'alice'], { stdout: () => undefined, stderr: () => undefined, readStdin: async () => 'x\n', env: { PATH: process.env.PATH, KEYHATCH_CONFIG: files.standalone } });
+    }
+    await Promise.all([import('../../daemon/src/serve.js'), import('../../daemon/src/roles/relay.js'), import('../../daemon/src/roles/gateway.js'), import('../../daemon/src/gateway/site-ca.js')]);
+  });
   after(() => {
     process.chdir(cwd);
     console.log(`      fuzz: ${RUNS} cases per command\n${timings.map((t) => `        ${t}`).join('\n')}`);

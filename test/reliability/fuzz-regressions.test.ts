@@ -103,6 +103,12 @@ describe('fuzz regressions: keyhatch command-line inputs that surfaced as INTERN
     assert.match(again.err, /^keyhatch: BAD_REQUEST: .*already exists/);
   });
 
+  it('gateway init into a path the system cannot create (name too long): a clear usage error (exit 2), not INTERNAL', async () => {
+    const r = await run(['gateway', 'init', '--out', join(dir, '%C3%A9'.repeat(60)), '--names', 'localhost']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /^keyhatch: BAD_REQUEST: cannot write the site CA into .*ENAMETOOLONG/);
+  });
+
   it('kiosk-account where there is no native addon: OPERATION_UNSUPPORTED, not INTERNAL', async function () {
     if (process.platform === 'win32') this.skip(); // on Windows it does the real thing (test/native)
     const r = await run(['kiosk-account', 'status'], { KEYHATCH_DATA_DIR: dir });
