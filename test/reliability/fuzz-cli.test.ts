@@ -17,7 +17,10 @@ import { parseArgs, UsageError } from '../../daemon/src/cli/args.js';
 import type { CliIo, runCli as RunCli } from '../../daemon/src/cli/main.js';
 import { freshDir } from '../support/run-dir.js';
 import { EDGE_STRINGS, fuzzString, pctEncode } from './fuzz-support/arbitraries.js';
-import { HANG_MS } from './fuzz-support/wire.js';
+import { HANG_MS as HTTP_HANG_MS } from './fuzz-support/wire.js';
+
+/** doctor makes a dozen network checks, each with its own timeout: twice the HTTP hang detector. */
+const HANG_MS = 2 * HTTP_HANG_MS;
 import { fcParams, prototypeSnapshot, RUNS } from './fuzz-support/http-fuzz.js';
 
 /** Every command in the contract (CONTRACTS.md) and in runCli; `serve` is fuzzed only up to its configuration (it runs until stopped). */

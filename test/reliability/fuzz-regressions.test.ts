@@ -109,6 +109,24 @@ describe('fuzz regressions: keyhatch command-line inputs that surfaced as INTERN
     assert.match(r.err, /^keyhatch: BAD_REQUEST: cannot write the site CA into .*ENAMETOOLONG/);
   });
 
+  it('"toString" or "constructor" as a command is an unknown command (exit 2), not Object.prototype called as a handler', async () => {
+    for (const word of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      const r = await run([word]);
+      assert.equal(r.code, 2, `${word}: ${String(r.code)} ${r.err}`);
+      assert.match(r.err, /^keyhatch: unknown command/);
+    }
+  });
+
+  it('an option without its value does not swallow the next option, so a token is never echoed as a command', async () => {
+    const token = 'Sx9-never-echoed-Q7';
+    for (const argv of [['--config', '--token', token], ['join', '--gateway', '--token', token], ['--token', '--token', token]]) {
+      const r = await run(argv);
+      assert.equal(r.code, 2, r.err);
+      assert.ok(!r.err.includes(token), r.err);
+      assert.match(r.err, /^keyhatch: --\w+ needs a (value|file name)/);
+    }
+  });
+
   it('kiosk-account where there is no native addon: OPERATION_UNSUPPORTED, not INTERNAL', async function () {
     if (process.platform === 'win32') this.skip(); // on Windows it does the real thing (test/native)
     const r = await run(['kiosk-account', 'status'], { KEYHATCH_DATA_DIR: dir });

@@ -138,18 +138,20 @@ function viaRawSocket(t: Target, r: WireRequest): Promise<WireResponse> {
     s.on('error', () => undefined); // a reset after the answer is fine; no answer is judged below
     s.on('close', () => {
       clearTimeout(timer);
-      const all = Buffer.concat(chunks).toString('utf8');
+      const bytes = Buffer.concat(chunks);
+      const all = bytes.toString('latin1'); // one char per byte: lengths below are byte counts
       const ms = performance.now() - started;
       const m = /^HTTP\/1\.[01] (\d{3})[^\r\n]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(all);
-      if (!m) { resolve({ status: 0, headers: {}, text: all, ms, raw: true, closedWithoutAnswer: true }); return; }
+      if (!m) { resolve({ status: 0, headers: {}, text: bytes.toString('utf8'), ms, raw: true, closedWithoutAnswer: true }); return; }
       const h: Record<string, string> = {};
       for (const line of (m[2] as string).split('\r\n')) {
         const i = line.indexOf(':');
         if (i > 0) h[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
       }
-      let text = m[3] as string;
-      if (/chunked/i.test(h['transfer-encoding'] ?? '')) text = dechunk(text);
-      else if (h['content-length'] !== undefined) text = Buffer.from(text).subarray(0, Number(h['content-length'])).toString('utf8');
+      let body = m[3] as string;
+      if (/chunked/i.test(h['transfer-encoding'] ?? '')) body = dechunk(body);
+      else if (h['content-length'] !== undefined) body = body.slice(0, Number(h['content-length']));
+      const text = Buffer.from(body, 'latin1').toString('utf8');
       resolve({ status: Number(m[1]), headers: h, text, ms, raw: true });
     });
   });
