@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../support/cli.js';
+import { implementedRoutes as implemented } from '../support/api-routes.js';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain } from '../support/global-domain.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { DomainAdmin } from '../support/domain-admin.js';
@@ -15,20 +16,6 @@ const METHODS = ['get', 'post', 'delete', 'put', 'patch'];
 function documented(): Set<string> {
   const out = new Set<string>();
   for (const [p, ops] of Object.entries(doc.paths)) for (const m of Object.keys(ops)) if (METHODS.includes(m)) out.add(`${m.toUpperCase()} ${p}`);
-  return out;
-}
-
-/** Routes as the source declares them: r.get('/x') in a router mounted at a known prefix. */
-function implemented(): Set<string> {
-  const out = new Set<string>();
-  const mounts: Array<[string, string]> = [['daemon/src/http/recovery-routes.ts', '/api/v1/recovery'], ['daemon/src/http/enrollment-routes.ts', '/api/v1/enrollment'], ['daemon/src/http/app.ts', '/api/v1']];
-  for (const [file, prefix] of mounts) {
-    const src = readFileSync(join(REPO, file), 'utf8');
-    for (const m of src.matchAll(/\b(?:r|api)\.(get|post|delete|put|patch)\('([^']+)'/g)) {
-      const path = `${prefix}${m[2] === '/' ? '' : m[2]}`.replace(/:(\w+)/g, '{$1}');
-      out.add(`${(m[1] as string).toUpperCase()} ${path}`);
-    }
-  }
   return out;
 }
 

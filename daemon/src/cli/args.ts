@@ -12,6 +12,12 @@ export interface ParsedArgs {
 const KNOWN_FLAGS = new Set(['--password-stdin', '--help', '-h', '--version', '--json']);
 const VALUE_OPTIONS = new Set(['--uses', '--expires', '--gateway', '--token', '--pin', '--name', '--names', '--out', '--domain']);
 
+/** An option name where a value was expected: `--config --token T` must not swallow --token (and then echo T as a command). */
+function isOptionName(v: string): boolean {
+  const name = v.split('=')[0] as string;
+  return name === '--config' || KNOWN_FLAGS.has(name) || VALUE_OPTIONS.has(name) || name === '--token-stdin';
+}
+
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   let configFile: string | undefined;
   const positionals: string[] = [];
@@ -21,13 +27,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const a = argv[i] as string;
     if (a === '--config') {
       const v = argv[++i];
-      if (!v) throw new UsageError('--config needs a file name');
+      if (!v || isOptionName(v)) throw new UsageError('--config needs a file name');
       configFile = v;
     } else if (a.startsWith('--config=')) {
       configFile = a.slice('--config='.length);
     } else if (VALUE_OPTIONS.has(a.split('=')[0] as string)) {
       const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, argv[++i]];
-      if (!inline) throw new UsageError(`${name} needs a value`);
+      if (!inline || (!a.includes('=') && isOptionName(inline))) throw new UsageError(`${name} needs a value`);
       options.set(name, inline);
     } else if (a.startsWith('-') && a !== '-') {
       if (!KNOWN_FLAGS.has(a)) throw new UsageError(`unknown option ${a}`);

@@ -92,9 +92,13 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     const three = positionals.slice(0, 3).join(' ');
     const two = positionals.slice(0, 2).join(' ');
-    if (GATEWAY_COMMANDS[three]) return await GATEWAY_COMMANDS[three]({ args: positionals.slice(3), options, flags, io, configFile });
-    if (GATEWAY_COMMANDS[two]) return await GATEWAY_COMMANDS[two]({ args: positionals.slice(2), options, flags, io, configFile });
-    const [name, rest] = COMMANDS[two] || two === 'secret set' ? [two, positionals.slice(2)] : [positionals[0] as string, positionals.slice(1)];
+    // Own keys only: "toString" or "constructor" typed as a command must not find Object.prototype's.
+    const gateway = (k: string) => (Object.hasOwn(GATEWAY_COMMANDS, k) ? GATEWAY_COMMANDS[k] : undefined);
+    const g3 = gateway(three);
+    if (g3) return await g3({ args: positionals.slice(3), options, flags, io, configFile });
+    const g2 = gateway(two);
+    if (g2) return await g2({ args: positionals.slice(2), options, flags, io, configFile });
+    const [name, rest] = Object.hasOwn(COMMANDS, two) || two === 'secret set' ? [two, positionals.slice(2)] : [positionals[0] as string, positionals.slice(1)];
     if (name === 'secret set') {
       // Needs only dataDir: the rest of the config may still lack the very secret being set.
       const raw = await loadRawConfig({ file: configFile, env: io.env, policy: await platformPolicySource() });
@@ -110,15 +114,23 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       if (action !== 'ensure' && action !== 'status' && action !== 'disable') throw new UsageError('usage: kiosk-account <ensure|status|disable>');
       const raw = await loadRawConfig({ file: configFile, env: io.env, policy: await platformPolicySource() });
       const account = String((raw.kiosk as { account?: unknown } | undefined)?.account ?? 'KeyhatchKiosk');
-      const { loadNativeAddon } = await import('../platform/native-addon.js');
+      const { loadNativeAddon, KeyhatchNativeUnavailable } = await import('../platform/native-addon.js');
       const { kioskAccountCommand } = await import('./kiosk-account.js');
-      return await kioskAccountCommand(action, { account, dataDir: String(raw.dataDir), stdout: io.stdout, kioskAccount: (n, a) => loadNativeAddon().kioskAccount(n, a) });
+      const kioskAccount = (n: string, a: Parameters<ReturnType<typeof loadNativeAddon>['kioskAccount']>[1]) => {
+        let addon: ReturnType<typeof loadNativeAddon>;
+        try { addon = loadNativeAddon(); } catch (err) {
+          if (err instanceof KeyhatchNativeUnavailable) throw new KeyhatchError('OPERATION_UNSUPPORTED', { message: `kiosk-account runs on Windows only (${err.message})` });
+          throw err;
+        }
+        return addon.kioskAccount(n, a);
+      };
+      return await kioskAccountCommand(action, { account, dataDir: String(raw.dataDir), stdout: io.stdout, kioskAccount });
     }
     if (name === 'preflight') {
       const { preflightCommand } = await import('../preflight/preflight-command.js');
       return await preflightCommand(io.stdout);
     }
-    const handler = COMMANDS[name];
+    const handler = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!handler) throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
     const config = await loadConfig({ file: configFile, env: io.env, policy: await platformPolicySource((err) => io.stderr(`keyhatch: group policy: ${(err as Error).message}`)) });
     if (config.role === 'relay') {

@@ -123,6 +123,20 @@ export interface LoadOptions {
   platform?: NodeJS.Platform;
 }
 
+/** Far deeper than any real configuration: refused before merging and validation recurse into it (stack overflow). */
+const MAX_CONFIG_DEPTH = 32;
+
+function nestedDeeperThan(root: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** File + Group Policy + environment, merged but not validated (`secret set` needs only dataDir). */
 export async function loadRawConfig(opts: LoadOptions = {}): Promise<RawConfig> {
   return (await readLayers(opts)).merged;
@@ -143,6 +157,9 @@ async function readLayers(opts: LoadOptions): Promise<{ merged: RawConfig; layer
     }
     if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
       throw new KeyhatchError('CONFIG_INVALID', { message: `config file ${file} must contain a JSON object` });
+    }
+    if (nestedDeeperThan(fromFile, MAX_CONFIG_DEPTH)) {
+      throw new KeyhatchError('CONFIG_INVALID', { message: `config file ${file} is nested more than ${MAX_CONFIG_DEPTH} levels deep` });
     }
   }
   if (file) await assertPrivateIfSecret(file, fromFile, opts.platform ?? process.platform);

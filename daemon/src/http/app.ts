@@ -73,6 +73,8 @@ export function createApp(d: AppDeps): express.Express {
     const serve = express.static(dir, { index: 'index.html', fallthrough: false, dotfiles: 'deny', redirect: true });
     app.use(`/${page}`, (req, res, next) => {
       // Checked per request so a UI built after the daemon started is served without a restart.
+      // Pages are only read: serve-static would answer other methods with a bare 405.
+      if (req.method !== 'GET' && req.method !== 'HEAD') return next(new KeyhatchError('NOT_FOUND'));
       if (!existsSync(join(dir, 'index.html'))) return next(new KeyhatchError('NOT_FOUND', { message: `The ${page} is not built (npm run build).` }));
       serve(req, res, next);
     });

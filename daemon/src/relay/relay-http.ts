@@ -45,9 +45,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Too large: answer 413 and drain what the client still sends (destroying the socket would
+    // leave the client with a reset instead of an answer).
+    const tooLarge = () => { chunks.length = 0; req.removeAllListeners('data'); req.resume(); reject(new KeyhatchError('PAYLOAD_TOO_LARGE')); };
+    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) { tooLarge(); return; }
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > BODY_LIMIT) { reject(new KeyhatchError('PAYLOAD_TOO_LARGE')); req.destroy(); return; }
+      if (size > BODY_LIMIT) { tooLarge(); return; }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));

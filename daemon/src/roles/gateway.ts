@@ -13,6 +13,7 @@ import { DeviceRegistry } from '../gateway/device-registry.js';
 import { relayRoutes } from '../gateway/relay-routes.js';
 import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
+import { answerClientError } from '../http/client-error.js';
 
 export interface GatewayOptions extends GatewayPartsOptions {
   uiDir?: string;
@@ -56,9 +57,10 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   // the recovery and relay API refuse any call whose certificate is missing, foreign or revoked.
   const server: Server = createServer({
     cert, key, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
-    requestTimeout: 30_000, headersTimeout: 10_000,
+    requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false, // the app refuses a missing Host in the catalogue's shape
   }, app);
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   let url: string;
   try { url = await listenOn(server, config.listen, 'https'); } catch (err) { await parts.close(); throw err; }
   if (!config.webauthn.origins) services.webauthnSettings.origins.push(url.replace(/^https:\/\/127\.0\.0\.1/, 'https://localhost'));

@@ -16,6 +16,7 @@ import { RecentResets } from '../platform/recent-resets.js';
 import { resetListeners, type ResetListenersOptions } from '../relay/reset-listeners.js';
 import { resetFollowUp } from '../relay/reset-follow-up.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
+import { answerClientError } from '../http/client-error.js';
 
 export interface RelayOptions {
   /** Fixed kiosk secret (tests, demo); random by default. Unused on Windows, where each launch gets its own. */
@@ -62,12 +63,16 @@ export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}
   const recentResets = new RecentResets();
   const onAnswer = resetFollowUp(await resetListeners({ config, log, recentResets, ...opts.cachedCredentials }),
     (err) => log.warn('reset follow-up failed', { error: err.message }));
-  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, relayHandler({
+  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false }, relayHandler({
     gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
     uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status, onAnswer,
   }));
   server.keepAliveTimeout = 5_000;
-  const url = await listenOn(server, config.listen, 'http');
+  // Malformed requests and a missing Host are answered in the catalogue's shape too (the app checks Host itself).
+  server.on('clientError', answerClientError);
+  let url: string;
+  // Like the other roles: a listen address that cannot be bound leaves nothing open behind it.
+  try { url = await listenOn(server, config.listen, 'http'); } catch (err) { gateway?.close(); await log.close(); throw err; }
 
   let lastPing = 0;
   const ping = async (): Promise<GatewayStatus | undefined> => {

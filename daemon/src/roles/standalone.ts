@@ -10,6 +10,7 @@ import type { WindowsAccount } from '../directory/windows-account.js';
 import type { CoreServices, RecoveryServices } from '../core/core-services.js';
 import { buildGatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
+import { answerClientError } from '../http/client-error.js';
 
 export interface StandaloneOptions extends GatewayPartsOptions {
   /** Fixed kiosk secret (tests, demo); random by default. */
@@ -41,8 +42,10 @@ export async function startStandalone(config: KeyhatchConfig, opts: StandaloneOp
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
     ...(opts.onReset ? { resetFollowUp: { onReset: opts.onReset } } : {}),
   });
-  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app);
+  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false }, app);
   server.keepAliveTimeout = 5_000;
+  // Malformed requests and a missing Host are answered in the catalogue's shape too (the app checks Host itself).
+  server.on('clientError', answerClientError);
   let url: string;
   try { url = await listenOn(server, config.listen, 'http'); } catch (err) { await parts.close(); throw err; }
   if (!config.webauthn.origins) services.webauthnSettings.origins.push(`http://localhost:${new URL(url).port}`);
