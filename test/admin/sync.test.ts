@@ -190,7 +190,7 @@ describe('discovery and sync (Samba AD DC)', function () {
 
     // Move within the base: same account (objectGUID), new DN, still in scope — also after a walk.
     await admin.ldap.modifyDN(dn('st-b'), dn('st-b', `OU=Moved,${ou}`));
-    res = await r.service.syncNow('corp');
+    assert.equal((await r.service.syncNow('corp')).mode, 'incremental');
     assert.equal((await r.row('st-b'))?.dn, dn('st-b', `OU=Moved,${ou}`));
     await admin.addMember(nested, dn('st-c')); // forces a walk
     res = await r.service.syncNow('corp');
