@@ -85,12 +85,15 @@ export async function runDiscoveryBench(): Promise<Record<string, unknown>> {
       }));
       clearInterval(sampler);
     }
-    // Incremental after 10 changes, on the last round's store.
-    for (let i = 0; i < 10; i++) await admin.replace(`CN=bu${String(i * 7).padStart(6, '0')},${ou}`, 'displayName', `Changed ${i}`);
+    console.log(`discovery: full ${JSON.stringify(summary(engineFull))} vs ldapsearch ${JSON.stringify(summary(raw))}, peak RSS ${Math.round(peakRss / 1048576)} MB`);
+    // Incremental after 10 changes, on the last round's store (a fresh admin connection: the load may outlast an idle one).
+    await admin.close();
+    const changer = await DomainAdmin.connect(dc);
+    for (let i = 0; i < 10; i++) await changer.replace(`CN=bu${String(i * 7).padStart(6, '0')},${ou}`, 'displayName', `Changed ${i}`);
     let incResult: unknown;
     const incMs = await timed(async () => { incResult = await engine!.sync('bench'); });
     await store?.close();
-    await admin.close();
+    await changer.close();
     await conn.close();
 
     const e = summary(engineFull);
