@@ -30,6 +30,10 @@ export async function runPopulationCommand(name: string, core: CoreServices, arg
       case 'reminders': return await reminders(core, store, flags.has('--dry-run'), io);
       default: throw new UsageError(`unknown command "${name}"`);
     }
+  } catch (err) {
+    // Answered here: this module is loaded lazily, and under some loaders `instanceof` in the caller sees another class.
+    if (err instanceof UsageError) { io.stderr(`keyhatch: ${err.message}`); return 2; }
+    throw err;
   } finally {
     await store.close();
   }
