@@ -4,4 +4,6 @@ export interface CliIo {
   stderr: (s: string) => void;
   readStdin: () => Promise<string>;
   env: Record<string, string | undefined>;
+  /** Writes without a newline when stderr is a terminal (progress bars); absent otherwise. */
+  tty?: (s: string) => void;
 }

@@ -5,6 +5,7 @@
 // every I/O-bearing service comes from here or from the role itself (see docs/architecture.md), and
 // each can be swapped in a test through the options.
 import { join } from 'node:path';
+import { RecoveryScope } from '../admin/population/recovery-scope.js';
 import type { AdConfig, EntraConfig, KeyhatchConfig } from '../config/schema.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { Directory } from '../directory/directory.js';
@@ -147,7 +148,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   const homeDomains = [...(c.ad ? domainsOfBaseDn(c.ad.baseDn) : []), ...c.recovery.domainAliases];
   const recovery = new RecoveryService({
     directory: core.directory, store, registry, limiter, outbox, audit: core.audit, log: core.log, now,
-    decoyKey,
+    decoyKey, scope: new RecoveryScope(store, c.population.leaverRule),
     settings: {
       sessionSeconds: c.recovery.sessionSeconds,
       preEnrollFromDirectory: c.recovery.preEnrollFromDirectory,

@@ -3,6 +3,8 @@
 // Its vocabulary is neutral: AD's DN and sAMAccountName, Entra's object id stay inside the backends.
 import type { PasswordPolicy } from '../password/policy.js';
 
+import type { PopulationSource } from './population-source.js';
+
 export interface DirectoryUser {
   /** Stable id within the backend, opaque to everyone else (AD: the DN; Entra: the object id). */
   readonly id: string;
@@ -111,6 +113,11 @@ export interface Directory {
    * names the accounts that still hold a temporary password.
    */
   interruptedResets?(): Promise<string[]>;
+  /**
+   * What discovery and sync read (admin/sync), one per directory this backend serves; `name` is the
+   * directory's configured name ("default" for the single-directory form). Absent: not synchronised.
+   */
+  populationSources?(name: string): PopulationSource[];
   close(): Promise<void>;
 }
 

@@ -20,6 +20,8 @@ import { AdPasswordOps } from './password-ops.js';
 import { privilegedGroupsIn } from './privileged.js';
 import { ResetJournal, type JournalEntry } from './reset-journal.js';
 import { sidToString } from './sid.js';
+import { AdPopulationSource } from './ad-population-source.js';
+import type { PopulationSource } from '../population-source.js';
 
 const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail', 'mobile', 'objectGUID', 'objectSid'];
 const STATUS_ATTRS = ['userAccountControl', 'msDS-User-Account-Control-Computed', 'pwdLastSet', 'lockoutTime', 'badPwdCount', 'accountExpires'];
@@ -133,6 +135,10 @@ export class AdDirectory implements Directory {
   }
 
   /** A DN next to `near` (same container) that names nobody: a bind as it fails like a wrong password. */
+  populationSources(name: string): PopulationSource[] {
+    return [new AdPopulationSource({ directoryId: name, baseDn: this.cfg.baseDn, conn: this.conn })];
+  }
+
   absentUser(near: DirectoryUser | null): DirectoryUser {
     const name = `kh-decoy-${randomBytes(8).toString('hex')}`;
     const parent = near ? near.id.replace(/^.*?(?<!\\),/, '') : 'DC=invalid';

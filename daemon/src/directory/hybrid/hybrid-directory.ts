@@ -10,6 +10,7 @@ import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type OperationContext, type PrivilegeInfo } from '../directory.js';
 import type { EntraDirectory } from '../entra/entra-directory.js';
+import type { PopulationSource } from '../population-source.js';
 import type { EntraUser } from '../entra/entra-user.js';
 
 export interface HybridUser extends DirectoryUser {
@@ -264,6 +265,11 @@ export class HybridDirectory implements Directory {
 
   async doctorChecks(): Promise<DirectoryCheck[]> {
     return [...await this.deps.entra.doctorChecks(), ...await this.deps.ad.doctorChecks?.() ?? []];
+  }
+
+  /** Synced users live in AD: it is what sync reads (Entra delta queries are not implemented, docs/admin.md). */
+  populationSources(name: string): PopulationSource[] {
+    return this.deps.ad.populationSources?.(name) ?? [];
   }
 
   async interruptedResets(): Promise<string[]> {

@@ -5,6 +5,7 @@
 import { KeyhatchError } from '../../errors/catalogue.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type LookupHint, type OperationContext, type PrivilegeInfo } from '../directory.js';
+import type { PopulationSource } from '../population-source.js';
 import { parseUsername } from '../username.js';
 import type { DirectoryNames } from '../../config/directory-names.js';
 
@@ -179,6 +180,10 @@ export class RoutingDirectory implements Directory {
     const out: DirectoryCheck[] = [];
     for (const m of this.members) for (const c of await m.directory.doctorChecks?.() ?? []) out.push({ ...c, name: `${m.names.name}: ${c.name}` });
     return out;
+  }
+
+  populationSources(): PopulationSource[] {
+    return this.members.flatMap((m) => m.directory.populationSources?.(m.names.name) ?? []);
   }
 
   async interruptedResets(): Promise<string[]> {
