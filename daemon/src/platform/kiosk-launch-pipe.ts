@@ -9,7 +9,7 @@ export interface KioskLaunchPipeOptions {
   /** The loopback port the kiosk page is served on. */
   port: string;
   launches: KioskLaunches;
-  config: KeyhatchConfig;
+  config: Pick<KeyhatchConfig, 'kiosk' | 'dataDir'>;
   audit: AuditSink;
   log: Logger;
   /** Whether recovery can work now; the provider hides its links otherwise. */
