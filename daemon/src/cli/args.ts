@@ -9,7 +9,7 @@ export interface ParsedArgs {
   options: Map<string, string>;
 }
 
-const KNOWN_FLAGS = new Set(['--password-stdin', '--help', '-h', '--version', '--json']);
+const KNOWN_FLAGS = new Set(['--password-stdin', '--token-stdin', '--help', '-h', '--version', '--json']);
 const VALUE_OPTIONS = new Set(['--uses', '--expires', '--gateway', '--token', '--pin', '--name', '--names', '--out', '--domain']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
