@@ -1,25 +1,28 @@
-// The demo behind `npm run demo`: a throwaway Samba AD domain with demo users, the real daemon
-// serving the kiosk and the portal, and a real SMTP server whose mails are printed as they arrive.
-//   maria — e-mail and authenticator app enrolled (through the real API); not locked: reset journey
+// The demo behind `npm run demo`: the organisation topology on one machine — a throwaway Samba AD
+// domain with demo users, a gateway (HTTPS with a private site CA made by `keyhatch gateway init`;
+// the portal, and the recovery + relay API behind mutual TLS), one workstation relay joined with a
+// token and the CA pin (the kiosk talks to it on loopback, it forwards to the gateway), and a real
+// SMTP server (STARTTLS) whose mails are printed as they arrive. See scripts/demo-topology.ts.
+//   maria — e-mail and authenticator app enrolled (through the portal API); not locked: reset journey
 //   tom   — e-mail enrolled, then locked out by bad binds: unlock journey (and a help-desk code)
-// Environment: KEYHATCH_DEMO_PORT (default 7788), KEYHATCH_DEMO_DC_ADDRESS (default 127.0.0.20).
+// Environment: KEYHATCH_DEMO_PORT (relay, default 7788), KEYHATCH_DEMO_GATEWAY_PORT (default 8443),
+// KEYHATCH_DEMO_DC_ADDRESS (default 127.0.0.20).
 import * as OTPAuth from 'otpauth';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildKioskUi } from '../kiosk-ui/build.js';
-import { validateConfig } from '../daemon/src/config/load.js';
 import { userKeyOf } from '../daemon/src/directory/directory.js';
-import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from '../daemon/src/factors/webauthn.js';
-import { startStandalone, type RunningStandalone } from '../daemon/src/roles/standalone.js';
+import { startDemoTopology, type DemoTopology } from './demo-topology.js';
+import { httpsJson } from '../test/support/https-json.js';
 import { SambaDomain } from '../test/support/samba-dc.js';
 import { seedDomain } from '../test/support/seed.js';
 import { DomainAdmin } from '../test/support/domain-admin.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../test/support/smtp-catcher.js';
 
 const port = Number(process.env.KEYHATCH_DEMO_PORT ?? 7788);
+const gatewayPort = Number(process.env.KEYHATCH_DEMO_GATEWAY_PORT ?? 8443);
 const dcAddress = process.env.KEYHATCH_DEMO_DC_ADDRESS ?? '127.0.0.20';
-const origin = `http://localhost:${port}`;
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const step = (s: string) => console.log(`• ${s}`);
 
@@ -28,14 +31,14 @@ const tom = { name: 'tom', password: 'Demo-Tom-2026!', display: 'Tom Becker', ma
 
 let dc: SambaDomain | undefined;
 let smtp: SmtpCatcher | undefined;
-let server: RunningStandalone | undefined;
+let topology: DemoTopology | undefined;
 let stopping = false;
 
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log('\nstopping the demo…');
-    await server?.close().catch(() => undefined);
+    await topology?.close().catch(() => undefined);
     await smtp?.close().catch(() => undefined);
     await dc?.destroy().catch(() => undefined);
   }
@@ -44,15 +47,13 @@ async function stop(code: number): Promise<never> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
+/** The portal's API on the gateway, over HTTPS trusting the site CA (as a browser that imported it). */
 async function api(method: string, path: string, body?: unknown, token?: string): Promise<Record<string, string>> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return text ? JSON.parse(text) as Record<string, string> : {};
+  const t = topology!;
+  const res = await httpsJson(method, `${t.gatewayUrl}/api/v1${path}`, method === 'POST' && body === undefined ? {} : body, { ca: readFileSync(t.caFile, 'utf8') },
+    token ? { authorization: `Bearer ${token}` } : {});
+  if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return (res.body ?? {}) as Record<string, string>;
 }
 
 /** Enrolls e-mail (confirmed with the code the SMTP catcher caught) and optionally TOTP. */
@@ -85,22 +86,18 @@ async function main(): Promise<void> {
   const dns: Record<string, string> = {};
   for (const u of [maria, tom]) dns[u.name] = await admin.addUser({ name: u.name, password: u.password, displayName: u.display, mail: u.mail }, seed.peopleOu);
 
-  step('starting the SMTP catcher and the daemon');
+  step('starting the SMTP catcher (STARTTLS)');
   smtp = await startSmtpCatcher();
-  const dataDir = mkdtempSync(join(tmpdir(), 'keyhatch-demo-'));
-  const config = validateConfig({
-    dataDir, listen: `127.0.0.1:${port}`, log: { level: 'info' },
-    ad: { urls: [dc.ldapsUrl], baseDn: seed.peopleOu, bindDn: seed.service.upn, bindPassword: seed.service.password, caFile: dc.caFile, bannedWords: ['keyhatch'] },
-    smtp: smtp.config,
-    rateLimits: { attempts: 20 },
+  step('gateway: keyhatch gateway init (site CA + server certificate), service password into its secret store, serve over HTTPS');
+  step('workstation: keyhatch device token create on the gateway, keyhatch join --token-stdin --pin on the workstation, then its relay');
+  topology = await startDemoTopology({
+    dir: mkdtempSync(join(tmpdir(), 'keyhatch-demo-')),
+    ad: { urls: [dc.ldapsUrl], baseDn: seed.peopleOu, bindDn: seed.service.upn, caFile: dc.caFile, bannedWords: ['keyhatch'] },
+    bindPassword: seed.service.password, smtp: smtp.config, gatewayPort, relayPort: port,
+    gatewayExtra: { rateLimits: { attempts: 20 } },
   });
-  const settings: WebAuthnSettings = { rpId: 'localhost', rpName: 'Keyhatch demo', origins: [origin] };
-  server = await startStandalone(config, {
-    webauthn: {
-      factor: new WebAuthnFactor(settings),
-      enrollment: { registrationOptions: (u, ids) => registrationOptions(settings, u, ids), verifyRegistration: (r, c) => verifyRegistration(settings, r, c) },
-    },
-  });
+  const t = topology;
+  if (!(await t.relay.available())) throw new Error(`the relay cannot reach the gateway: ${JSON.stringify(t.relay.status())}`);
 
   step('enrolling maria (e-mail + authenticator app) and tom (e-mail) through the real API');
   const totpSecret = await enroll(maria, true);
@@ -108,14 +105,19 @@ async function main(): Promise<void> {
   step('locking tom out with bad passwords (like someone guessing at the logon screen)');
   await admin.lockOut(dns.tom!);
   await admin.close();
-  const tomUser = await server.core.directory.findUser(tom.name);
-  const helpdesk = tomUser ? await server.services.helpdesk.issue(userKeyOf(tomUser)).catch(() => undefined) : undefined;
+  const tomUser = await t.gateway.core.directory.findUser(tom.name);
+  const helpdesk = tomUser ? await t.gateway.services.helpdesk.issue(userKeyOf(tomUser)).catch(() => undefined) : undefined;
 
   const shownMails = smtp.messages().length;
   console.log(`
+${bold('Topology')}   browser ─HTTPS─▶ gateway ${t.gatewayUrl} ─LDAPS─▶ ${dc.dnsDomain} (${dcAddress})
+           kiosk ─loopback─▶ relay ${t.relay.url} (device ${t.relay.identity?.deviceId}) ─mutual TLS─▶ gateway
+
 ${bold('Open in a browser on this machine')} (use "localhost": security keys need a domain name)
-  Kiosk (what the logon screen shows):  ${origin}/kiosk/#k=${server.kioskSecret}
-  Enrollment portal:                    ${origin}/portal/
+  Kiosk, through the relay (what the logon screen shows):  ${t.kioskUrl}
+  Enrollment portal, on the gateway:                       ${t.portalUrl}
+    The gateway's certificate comes from the demo's private site CA: import ${t.caFile}
+    as a trusted authority (needed for security keys), or accept the browser's warning.
 
 ${bold('Demo accounts')} (domain ${dc.netbios}, ${dc.dnsDomain})
   tom    password ${tom.password}   LOCKED OUT · e-mail enrolled${helpdesk ? ` · help-desk code ${helpdesk.code}` : ''}
@@ -127,7 +129,8 @@ ${bold('Demo accounts')} (domain ${dc.netbios}, ${dc.dnsDomain})
   Banned word in this demo's policy: "keyhatch". Domain policy: 8+ characters, complexity, history 24.
 
 Prove a result with Kerberos:  KRB5_CONFIG=${dc.krb5Conf} kinit maria@${dc.realm}
-Daemon logs: ${dataDir}/logs      Stop: Ctrl-C
+Logs: gateway ${t.gatewayDataDir}/logs   relay ${t.relayDataDir}/logs   (relay pin ${t.caPin})
+Stop: Ctrl-C
 ${bold('Mail and codes as they arrive:')}`);
 
   let seen = shownMails;

@@ -4,16 +4,15 @@
 // (restart). It constructs no service of its own, except that a standalone daemon on Windows with
 // the native addon also serves the credential provider's launch pipe and starts kiosks (a relay
 // does the same in roles/relay.ts).
-import { loadConfig } from './config/load.js';
+import { loadRoleConfig, type RoleConfig } from './config/role-config.js';
 import { platformPolicySource } from './config/platform-policy-source.js';
 import { watchPolicy } from './config/policy-watch.js';
-import type { KeyhatchConfig } from './config/schema.js';
 import { serviceControl, RESTART_EXIT_CODE } from './service-control.js';
 
 interface RunningRole { url: string; log: { info(m: string, f?: object): void; warn(m: string, f?: object): void }; close(): Promise<void> }
 
 /** One composition root per role, each loaded only when it is the role asked for (a relay loads no directory code). */
-async function startRole(config: KeyhatchConfig): Promise<RunningRole> {
+async function startRole(config: RoleConfig): Promise<RunningRole> {
   if (config.role === 'relay') {
     const relay = await (await import('./roles/relay.js')).startRelay(config, { logToConsole: true });
     return { url: relay.url, log: console, close: () => relay.close() };
@@ -38,7 +37,7 @@ async function startRole(config: KeyhatchConfig): Promise<RunningRole> {
 
 export async function serve(opts: { configFile: string | undefined; env: Record<string, string | undefined> }): Promise<number> {
   const policy = await platformPolicySource((err) => process.stderr.write(`keyhatch: group policy: ${(err as Error).message}\n`));
-  const load = () => loadConfig({ file: opts.configFile, env: opts.env, policy });
+  const load = () => loadRoleConfig({ file: opts.configFile, env: opts.env, policy });
   const config = await load();
   const running = await startRole(config);
   process.stderr.write(`keyhatch: listening on ${running.url} (role ${config.role})\n`);

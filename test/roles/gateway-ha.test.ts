@@ -1,8 +1,9 @@
 // Two gateways sharing one PostgreSQL store (real server) behind one relay: a limit of 5 failures
 // per user holds across both gateways together, and a recovery verified on gateway A finishes on
-// gateway B after A is gone — kinit proves the reset. Nothing of a session or a gate lives only in
-// one gateway's memory; the gateways share the store and (copied at set-up, as docs/deployment.md
-// says) the secrets/ and gateway/ key directories.
+// gateway B after A is killed — kinit proves the reset. The gateways are real `keyhatch serve`
+// processes, and A dies by SIGKILL (no clean-up, sockets cut by the kernel), as in a real outage.
+// Nothing of a session or a gate lives only in one gateway's memory; the gateways share the store
+// and (copied at set-up, as docs/deployment.md says) the secrets/ and gateway/ key directories.
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,9 @@ import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
 import { httpsJson, kioskCall } from '../support/https-json.js';
 import { testDatabaseUrl, stopTestPostgres } from '../support/postgres.js';
 import { validateConfig } from '../../daemon/src/config/load.js';
-import { startGateway, type RunningGateway } from '../../daemon/src/roles/gateway.js';
+import { openStore } from '../../daemon/src/store/open-store.js';
+import type { Store } from '../../daemon/src/store/store.js';
+import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
 import { startRelay, type RunningRelay } from '../../daemon/src/roles/relay.js';
 import { initSiteCa, type SiteCaResult } from '../../daemon/src/gateway/site-ca.js';
 import { createJoinToken } from '../../daemon/src/gateway/join-tokens.js';
@@ -27,15 +30,17 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
   let smtp: SmtpCatcher;
   let site: SiteCaResult;
   let ca: string;
-  let a: RunningGateway | undefined;
-  let b: RunningGateway;
+  let a: ServeProcess | undefined;
+  let b: ServeProcess;
+  /** The shared database, as `keyhatch device token create` on any gateway would use it. */
+  let store: Store;
   const relays: RunningRelay[] = [];
   const users = {
     blocked: { name: 'hablock1', password: 'Ha-Block-Start-7!', mail: 'hablock1@mail.keyhatch.test' },
     moved: { name: 'hamove1', password: 'Ha-Move-Start-7!', mail: 'hamove1@mail.keyhatch.test' },
   };
 
-  async function enroll(gw: RunningGateway, u: typeof users.blocked): Promise<void> {
+  async function enroll(gw: ServeProcess, u: typeof users.blocked): Promise<void> {
     const login = await httpsJson('POST', `${gw.url}/api/v1/enrollment/login`, { username: u.name, password: u.password }, { ca });
     assert.equal(login.status, 200, JSON.stringify(login.body));
     rememberSecret(login.body.token);
@@ -50,7 +55,7 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
 
   async function relayFor(urls: string[]): Promise<RunningRelay> {
     const dir = freshDir('ha-relay');
-    const t = await createJoinToken(b.services.store.joinTokens, { uses: 1, ttlMs: 600_000, createdBy: 'test', now: Date.now() });
+    const t = await createJoinToken(store.joinTokens, { uses: 1, ttlMs: 600_000, createdBy: 'test', now: Date.now() });
     rememberSecret(t.token);
     await joinGateway({ url: urls[0] as string, token: t.token, pin: site.caPin, dataDir: dir, name: `ha-pc-${relays.length + 1}` });
     const relay = await startRelay(validateConfig({ role: 'relay', dataDir: dir, listen: '127.0.0.1:0', gateway: { urls, pin: site.caPin } }), { pingSeconds: 1 });
@@ -87,22 +92,28 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
     const dirB = freshDir('gateway-b');
     site = await initSiteCa(join(dirA, 'tls'), ['localhost', '127.0.0.1']);
     ca = readFileSync(site.caFile, 'utf8');
-    const config = (dir: string) => {
-      const base = JSON.parse(JSON.stringify(adConfig(d, {}, dir)));
-      return validateConfig({ ...base, role: 'gateway', listen: '127.0.0.1:0', databaseUrl, smtp: smtp.config, tls: { certFile: site.certFile, keyFile: site.keyFile } });
+    // The database URL and the service password reach the gateways through the environment.
+    const secretEnv = { KEYHATCH_DATABASE_URL: databaseUrl, KEYHATCH_AD_BIND_PASSWORD: d.seed.service.password };
+    const config = (dir: string): Record<string, unknown> => {
+      const base = JSON.parse(JSON.stringify(adConfig(d, {}, dir))) as { ad: Record<string, unknown> };
+      const raw = { ...base, ad: { ...base.ad, bindPassword: undefined }, role: 'gateway', listen: '127.0.0.1:0', smtp: smtp.config, tls: { certFile: site.certFile, keyFile: site.keyFile } };
+      validateConfig({ ...raw, databaseUrl }); // fail here, with the key named, rather than in a child's stderr
+      return raw;
     };
-    a = await startGateway(config(dirA));
+    a = await startServeProcess(dirA, config(dirA), secretEnv);
     // The second gateway gets the first one's keys (code MAC, TOTP seal, decoys, device CA), as an
     // admin copies them when adding a gateway; everything else comes from the shared database.
     for (const sub of ['secrets', 'gateway']) cpSync(join(dirA, sub), join(dirB, sub), { recursive: true });
-    b = await startGateway(config(dirB));
+    b = await startServeProcess(dirB, config(dirB), secretEnv);
+    store = await openStore({ dataDir: freshDir('ha-cli'), databaseUrl });
     await enroll(a, users.blocked);
     await enroll(a, users.moved);
   });
   after(async () => {
     for (const r of relays) await r.close();
-    await a?.close();
-    await b?.close();
+    await a?.kill('SIGTERM');
+    await b?.kill('SIGTERM');
+    await store?.close();
     await smtp?.close();
     await admin?.close();
     await stopTestPostgres();
@@ -142,7 +153,9 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
     const s = await startWithCode(relay, users.moved);
     const v = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${s.id}/verify`, { factor: s.factor, response: s.code });
     assert.equal(v.status, 200, JSON.stringify(v.body));
-    await a!.close(); // gateway A leaves; the relay fails over to B for the next call
+    // Gateway A dies mid-recovery: SIGKILL, no shutdown code runs; the relay's kept-alive socket to A
+    // is cut by the kernel. The relay fails over to B for the next call.
+    assert.equal(await a!.kill('SIGKILL'), 'SIGKILL');
     a = undefined;
     const fresh = 'Ha-Moved-Fresh-9!x';
     rememberSecret(fresh);

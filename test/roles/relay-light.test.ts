@@ -1,6 +1,7 @@
 // The relay runs on every workstation: its module graph must not contain the directory, the store,
-// password hashing, express or winston. A child process starts the relay role with a loader hook that
-// records every module resolved, and the list is checked here.
+// password hashing, express, winston or the schema library (zod) — no npm package at all. A child
+// process runs `keyhatch serve` in the relay role with a loader hook that records every module
+// resolved, and the list is checked here (the time it saves is measured in bench/relay.bench.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { REPO } from '../support/cli.js';
@@ -15,6 +16,10 @@ const FORBIDDEN: ReadonlyArray<[string, RegExp]> = [
   ['winston', /\/node_modules\/winston\//],
   ['nodemailer', /\/node_modules\/nodemailer\//],
   ['X.509 generation (@peculiar/x509)', /\/node_modules\/@peculiar\//],
+  // The config schema costs more start-up time than the whole relay: config/relay-config.ts checks
+  // the relay's few settings by hand (and hands anything else to the schema, which then loads).
+  ['schema library (zod)', /\/node_modules\/zod\//],
+  ['config schema', /\/daemon\/src\/config\/(schema|load)\.ts$/],
   // Config validation parses directory names (pure string functions, no I/O, no dependency); every
   // other module of the directory layer — backends, connections, routing — is forbidden.
   ['directory layer', /\/daemon\/src\/directory\/(?!routing\/directory-names\.ts$|ad\/ldap-escape\.ts$)/],
@@ -33,15 +38,22 @@ describe('relay lightness (module graph of the relay role)', function () {
   before(() => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/support/module-recorder.mjs', 'test/support/relay-modules-child.ts'], { cwd: REPO, encoding: 'utf8', timeout: 100_000 });
     assert.equal(r.status, 0, `relay child failed: ${r.stderr}`);
-    const out = JSON.parse(r.stdout) as { health: { status: string }; modules: string[] };
+    const out = JSON.parse(r.stdout) as { code: number; health: { status: string }; modules: string[] };
     assert.equal(out.health.status, 'unavailable', 'an unjoined relay says it is unavailable');
+    assert.equal(out.code, 0, 'keyhatch serve stopped cleanly on SIGTERM');
     modules = out.modules;
   });
 
   it('the recorder sees the relay\'s own modules (so an empty list cannot pass)', () => {
-    for (const own of ['/daemon/src/roles/relay.ts', '/daemon/src/relay/gateway-client.ts', '/daemon/src/relay/relay-http.ts', '/daemon/src/config/load.ts']) {
+    for (const own of ['/daemon/src/cli/main.ts', '/daemon/src/serve.ts', '/daemon/src/roles/relay.ts', '/daemon/src/relay/gateway-client.ts', '/daemon/src/relay/relay-http.ts', '/daemon/src/config/relay-config.ts']) {
       assert.ok(modules.some((m) => m.endsWith(own)), `${own} not recorded`);
     }
+  });
+
+  it('loads no npm package at all (node built-ins and its own modules only)', () => {
+    const packages = [...new Set(modules.filter((m) => m.includes('/node_modules/') && !/\/node_modules\/tsx\//.test(m) && !/\/node_modules\/(get-tsconfig|esbuild|resolve-pkg-maps)\//.test(m))
+      .map((m) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(m)?.[1]))];
+    assert.deepEqual(packages, []);
   });
 
   for (const [what, pattern] of FORBIDDEN) {

@@ -9,13 +9,13 @@ export interface ParsedArgs {
   options: Map<string, string>;
 }
 
-const KNOWN_FLAGS = new Set(['--password-stdin', '--help', '-h', '--version', '--json', '--full', '--dry-run']);
+const KNOWN_FLAGS = new Set(['--password-stdin', '--token-stdin', '--help', '-h', '--version', '--json', '--full', '--dry-run']);
 const VALUE_OPTIONS = new Set(['--uses', '--expires', '--gateway', '--token', '--pin', '--name', '--names', '--out', '--domain', '--directory', '--status', '--search', '--limit']);
 
 /** An option name where a value was expected: `--config --token T` must not swallow --token (and then echo T as a command). */
 function isOptionName(v: string): boolean {
   const name = v.split('=')[0] as string;
-  return name === '--config' || KNOWN_FLAGS.has(name) || VALUE_OPTIONS.has(name) || name === '--token-stdin';
+  return name === '--config' || KNOWN_FLAGS.has(name) || VALUE_OPTIONS.has(name);
 }
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {

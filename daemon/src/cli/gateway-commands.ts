@@ -2,7 +2,7 @@
 // `device list`, `device revoke <id>` (gateway store) and `join` (relay).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { defaultDataDir, loadConfig } from '../config/load.js';
+import { defaultDataDir } from '../config/layers.js';
 import { NoPolicySource } from '../config/policy-source.js';
 import type { KeyhatchConfig } from '../config/schema.js';
 import { UsageError } from './args.js';
@@ -18,7 +18,8 @@ export interface GatewayCommandContext {
 
 type Command = (ctx: GatewayCommandContext) => Promise<number>;
 
-const config = (ctx: GatewayCommandContext): Promise<KeyhatchConfig> => loadConfig({ file: ctx.configFile, env: ctx.io.env, policy: new NoPolicySource() });
+// The schema (zod) loads only when one of these commands runs, never at `keyhatch serve` on a relay.
+const config = async (ctx: GatewayCommandContext): Promise<KeyhatchConfig> => (await import('../config/load.js')).loadConfig({ file: ctx.configFile, env: ctx.io.env, policy: new NoPolicySource() });
 
 async function withStore<T>(c: KeyhatchConfig, fn: (store: import('../store/store.js').Store, audit: import('../log/audit.js').AuditLog) => Promise<T>): Promise<T> {
   const [{ openStore }, { createAuditLog }] = await Promise.all([import('../store/open-store.js'), import('../log/audit.js')]);

@@ -1,5 +1,6 @@
 // The `keyhatch` command line. Errors are one line on stderr; exit 0 ok, 1 failed, 2 bad usage/config.
-import { loadConfig, loadRawConfig } from '../config/load.js';
+import { loadRawConfig } from '../config/layers.js';
+import { loadRoleConfig } from '../config/role-config.js';
 import { platformPolicySource } from '../config/platform-policy-source.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { CoreServices } from '../core/core-services.js';
@@ -136,7 +137,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     }
     const handler = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : (POPULATION_COMMAND_NAMES.has(name) ? populationHandler(name, options) : undefined);
     if (!handler) throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
-    const config = await loadConfig({ file: configFile, env: io.env, policy: await platformPolicySource((err) => io.stderr(`keyhatch: group policy: ${(err as Error).message}`)) });
+    const config = await loadRoleConfig({ file: configFile, env: io.env, policy: await platformPolicySource((err) => io.stderr(`keyhatch: group policy: ${(err as Error).message}`)) });
     if (config.role === 'relay') {
       if (name !== 'doctor') throw new UsageError(`"${name}" needs the directory, which only the gateway has (this is a relay)`);
       const { relayDoctor } = await import('./relay-doctor.js');

@@ -2,13 +2,13 @@
 // each gateway URL whether it answers, presents a certificate matching the pin and accepts this device.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyhatchConfig } from '../config/schema.js';
+import type { RelaySettings } from '../config/relay-config.js';
 import { loadIdentity, relayDir } from '../relay/device-identity.js';
 import { GatewayClient } from '../relay/gateway-client.js';
 
 export interface RelayCheck { readonly name: string; readonly ok: boolean; readonly detail: string }
 
-export async function relayDoctor(c: KeyhatchConfig): Promise<RelayCheck[]> {
+export async function relayDoctor(c: RelaySettings): Promise<RelayCheck[]> {
   const checks: RelayCheck[] = [{ name: 'config', ok: true, detail: 'role relay; no directory, delivery or database settings' }];
   let identity;
   try { identity = await loadIdentity(c.dataDir); } catch (err) {

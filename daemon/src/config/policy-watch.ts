@@ -1,6 +1,5 @@
 // Re-reads the effective config when Group Policy changes and reports which config paths moved.
 // Registry noise (a refresh that rewrites the same values) changes nothing and is ignored.
-import type { KeyhatchConfig } from './schema.js';
 import type { PolicySource } from './policy-source.js';
 
 type Watchable = PolicySource & { watch?: (onChange: () => void) => { close(): void } };
@@ -15,10 +14,10 @@ export function changedPaths(a: unknown, b: unknown, prefix = ''): string[] {
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(root)'];
 }
 
-export function watchPolicy(
+export function watchPolicy<C>(
   source: Watchable,
-  current: KeyhatchConfig,
-  load: () => Promise<KeyhatchConfig>,
+  current: C,
+  load: () => Promise<C>,
   onChanged: (paths: string[]) => void,
   onError: (err: unknown) => void,
 ): { close(): void } {

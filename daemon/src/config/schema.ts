@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { webauthnOriginProblems } from './webauthn-origins.js';
 import { checkDirectories } from './directories-check.js';
+import { DEFAULT_KIOSK_EXECUTABLE, DEFAULT_LISTEN, GATEWAY_PIN, HOST_PORT, KIOSK_ACCOUNT, LANGUAGE_TAG, isHttpsUrl } from './patterns.js';
 
-const hostPort = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const hostPort = HOST_PORT;
 
 const ldapUrl = z.string().refine((u) => {
   try {
@@ -173,16 +174,14 @@ export const questionsSchema = z.strictObject({
   minAnswerLength: z.number().int().min(1).max(64).default(3),
 });
 
-const httpsUrl = z.string().refine((u) => {
-  try { const p = new URL(u); return p.protocol === 'https:' && p.hostname !== ''; } catch { return false; }
-}, 'must be an https:// URL');
+const httpsUrl = z.string().refine(isHttpsUrl, 'must be an https:// URL');
 
 /** Relay → gateway; gateway: who may speak for a client's address. */
 export const gatewaySchema = z.strictObject({
   /** Relay: gateway base URLs, tried in order (failover). Default: the URL given to `keyhatch join`. */
   urls: z.array(httpsUrl).min(1, 'needs at least one gateway URL').optional(),
   /** Relay: `sha256/<base64>` of the gateway CA's or certificate's public key (SPKI). */
-  pin: z.string().regex(/^sha256\/[A-Za-z0-9+/]{43}=$/, 'must be sha256/<base64 of 32 bytes>').optional(),
+  pin: z.string().regex(GATEWAY_PIN, 'must be sha256/<base64 of 32 bytes>').optional(),
   /** Gateway: proxies (IP addresses) whose X-Forwarded-For is believed; nobody else's is. */
   trustedProxies: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
   /** Gateway: lifetime of device certificates issued at join. */
@@ -230,7 +229,7 @@ const RELAY_FORBIDDEN = ['ad', 'entra', 'smtp', 'sms', 'directories', 'databaseU
 
 export const configSchema = z.strictObject({
   role: z.enum(['standalone', 'gateway', 'relay']).default('standalone'),
-  listen: z.string().regex(hostPort, 'must be host:port').default('127.0.0.1:7788'),
+  listen: z.string().regex(hostPort, 'must be host:port').default(DEFAULT_LISTEN),
   dataDir: z.string().min(1),
   /** PostgreSQL connection URL (postgres://user:password@host:port/db); absent: SQLite in dataDir. */
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL').optional(),
@@ -268,13 +267,13 @@ export const configSchema = z.strictObject({
     /** Require the per-launch secret on recovery calls (the Electron kiosk sends it). */
     requireSecret: z.boolean().default(true),
     /** The Electron kiosk executable (Windows; installed by the MSI). */
-    executable: z.string().min(1).default('C:\\Program Files\\Keyhatch\\kiosk\\Keyhatch Kiosk.exe'),
+    executable: z.string().min(1).default(DEFAULT_KIOSK_EXECUTABLE),
     /** Local account the kiosk runs as: created disabled at install (`keyhatch kiosk-account ensure`), enabled only while a launch logs on; never SYSTEM. */
-    account: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, 'must be a local account name').default('KeyhatchKiosk'),
+    account: z.string().regex(KIOSK_ACCOUNT, 'must be a local account name').default('KeyhatchKiosk'),
     /** The kiosk quits after this long without input (passed as --keyhatch-idle). */
     idleSeconds: z.number().int().min(30).max(3600).default(300),
     /** Kiosk language (en, de, fr, es, nl, or a region of one); default: the display language. */
-    language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag like de or de-AT').optional(),
+    language: z.string().regex(LANGUAGE_TAG, 'must be a language tag like de or de-AT').optional(),
     /** A DNS name under webauthn.rpId the kiosk loads its page from; the kiosk maps it to loopback itself (docs/webauthn.md). */
     hostName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a DNS name like keyhatch-kiosk.corp.example').optional(),
   }).prefault({}),

@@ -58,8 +58,12 @@ export class GatewayClient {
     let lastErr: Error | undefined;
     let untrusted: string | undefined;
     let retried = false;
+    const tried: string[] = [];
+    // Read once: a concurrent call that fails over meanwhile moves `preferred`, and re-reading it here
+    // would try the same dead URL twice and never the live one.
+    const first = this.preferred;
     for (let i = 0; i < n; i++) {
-      const index = (this.preferred + i) % n;
+      const index = (first + i) % n;
       const base = this.o.urls[index] as string;
       try {
         const res = await this.once(base, method, path, headers, body);
@@ -69,6 +73,7 @@ export class GatewayClient {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         lastErr = err as Error;
+        tried.push(`${base} ${code || (err as Error).message}`);
         if (code === 'GATEWAY_STALE_SOCKET' && !retried) { retried = true; i--; continue; }
         if (TLS_TRUST_CODES.has(code)) {
           untrusted = `${base}: ${code === 'GATEWAY_PIN_MISMATCH' ? `certificate does not match pin ${this.o.pin ?? ''}` : code}`;
@@ -82,7 +87,7 @@ export class GatewayClient {
       throw new KeyhatchError('GATEWAY_UNTRUSTED', { reason: untrusted });
     }
     const detail = `${lastErr ? ((lastErr as NodeJS.ErrnoException).code ?? lastErr.message) : 'no gateway URL'}`;
-    this.note('unreachable', undefined, `no gateway answered (${this.o.urls.join(', ')}): ${detail}`);
+    this.note('unreachable', undefined, `no gateway answered: ${tried.join('; ') || detail}`);
     throw new KeyhatchError('GATEWAY_UNAVAILABLE', { reason: detail });
   }
 

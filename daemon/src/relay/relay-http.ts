@@ -81,6 +81,29 @@ function hostnameOf(hostHeader: string): string | undefined {
   try { return new URL(`http://${hostHeader}`).hostname.toLowerCase(); } catch { return undefined; }
 }
 
+export interface RelayRoute {
+  /** '*': every method (the gateway judges it). */
+  readonly methods: readonly string[];
+  readonly path: string;
+  /** Also every path below `path/`. */
+  readonly subtree?: true;
+  /** status: the relay's own; forward: to the gateway; kiosk-forward: to the gateway, kiosk secret required; page: kiosk files. */
+  readonly serve: 'status' | 'forward' | 'kiosk-forward' | 'page';
+}
+
+/** Everything the relay serves on loopback; the handler dispatches from this list and the OpenAPI test reads it. */
+export const RELAY_ROUTES: readonly RelayRoute[] = [
+  { methods: ['GET'], path: '/api/v1/health', serve: 'status' },
+  { methods: ['GET'], path: '/api/v1/ui-config', serve: 'forward' },
+  { methods: ['*'], path: '/api/v1/recovery', subtree: true, serve: 'kiosk-forward' },
+  { methods: ['GET', 'HEAD'], path: '/kiosk', subtree: true, serve: 'page' },
+];
+
+export function matchRelayRoute(method: string, pathname: string): RelayRoute | undefined {
+  return RELAY_ROUTES.find((r) => (pathname === r.path || (r.subtree === true && pathname.startsWith(`${r.path}/`)))
+    && (r.methods.includes('*') || r.methods.includes(method)));
+}
+
 export function relayHandler(d: RelayHttpDeps) {
   const allowed = new Set(['localhost', '127.0.0.1', '[::1]', ...d.allowedHosts].map((h) => hostnameOf(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h) ?? h.toLowerCase()));
   /** DNS rebinding: a page whose name re-points at 127.0.0.1 sends its own Host (and Origin). */
@@ -118,6 +141,22 @@ export function relayHandler(d: RelayHttpDeps) {
     body?.fill(0); // a reset body holds the new password
   }
 
+  const serve: Record<RelayRoute['serve'], (req: IncomingMessage, res: ServerResponse, pathname: string, search: string) => Promise<void>> = {
+    async status(_req, res) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(d.status()));
+    },
+    forward: (req, res, pathname) => forward(req, res, pathname, kioskBindingOf(req) ?? ''),
+    async 'kiosk-forward'(req, res, pathname, search) {
+      const binding = kioskBindingOf(req);
+      if (!binding) throw new KeyhatchError('UNAUTHORIZED', { message: 'This page only works inside the Keyhatch kiosk.', reason: 'kiosk secret missing or wrong' });
+      return forward(req, res, pathname + search, binding);
+    },
+    async page(req, res, pathname) {
+      const r = servePage(join(d.uiDir, 'kiosk'), '/kiosk', pathname, req, res);
+      if (r !== 'served') throw new KeyhatchError(r === 'bad' ? 'BAD_REQUEST' : 'NOT_FOUND');
+    },
+  };
+
   return (req: IncomingMessage, res: ServerResponse): void => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     let pathname: string;
@@ -125,22 +164,9 @@ export function relayHandler(d: RelayHttpDeps) {
     try { ({ pathname, search } = new URL(req.url ?? '/', 'http://relay')); } catch { sendError(res, new KeyhatchError('BAD_REQUEST')); return; }
     const run = async (): Promise<void> => {
       if (!hostOk(req)) throw new KeyhatchError('BAD_REQUEST', { message: 'This host name is not served here.', reason: 'host not allowed' });
-      if (pathname === '/api/v1/health' && req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(d.status()));
-        return;
-      }
-      if (pathname === '/api/v1/ui-config' && req.method === 'GET') return forward(req, res, pathname, kioskBindingOf(req) ?? '');
-      if (pathname === '/api/v1/recovery' || pathname.startsWith('/api/v1/recovery/')) {
-        const binding = kioskBindingOf(req);
-        if (!binding) throw new KeyhatchError('UNAUTHORIZED', { message: 'This page only works inside the Keyhatch kiosk.', reason: 'kiosk secret missing or wrong' });
-        return forward(req, res, pathname + search, binding);
-      }
-      if ((pathname === '/kiosk' || pathname.startsWith('/kiosk/')) && (req.method === 'GET' || req.method === 'HEAD')) {
-        const r = servePage(join(d.uiDir, 'kiosk'), '/kiosk', pathname, req, res);
-        if (r === 'served') return;
-        throw new KeyhatchError(r === 'bad' ? 'BAD_REQUEST' : 'NOT_FOUND');
-      }
-      throw new KeyhatchError('NOT_FOUND');
+      const route = matchRelayRoute(req.method ?? 'GET', pathname);
+      if (!route) throw new KeyhatchError('NOT_FOUND');
+      return serve[route.serve](req, res, pathname, search);
     };
     run().catch((err: unknown) => {
       const e = isKeyhatchError(err) ? err : new KeyhatchError('INTERNAL', { reason: (err as Error)?.message });

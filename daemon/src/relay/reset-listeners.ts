@@ -9,7 +9,7 @@ import type { RelayLog } from './relay-log.js';
 import type { ResetListener } from './reset-follow-up.js';
 
 export interface ResetListenersOptions {
-  config: KeyhatchConfig;
+  config: { readonly gateway: { readonly updateCachedCredentials: boolean } };
   log: RelayLog;
   recentResets: RecentResets;
   /** The MSV1_0 call; default the native addon's on Windows, none elsewhere. */

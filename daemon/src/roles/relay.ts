@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import type { KeyhatchConfig } from '../config/schema.js';
+import type { RelaySettings } from '../config/relay-config.js';
 import { staticKiosk } from '../http/kiosk-identity.js';
 import { DEFAULT_UI_DIR } from '../http/ui-dir.js';
 import { loadIdentity, type DeviceIdentity } from '../relay/device-identity.js';
@@ -47,7 +47,7 @@ function statusOf(identity: DeviceIdentity | undefined, gateway: GatewayClient |
   return { status: g.state === 'ok' ? 'ok' : 'unavailable', role: 'relay', deviceId: identity.deviceId, gateway: g };
 }
 
-export async function startRelay(config: KeyhatchConfig, opts: RelayOptions = {}): Promise<RunningRelay> {
+export async function startRelay(config: RelaySettings, opts: RelayOptions = {}): Promise<RunningRelay> {
   const log = createRelayLog(config.log.dir ?? join(config.dataDir, 'logs'), config.log.level, opts.logToConsole ?? config.log.console);
   const identity = await loadIdentity(config.dataDir);
   const urls = config.gateway.urls ?? identity?.urls ?? [];
