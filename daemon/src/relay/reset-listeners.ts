@@ -1,7 +1,6 @@
 // The relay's listeners for a reset done by the gateway: note the SID for the logon tile, and
 // (Windows, or a given addon) refresh the offline logon cache when no DC is reachable.
 import { hostname } from 'node:os';
-import type { KeyhatchConfig } from '../config/schema.js';
 import type { NativeAddon } from '../platform/native-addon.js';
 import type { RecentResets } from '../platform/recent-resets.js';
 import { cachedCredentialRefresh } from './cached-credential-refresh.js';
