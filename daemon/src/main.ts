@@ -13,6 +13,7 @@ import { createAuditLog, type AuditLog, type AuditSink } from './log/audit.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { getOrCreateKey, platformSecretStore, type SecretStore } from './platform/secret-store.js';
 import { openStore } from './store/open-store.js';
+import { armFaultPoints } from './platform/fault-points.js';
 import type { Store } from './store/store.js';
 import { FactorRegistry } from './factors/factor.js';
 import { emailCodeFactor, smsCodeFactor } from './factors/code-factors.js';
@@ -100,6 +101,8 @@ export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}):
     throw err;
   }
   const { directory } = backends;
+  const fault = armFaultPoints(config.dataDir);
+  if (fault.armed) log.warn('TEST fault injection armed', { point: fault.armed }); else if (fault.ignored) log.warn(fault.ignored);
   return {
     config, log, audit, ...backends,
     async close() {
@@ -191,7 +194,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   return {
     store, secrets, outbox, registry, limiter, recovery, enrollment, helpdesk, webauthnSettings,
     async close() {
-      await outbox.flush();
+      await outbox.close();
       await store.close();
     },
   };

@@ -18,6 +18,7 @@ import { newTotpSecret } from '../factors/totp.js';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../notify/outbox.js';
+import { faultPoint } from '../platform/fault-points.js';
 import { noticeTime } from '../notify/templates.js';
 import { checkPassword } from '../password/rules.js';
 import type { PolicyViolation } from '../errors/catalogue.js';
@@ -403,6 +404,7 @@ export class RecoveryService {
       if (!method) throw new KeyhatchError('FACTOR_UNAVAILABLE');
       const found = await this.candidates(s, f.type);
       const attempt = await this.reserve(s, client);
+      await faultPoint('before-verify');
       const audit = { actor: s.username, target: s.user?.sAMAccountName ?? s.username, correlationId: corr(s), device: client.device, source: client.source };
       let ok = false;
       let why = s.decoy ? 'decoy' : 'VERIFICATION_FAILED';
@@ -420,6 +422,7 @@ export class RecoveryService {
       await attempt.succeeded();
       s.verified.push(f.sid);
       await this.save(s);
+      await faultPoint('after-verify');
       this.d.audit.write({ action: 'recovery.verify', ...audit, result: 'success', details: { factor: f.type } });
       const weights = this.verifiedWeights(s);
       return { verified: satisfied(s.requirements.unlock, weights) || satisfied(s.requirements.reset, weights), remaining: remaining(s.requirements.reset, weights) };

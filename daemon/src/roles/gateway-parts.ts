@@ -1,6 +1,7 @@
 // The gateway's services, shared by the gateway role and standalone (gateway + relay in one
 // process): directory, store, recovery and enrollment, audit, the session sweeper.
 import type { KeyhatchConfig } from '../config/schema.js';
+import { settleInterruptedResets } from '../notify/interrupted-resets.js';
 import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../main.js';
 
 export interface GatewayParts {
@@ -19,16 +20,18 @@ export interface GatewayPartsOptions extends RecoveryOptions {
 export async function buildGatewayParts(config: KeyhatchConfig, opts: GatewayPartsOptions = {}): Promise<GatewayParts> {
   const core = opts.core ?? await buildCore(config, { logToConsole: opts.logToConsole ?? false });
   const services = await buildRecovery(core, opts);
-  const open = (await Promise.all((core.adDirectories ?? (core.ad ? [core.ad] : [])).map((ad) => ad.recoverInterruptedResets().catch((err: Error) => {
-    core.log.warn('could not check the reset journal yet', { error: err.message });
-    return [];
-  })))).flat();
+  const settle = () => settleInterruptedResets(core.adDirectories ?? (core.ad ? [core.ad] : []), { store: services.store, outbox: services.outbox, log: core.log });
+  let open = await settle();
   if (open.length > 0) core.log.warn('accounts left with a temporary password by an interrupted reset', { users: open.map((e) => e.user) });
   let sweeper: NodeJS.Timeout | undefined;
   return {
     core, services,
     startSweeper() {
-      sweeper = setInterval(() => { services.recovery.sweep().catch((err: Error) => core.log.warn('sweep failed', { error: err.message })); }, 30_000);
+      sweeper = setInterval(() => {
+        services.recovery.sweep().catch((err: Error) => core.log.warn('sweep failed', { error: err.message }));
+        // Entries a DC outage kept unchecked, or still open, are looked at again until settled.
+        if (open.length > 0) void settle().then((o) => { open = o; });
+      }, 30_000);
       sweeper.unref();
     },
     async close() {
