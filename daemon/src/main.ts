@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { getOrCreateKey, platformSecretStore, type SecretStore } from './platform/secret-store.js';
 import { openStore } from './store/open-store.js';
 import { armFaultPoints } from './platform/fault-points.js';
+import { assertWritableDirs } from './store/disk-errors.js';
 import type { Store } from './store/store.js';
 import { FactorRegistry } from './factors/factor.js';
 import { emailCodeFactor, smsCodeFactor } from './factors/code-factors.js';
@@ -91,6 +92,7 @@ export function createDirectory(config: KeyhatchConfig, log: Logger, audit: Audi
 }
 
 export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}): Promise<CoreServices> {
+  assertWritableDirs([config.dataDir, logDir(config)]);
   const log = createLogger({ dir: logDir(config), level: config.log.level, console: opts.logToConsole ?? config.log.console });
   const audit = createAuditLog(logDir(config), opts.extraAuditSinks);
   let backends: Backends;
