@@ -145,7 +145,13 @@ export class AdPasswordOps {
 
   /** A finished reset settles every older journal entry for the same account. */
   private async clearJournalFor(dn: string): Promise<void> {
-    for (const e of await this.journal.list()) if (e.userDn === dn) await this.journal.remove(e.operationId);
+    try {
+      for (const e of await this.journal.list()) if (e.userDn === dn) await this.journal.remove(e.operationId);
+    } catch (err) {
+      // The reset is done; an entry left behind (disk full or read-only) is settled as completed
+      // by the next journal check, from pwdLastSet. It must not turn a success into an error.
+      this.log.warn('reset done, but its journal entry could not be removed yet', { error: (err as Error).message });
+    }
   }
 
   /** The caller gives up between the steps: the account keeps a temporary password nobody knows. */
