@@ -2,7 +2,8 @@
 // concurrent recovery flows, then a soak at a steady rate. Reported: errors, flow p99, and the
 // gateway process's RSS band, open file descriptors and sockets (/proc/PID), sampled every 5 s.
 // Knobs: KEYHATCH_BENCH_SOAK_SECONDS (default 60; the figure is 600),
-// KEYHATCH_BENCH_SOAK_RATE (flows per second, default 20), KEYHATCH_BENCH_BURST_FLOWS (default 2000).
+// KEYHATCH_BENCH_SOAK_RATE (flows per second, default 20), KEYHATCH_BENCH_BURST_FLOWS (default 2000),
+// KEYHATCH_BENCH_USERS (default 12000; must exceed the flows run within one 30 s TOTP step).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -13,7 +14,7 @@ import { summary } from './stats.js';
 import { PostgresServer } from '../test/support/postgres.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const USERS = 12_000;
+const USERS = Number(process.env.KEYHATCH_BENCH_USERS ?? 12_000);
 const SOAK_SECONDS = Number(process.env.KEYHATCH_BENCH_SOAK_SECONDS ?? 60);
 const SOAK_RATE = Number(process.env.KEYHATCH_BENCH_SOAK_RATE ?? 20);
 const BURST_FLOWS = Number(process.env.KEYHATCH_BENCH_BURST_FLOWS ?? 2000);
