@@ -6,6 +6,7 @@ import { runRecoveryApiBench } from './recovery-api.bench.js';
 import { runKioskBench } from './kiosk.bench.js';
 import { runRelayBench } from './relay.bench.js';
 import { runDiscoveryBench } from './discovery.bench.js';
+import { runLoadBench } from './load.bench.js';
 
 const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   kiosk: runKioskBench,
   relay: runRelayBench,
   discovery: runDiscoveryBench,
+  load: runLoadBench,
 };
 
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };

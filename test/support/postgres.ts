@@ -64,7 +64,7 @@ export class PostgresServer {
   }
 
   /** Starts a new server; throws POSTGRES_MISSING when Debian's postgresql is not installed. */
-  static async start(opts: { host?: string } = {}): Promise<PostgresServer> {
+  static async start(opts: { host?: string; durable?: boolean } = {}): Promise<PostgresServer> {
     const bin = postgresBinDir();
     const host = opts.host ?? '127.0.0.1';
     // The server refuses to run as root: as root we drop to the package's `postgres` user.
@@ -87,14 +87,45 @@ export class PostgresServer {
       await server.exec('initdb', ['-D', join(dir, 'data'), '-U', user, `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256',
         '-E', 'UTF8', '--locale=C', '--no-sync']);
       await rm(pwfile);
-      // Throwaway data: no fsync. Enough connections for several pools at once.
-      const options = `-h ${host} -p ${server.port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-      await server.exec('pg_ctl', ['-D', join(dir, 'data'), '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+      // Throwaway data: no fsync (durable: a crash test wants every commit to survive a killed server).
+      // Enough connections for several pools at once.
+      server.options = `-h ${host} -p ${server.port} -k ${dir} ${opts.durable ? '' : '-c fsync=off -c synchronous_commit=off -c full_page_writes=off '}-c max_connections=200`;
+      await server.startAgain();
       return server;
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  private options = '';
+
+  /**
+   * pg_ctl start over the existing data directory (after crash() or a stop). After a crash the old
+   * backends hold the shared memory until they notice their postmaster died; until then a new
+   * postmaster refuses to start, so this tries again for up to a minute.
+   */
+  async startAgain(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.exec('pg_ctl', ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-o', this.options, '-w', '-t', '60', 'start']);
+        return;
+      } catch (err) {
+        if (attempt >= 60) throw err;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
+  /** SIGKILL to the postmaster (what the OOM killer does); waits until it is gone. Returns its pid. */
+  async crash(): Promise<number> {
+    const pid = Number((await readFile(join(this.dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 600; i++) {
+      try { process.kill(pid, 0); } catch { break; }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return pid;
   }
 
   private async exec(tool: string, args: string[]): Promise<void> {

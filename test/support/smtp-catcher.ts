@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTestCa } from './test-ca.js';
+import { makeTestCa, type TestCa } from './test-ca.js';
 
 export interface CaughtMail { to: string[]; subject: string; text: string; secure: boolean }
 
@@ -48,13 +48,17 @@ export function parseMail(raw: string, to: string[], secure = false): CaughtMail
 }
 
 /** A real SMTP server with STARTTLS (default) and a throwaway CA of its own. */
-export async function startSmtpCatcher(mode: SmtpMode = 'starttls'): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(mode: SmtpMode = 'starttls', again?: { port: number; caFile: string }): Promise<SmtpCatcher> {
   const script = fileURLToPath(new URL('./smtp-catcher-process.ts', import.meta.url));
-  const ca = makeTestCa('smtp-ca');
+  // `again`: the same server back on its port with its TLS identity (a mail server that was down).
+  const made = again ? undefined : makeTestCa('smtp-ca');
+  const ca = { caFile: again?.caFile ?? (made as TestCa).caFile };
   const dir = dirname(ca.caFile);
-  writeFileSync(join(dir, 'smtp.key'), ca.key, { mode: 0o600 });
-  writeFileSync(join(dir, 'smtp.pem'), ca.cert);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, '0', mode], {
+  if (made) {
+    writeFileSync(join(dir, 'smtp.key'), made.key, { mode: 0o600 });
+    writeFileSync(join(dir, 'smtp.pem'), made.cert);
+  }
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, String(again?.port ?? 0), mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, KEYHATCH_TEST_SMTP_KEY: join(dir, 'smtp.key'), KEYHATCH_TEST_SMTP_CERT: join(dir, 'smtp.pem') },
   });

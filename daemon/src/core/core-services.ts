@@ -18,6 +18,8 @@ import { createAuditLog, type AuditLog, type AuditSink } from '../log/audit.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { getOrCreateKey, platformSecretStore, type SecretStore } from '../platform/secret-store.js';
 import { openStore } from '../store/open-store.js';
+import { armFaultPoints } from '../platform/fault-points.js';
+import { assertWritableDirs } from '../store/disk-errors.js';
 import type { Store } from '../store/store.js';
 import { FactorRegistry } from '../factors/factor.js';
 import { emailCodeFactor, smsCodeFactor } from '../factors/code-factors.js';
@@ -73,6 +75,7 @@ export function createDirectory(config: KeyhatchConfig, log: Logger, audit: Audi
 }
 
 export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}): Promise<CoreServices> {
+  assertWritableDirs([config.dataDir, logDir(config)]);
   const log = createLogger({ dir: logDir(config), level: config.log.level, console: opts.logToConsole ?? config.log.console });
   const audit = createAuditLog(logDir(config), opts.extraAuditSinks);
   let directory: Directory;
@@ -82,6 +85,8 @@ export async function buildCore(config: KeyhatchConfig, opts: CoreOptions = {}):
     await Promise.all([log.close(), audit.close()]);
     throw err;
   }
+  const fault = armFaultPoints(config.dataDir);
+  if (fault.armed) log.warn('TEST fault injection armed', { point: fault.armed }); else if (fault.ignored) log.warn(fault.ignored);
   return {
     config, log, audit, directory,
     async close() {
@@ -174,7 +179,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   return {
     store, secrets, outbox, registry, limiter, recovery, enrollment, helpdesk, webauthnSettings,
     async close() {
-      await outbox.flush();
+      await outbox.close();
       await store.close();
     },
   };

@@ -5,6 +5,13 @@ import type { PasswordPolicy } from '../password/policy.js';
 
 import type { PopulationSource } from './population-source.js';
 
+/**
+ * What the user does not know yet about a reset a crash or a lost DC interrupted: it `completed`, or it
+ * was `interrupted` (a temporary password nobody knows). `user` is null when the account cannot be found.
+ */
+export type InterruptedResetListener = (reset: { readonly user: string; readonly startedAt: string; readonly correlationId: string },
+  outcome: 'interrupted' | 'completed' | 'still-open' | 'not-applied' | 'settled', user: DirectoryUser | null) => Promise<void>;
+
 export interface DirectoryUser {
   /** Stable id within the backend, opaque to everyone else (AD: the DN; Entra: the object id). */
   readonly id: string;
@@ -112,7 +119,7 @@ export interface Directory {
    * At start-up: settles operations an earlier run left half-done (AD's two-step reset journal) and
    * names the accounts that still hold a temporary password.
    */
-  interruptedResets?(): Promise<string[]>;
+  interruptedResets?(onOutcome?: InterruptedResetListener): Promise<string[]>;
   /**
    * What discovery and sync read (admin/sync), one per directory this backend serves; `name` is the
    * directory's configured name ("default" for the single-directory form). Absent: not synchronised.

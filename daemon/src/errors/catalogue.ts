@@ -54,6 +54,7 @@ export const ERROR_CATALOGUE = {
   GATEWAY_UNTRUSTED: { status: 502, message: 'The Keyhatch gateway could not be verified (certificate or pin mismatch).', exit: 1 },
   NOT_JOINED: { status: 503, message: 'This workstation is not joined to a Keyhatch gateway yet.', exit: 1 },
   INTERNAL: { status: 500, message: 'Something went wrong. Try again or contact your help desk.', exit: 1 },
+  DATA_DIR_UNWRITABLE: { status: 503, message: 'Keyhatch cannot save anything right now because its disk is full or read-only. Try again later or call your help desk.', exit: 1 },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

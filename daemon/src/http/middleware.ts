@@ -139,6 +139,8 @@ export function errorHandler(log: Logger, audit?: RefusalAudit) {
     const path = redactPath(req);
     if (e.status >= 500) log.warn('request failed', { path, code: e.code, reason: e.reason });
     else log.debug('request refused', { path, code: e.code, reason: e.reason });
+    // A dependency that is down (store, directory, gateway) is worth retrying soon, unlike a rate gate.
+    if (e.status === 503) res.setHeader('Retry-After', '5');
     if (e.code === 'RATE_LIMITED') {
       res.setHeader('Retry-After', '3600');
       audit?.(req, 'http.rate-limited', e.reason ?? 'RATE_LIMITED');

@@ -45,7 +45,11 @@ export function createLogger(opts: LoggerOptions): Logger & { close(): Promise<v
 
 export function closeWinston(w: winston.Logger): Promise<void> {
   return new Promise((resolve) => {
-    w.on('finish', () => setTimeout(resolve, 20));
+    // A file transport that met a full or read-only disk never finishes: shutdown must not wait on it.
+    const bound = setTimeout(resolve, 5_000);
+    const done = () => { clearTimeout(bound); setTimeout(resolve, 20); };
+    w.on('finish', done);
+    w.on('error', done);
     w.end();
   });
 }

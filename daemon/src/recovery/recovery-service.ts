@@ -20,6 +20,7 @@ import { dummyAnswerCheck } from '../factors/questions.js';
 import type { AuditSink } from '../log/audit.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../notify/outbox.js';
+import { faultPoint } from '../platform/fault-points.js';
 import { checkPassword } from '../password/rules.js';
 import type { PolicyViolation } from '../errors/catalogue.js';
 import type { Store } from '../store/store.js';
@@ -301,6 +302,7 @@ export class RecoveryService {
       if (!method) throw new KeyhatchError('FACTOR_UNAVAILABLE');
       const found = await this.candidates(s, f.type);
       const attempt = await this.reserve(s, client);
+      await faultPoint('before-verify');
       const audit = { actor: s.username, target: s.user?.accountName ?? s.username, correlationId: corr(s), device: client.device, source: client.source };
       let ok = false;
       let why = s.decoy ? 'decoy' : 'VERIFICATION_FAILED';
@@ -318,6 +320,7 @@ export class RecoveryService {
       await attempt.succeeded();
       s.verified.push(f.sid);
       await this.sessions.save(s);
+      await faultPoint('after-verify');
       this.d.audit.write({ action: 'recovery.verify', ...audit, result: 'success', details: { factor: f.type } });
       const weights = this.verifiedWeights(s);
       return { verified: satisfied(s.requirements.unlock, weights) || satisfied(s.requirements.reset, weights), remaining: remaining(s.requirements.reset, weights) };

@@ -2,6 +2,7 @@
 // process): directory, store, recovery and enrollment, audit, the session sweeper.
 import type { KeyhatchConfig } from '../config/schema.js';
 import { buildPopulation, type PopulationParts } from '../admin/population/build.js';
+import { settleInterruptedResets } from '../notify/interrupted-resets.js';
 import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../core/core-services.js';
 
 export interface GatewayParts {
@@ -22,10 +23,8 @@ export interface GatewayPartsOptions extends RecoveryOptions {
 export async function buildGatewayParts(config: KeyhatchConfig, opts: GatewayPartsOptions = {}): Promise<GatewayParts> {
   const core = opts.core ?? await buildCore(config, { logToConsole: opts.logToConsole ?? false });
   const services = await buildRecovery(core, opts);
-  const open = await core.directory.interruptedResets?.().catch((err: Error) => {
-    core.log.warn('could not check the reset journal yet', { error: err.message });
-    return [];
-  }) ?? [];
+  const settle = () => settleInterruptedResets(core.directory, { store: services.store, outbox: services.outbox, log: core.log });
+  let open = await settle();
   if (open.length > 0) core.log.warn('accounts left with a temporary password by an interrupted reset', { users: open });
   const population = buildPopulation({ config, store: services.store, directory: core.directory, log: core.log, audit: core.audit });
   let sweeper: NodeJS.Timeout | undefined;
@@ -33,7 +32,11 @@ export async function buildGatewayParts(config: KeyhatchConfig, opts: GatewayPar
     core, services, population,
     startSweeper() {
       population.scheduler.start();
-      sweeper = setInterval(() => { services.recovery.sweep().catch((err: Error) => core.log.warn('sweep failed', { error: err.message })); }, 30_000);
+      sweeper = setInterval(() => {
+        services.recovery.sweep().catch((err: Error) => core.log.warn('sweep failed', { error: err.message }));
+        // Entries a DC outage kept unchecked, or still open, are looked at again until settled.
+        if (open.length > 0) void settle().then((o) => { open = o; });
+      }, 30_000);
       sweeper.unref();
     },
     async close() {

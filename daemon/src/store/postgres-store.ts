@@ -85,7 +85,8 @@ export class PostgresStore implements Store {
 
   /** Connects, applies pending migrations, and returns the store. */
   static async open(databaseUrl: string, opts: { maxConnections?: number } = {}): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10 });
+    // A connect that cannot finish (server down mid-restart) fails after 5 s instead of queueing forever.
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10, connectionTimeoutMillis: 5_000 });
     // An idle client losing its server (restart, failover) must not crash the daemon; the pool replaces it.
     pool.on('error', () => undefined);
     try {
@@ -101,19 +102,31 @@ export class PostgresStore implements Store {
   }
 
   private constructor(private readonly pool: pg.Pool) {
-    const q = async <Row extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<Row>> => pool.query<Row>(sql, args);
+    const q = async <Row extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<Row>> => {
+      try { return await pool.query<Row>(sql, args); } catch (err) { throw storeError(err); }
+    };
     const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-      const c = await pool.connect();
+      let c: pg.PoolClient;
+      try { c = await pool.connect(); } catch (err) { throw storeError(err); }
+      let broken: Error | undefined;
+      // While checked out, a client whose server dies between two queries emits 'error' (the pool
+      // listens only to idle clients): unheard, that event would kill the daemon. The next query
+      // on it then fails, and the client is destroyed on release.
+      const onError = (err: Error) => { broken = err; };
+      c.on('error', onError);
       try {
         await c.query('BEGIN');
         const result = await fn(c);
         await c.query('COMMIT');
         return result;
       } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        if (isConnectionLoss(err)) broken = err as Error;
+        else await c.query('ROLLBACK').catch(() => undefined);
+        throw storeError(err);
       } finally {
-        c.release();
+        // A client whose server went away is destroyed, never handed to the next caller.
+        c.removeListener('error', onError);
+        c.release(broken);
       }
     };
     const count = async (c: pg.PoolClient, gate: string, since: number): Promise<number> =>
@@ -220,8 +233,31 @@ export class PostgresStore implements Store {
   async close(): Promise<void> { await this.pool.end(); }
 }
 
+// Server gone or restarting: class 08 (connection exception), 57P01-57P03 (admin/crash shutdown,
+// cannot connect now), socket errors, and pg's own "Connection terminated" messages.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
+
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return CONNECTION_CODES.has(code) || code.startsWith('08')
+    || /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect/i.test(typeof e?.message === 'string' ? e.message : '');
+}
+
+/**
+ * A lost database is STORE_UNAVAILABLE (503, "try again shortly"): every request fails the same
+ * clean way while PostgreSQL restarts and works again once it is back (the pool reconnects on the
+ * next checkout). Anything else (a constraint, a bug) stays as it is. The message never holds the URL.
+ */
+function storeError(err: unknown): unknown {
+  if (err instanceof KeyhatchError || !isConnectionLoss(err)) return err;
+  return new KeyhatchError('STORE_UNAVAILABLE', { reason: `postgres: ${(err as Error).message}`, cause: err });
+}
+
 async function migrate(pool: pg.Pool): Promise<void> {
   const c = await pool.connect();
+  const onError = () => undefined; // the failing query reports it (see tx)
+  c.on('error', onError);
   try {
     await c.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     try {
@@ -244,6 +280,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
       await c.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
     }
   } finally {
+    c.removeListener('error', onError);
     c.release();
   }
 }

@@ -68,7 +68,9 @@ class Db implements SqliteDb {
       this.db.exec('COMMIT');
       return result;
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      // SQLite may have rolled back already (SQLITE_FULL, IOERR): then ROLLBACK itself fails, and
+      // that error must not replace the one that says what happened.
+      try { this.db.exec('ROLLBACK'); } catch { /* no transaction left to roll back */ }
       throw err;
     } finally {
       this.depth--;

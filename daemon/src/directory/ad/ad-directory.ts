@@ -7,7 +7,7 @@ import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
-import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
+import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, InterruptedResetListener, OperationContext, PrivilegeInfo } from '../directory.js';
 import type { WithWindowsDomain } from '../windows-account.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
@@ -27,6 +27,9 @@ const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail'
 const STATUS_ATTRS = ['userAccountControl', 'msDS-User-Account-Control-Computed', 'pwdLastSet', 'lockoutTime', 'badPwdCount', 'accountExpires'];
 const POLICY_CACHE_MS = 5 * 60_000;
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user)';
+
+/** What start-up found for one journal entry (see recoverInterruptedResets). */
+export type ResetOutcome = 'interrupted' | 'still-open' | 'completed' | 'not-applied' | 'settled';
 
 export interface AdDirectoryDeps {
   config: AdConfig;
@@ -154,8 +157,8 @@ export class AdDirectory implements Directory {
     return (await import('./ad-doctor.js')).adDoctorChecks(this, this.cfg);
   }
 
-  async interruptedResets(): Promise<string[]> {
-    return (await this.recoverInterruptedResets()).map((e) => e.user);
+  async interruptedResets(onOutcome?: InterruptedResetListener): Promise<string[]> {
+    return (await this.recoverInterruptedResets(onOutcome)).map((e) => e.user);
   }
 
   /** An AD user's id is its DN. */
@@ -285,32 +288,49 @@ export class AdDirectory implements Directory {
   }
 
   /**
-   * Called at start-up: finds two-step resets a crash interrupted. If the account's pwdLastSet is
-   * newer than the journal entry, step 2 did land and the entry is settled; otherwise the account
-   * holds an unknown temporary password, which is reported (audit + log) until a new reset succeeds.
+   * Called at start-up (and again while some stay unchecked): settles two-step resets that a crash,
+   * a lost DC or an abandoned session left behind. pwdLastSet tells what the DC holds:
+   * - 0 (must change): step 1 landed and step 2 did not, so the account holds a temporary password
+   *   nobody knows. Reported (audit + log + `interrupted`, once) until a new reset succeeds.
+   * - newer than the entry: step 2 landed (`completed`, the user is told it worked).
+   * - older: step 1 never reached the DC; the old password still works (`not-applied`).
+   * - not 0 on an entry already reported: someone reset the account since (`settled`).
+   * An entry whose account cannot be read (DC down) stays as it is and is returned.
+   * (The DC's clock against ours only picks between completed and not-applied; it never hides a
+   * temporary password, which is recognised by pwdLastSet=0 alone.)
    */
-  async recoverInterruptedResets(): Promise<JournalEntry[]> {
+  async recoverInterruptedResets(onOutcome?: (entry: JournalEntry, outcome: ResetOutcome, user: DirectoryUser | null) => Promise<void>): Promise<JournalEntry[]> {
     const unresolved: JournalEntry[] = [];
     for (const entry of await this.journal.list()) {
-      if (entry.state === 'reported') { unresolved.push(entry); continue; }
-      let status: AccountStatus | undefined;
+      let status: AccountStatus;
       try { status = await this.accountStatus({ id: entry.userDn }); } catch (err) {
         this.deps.log.warn('cannot check an interrupted reset yet', { user: entry.user, error: (err as Error).message });
         unresolved.push(entry);
         continue;
       }
-      if (status.pwdLastSet && status.pwdLastSet > entry.startedAt) {
+      const outcome: ResetOutcome = status.mustChange
+        ? (entry.state === 'reported' ? 'still-open' : 'interrupted')
+        : entry.state !== 'temporary-set' ? 'settled'
+          : status.pwdLastSet && status.pwdLastSet > entry.startedAt ? 'completed' : 'not-applied';
+      const audit = { actor: 'keyhatch', target: entry.user, correlationId: entry.correlationId };
+      if (outcome === 'still-open') { unresolved.push(entry); continue; }
+      if (outcome === 'interrupted') {
+        const reported: JournalEntry = { ...entry, state: 'reported' };
+        await this.journal.write(reported);
+        this.deps.audit.write({ action: 'reset.interrupted', ...audit, result: 'failure', reason: 'RESET_INCOMPLETE',
+          details: { startedAt: entry.startedAt, previousState: entry.state, note: 'account holds an unknown temporary password; the user must reset again (self-service or help desk)' } });
+        this.deps.log.warn('a password reset was interrupted; the account needs a new reset', { user: entry.user });
+        unresolved.push(reported);
+      } else {
         await this.journal.remove(entry.operationId);
-        this.deps.audit.write({ action: 'reset.recovered', actor: 'keyhatch', target: entry.user, result: 'success', correlationId: entry.correlationId,
-          details: { note: 'the second step had completed before the interruption' } });
-        continue;
+        const note = { completed: 'the second step had completed before the interruption', 'not-applied': 'the first step never reached the DC; the password is unchanged', settled: 'the account was reset since; it no longer holds the temporary password' }[outcome];
+        this.deps.audit.write({ action: outcome === 'completed' ? 'reset.recovered' : `reset.${outcome}`, ...audit, result: outcome === 'completed' ? 'success' : 'info', details: { note } });
       }
-      const reported: JournalEntry = { ...entry, state: 'reported' };
-      await this.journal.write(reported);
-      this.deps.audit.write({ action: 'reset.interrupted', actor: 'keyhatch', target: entry.user, result: 'failure', reason: 'RESET_INCOMPLETE', correlationId: entry.correlationId,
-        details: { startedAt: entry.startedAt, previousState: entry.state, note: 'account holds an unknown temporary password; the user must reset again (self-service or help desk)' } });
-      this.deps.log.warn('a password reset was interrupted; the account needs a new reset', { user: entry.user });
-      unresolved.push(reported);
+      // Notices (the user is told) are the caller's: only for what the user does not know yet.
+      if (onOutcome && entry.state === 'temporary-set' && (outcome === 'interrupted' || outcome === 'completed')) {
+        const user = await this.findUser(entry.user).catch(() => null);
+        await onOutcome(entry, outcome, user?.id === entry.userDn ? user : null);
+      }
     }
     return unresolved;
   }

@@ -49,7 +49,7 @@ export function policyViolationsFromMessage(message: string): PolicyViolation[] 
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof ResultCodeError) return false;
   const e = err as NodeJS.ErrnoException & { message?: string };
-  return typeof e?.code === 'string' || /timeout|socket|connect|closed|ECONN/i.test(e?.message ?? '');
+  return typeof e?.code === 'string' || /timeout|timed out|socket|connect|closed|ECONN/i.test(e?.message ?? '');
 }
 
 export function mapLdapError(err: unknown, context: 'bind' | 'service-bind' | 'modify' | 'password' | 'search'): KeyhatchError {

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { KeyhatchError, isKeyhatchError } from '../../errors/catalogue.js';
 import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
+import { faultPoint } from '../../platform/fault-points.js';
 import type { OperationContext } from '../directory.js';
-import { mapLdapError } from './ad-errors.js';
+import { isConnectionError, mapLdapError } from './ad-errors.js';
 import type { AdConnection } from './connection.js';
 import type { ResetJournal } from './reset-journal.js';
 
@@ -114,11 +115,14 @@ export class AdPasswordOps {
           new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }),
         ]), 'write');
       } catch (err) {
-        await this.journal.remove(opId);
+        // A refused modify changed nothing. A broken connection (DC lost) may have applied it:
+        // the entry stays, and the journal check settles it from pwdLastSet once a DC answers.
+        if (err instanceof KeyhatchError || !isConnectionError(err)) await this.journal.remove(opId);
         throw mapLdapError(err, 'password');
       }
       pending = { userDn: target.dn, temp, startedAt };
       this.pending.set(opId, pending);
+      await faultPoint('between-reset-steps');
     }
     try {
       await this.conn.withService((c: Client) => c.modify(target.dn, [pwdChange('delete', pending.temp), pwdChange('add', newPassword)]), 'write');
@@ -134,13 +138,20 @@ export class AdPasswordOps {
       }
       throw mapped;
     }
+    await faultPoint('after-reset');
     this.pending.delete(opId);
     await this.clearJournalFor(target.dn);
   }
 
   /** A finished reset settles every older journal entry for the same account. */
   private async clearJournalFor(dn: string): Promise<void> {
-    for (const e of await this.journal.list()) if (e.userDn === dn) await this.journal.remove(e.operationId);
+    try {
+      for (const e of await this.journal.list()) if (e.userDn === dn) await this.journal.remove(e.operationId);
+    } catch (err) {
+      // The reset is done; an entry left behind (disk full or read-only) is settled as completed
+      // by the next journal check, from pwdLastSet. It must not turn a success into an error.
+      this.log.warn('reset done, but its journal entry could not be removed yet', { error: (err as Error).message });
+    }
   }
 
   /** The caller gives up between the steps: the account keeps a temporary password nobody knows. */

@@ -4,6 +4,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { diskError } from '../../store/disk-errors.js';
 
 export type JournalState = 'temporary-set' | 'abandoned' | 'reported';
 
@@ -26,13 +27,20 @@ export class ResetJournal {
 
   /** Written and fsynced before the first step touches the directory. */
   async write(entry: JournalEntry): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const target = this.file(entry.operationId);
     const tmp = `${target}.tmp`;
-    await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
-    const fh = await open(tmp, 'r');
-    try { await fh.sync(); } finally { await fh.close(); }
-    await rename(tmp, target);
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      await writeFile(tmp, JSON.stringify(entry), { mode: 0o600 });
+      const fh = await open(tmp, 'r');
+      try { await fh.sync(); } finally { await fh.close(); }
+      await rename(tmp, target);
+    } catch (err) {
+      // Full or read-only disk: the entry is not there, so the reset must not start (the caller
+      // writes it before step 1). A torn .tmp is ignored by list() and removed here if possible.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw diskError(err, 'reset journal');
+    }
   }
 
   async remove(operationId: string): Promise<void> {

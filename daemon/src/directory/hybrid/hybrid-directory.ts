@@ -8,7 +8,7 @@ import { isKeyhatchError, type KeyhatchError } from '../../errors/catalogue.js';
 import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
-import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type OperationContext, type PrivilegeInfo } from '../directory.js';
+import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type InterruptedResetListener, type OperationContext, type PrivilegeInfo } from '../directory.js';
 import type { EntraDirectory } from '../entra/entra-directory.js';
 import type { PopulationSource } from '../population-source.js';
 import type { EntraUser } from '../entra/entra-user.js';
@@ -272,8 +272,8 @@ export class HybridDirectory implements Directory {
     return this.deps.ad.populationSources?.(name) ?? [];
   }
 
-  async interruptedResets(): Promise<string[]> {
-    return await this.deps.ad.interruptedResets?.() ?? [];
+  async interruptedResets(onOutcome?: InterruptedResetListener): Promise<string[]> {
+    return await this.deps.ad.interruptedResets?.(onOutcome) ?? [];
   }
 
   describe(user: DirectoryUser): Record<string, string | null> {

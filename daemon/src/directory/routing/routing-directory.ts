@@ -4,7 +4,7 @@
 // after findUser routes by the user itself, so recovery, enrollment and the help desk stay unaware.
 import { KeyhatchError } from '../../errors/catalogue.js';
 import type { PasswordPolicy } from '../../password/policy.js';
-import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type LookupHint, type OperationContext, type PrivilegeInfo } from '../directory.js';
+import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type InterruptedResetListener, type LookupHint, type OperationContext, type PrivilegeInfo } from '../directory.js';
 import type { PopulationSource } from '../population-source.js';
 import { parseUsername } from '../username.js';
 import type { DirectoryNames } from '../../config/directory-names.js';
@@ -186,8 +186,8 @@ export class RoutingDirectory implements Directory {
     return this.members.flatMap((m) => m.directory.populationSources?.(m.names.name) ?? []);
   }
 
-  async interruptedResets(): Promise<string[]> {
-    return (await Promise.all(this.members.map(async (m) => (await m.directory.interruptedResets?.() ?? []).map((u) => `${m.names.name}: ${u}`)))).flat();
+  async interruptedResets(onOutcome?: InterruptedResetListener): Promise<string[]> {
+    return (await Promise.all(this.members.map(async (m) => (await m.directory.interruptedResets?.(onOutcome) ?? []).map((u) => `${m.names.name}: ${u}`)))).flat();
   }
 
   describe(user: DirectoryUser): Record<string, string | null> {
