@@ -27,7 +27,7 @@ describe('reset account (SID, NetBIOS domain, account) from gateway to relay', (
     assert.deepEqual(windowsAccountOf({ id: 'CN=a,OU=People,DC=corp,DC=example', sid: SID, accountName: 'a', netbiosDomain: 'CORP', dnsDomain: 'corp.example' } as never),
       { sid: SID, domain: 'CORP', account: 'a', dnsDomain: 'corp.example' });
     assert.equal(windowsAccountOf({ id: 'x', sid: 'S-1-5-18' }), undefined, 'a well-known SID is nobody\'s tile');
-    const synced = toEntraUser({ id: 'e1', userPrincipalName: 'a@corp.example', onPremisesSyncEnabled: true, onPremisesSamAccountName: 'a', onPremisesSecurityIdentifier: SID, onPremisesDistinguishedName: 'CN=a,DC=corp,DC=example' });
+    const synced = toEntraUser({ id: 'e1', userPrincipalName: 'a@corp.example', onPremisesSyncEnabled: true, onPremisesSamAccountName: 'a', onPremisesSecurityIdentifier: SID, onPremisesDistinguishedName: 'CN=a,DC=corp,DC=example', onPremisesDomainName: 'corp.example' });
     assert.deepEqual(windowsAccountOf(synced), { sid: SID, account: 'a', dnsDomain: 'corp.example' }, 'no NetBIOS domain from Graph: no cache refresh');
     assert.equal(windowsAccountOf(toEntraUser({ id: 'e2', userPrincipalName: 'c@corp.example' })), undefined, 'cloud-only');
   });

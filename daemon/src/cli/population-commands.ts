@@ -131,6 +131,6 @@ async function population(svc: PopulationService, args: string[], options: Map<s
 }
 
 async function reminders(core: CoreServices, store: Store, dryRun: boolean, io: PopulationIo): Promise<number> {
-  const { runRemindersCommand } = await import('../admin/reminders/reminders-command.js');
+  const { runRemindersCommand } = await import('./reminders-command.js');
   return runRemindersCommand(core, store, dryRun, io);
 }

@@ -19,7 +19,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { getOrCreateKey, platformSecretStore, type SecretStore } from '../platform/secret-store.js';
 import { openStore } from '../store/open-store.js';
 import { armFaultPoints } from '../platform/fault-points.js';
-import { assertWritableDirs } from '../store/disk-errors.js';
+import { assertWritableDirs } from '../errors/disk-errors.js';
 import type { Store } from '../store/store.js';
 import { FactorRegistry } from '../factors/factor.js';
 import { emailCodeFactor, smsCodeFactor } from '../factors/code-factors.js';

@@ -46,6 +46,8 @@ export interface ChangeSet {
 
 /** Everything one sync does runs inside one session (one DC for AD: watermarks are per DC). */
 export interface PopulationSession {
+  /** Canonical form of a user or group id for comparing (AD: the DN, normalised; DNs compare case-insensitively). */
+  idKey(id: string): string;
   /** Which server answers and its current change position (AD: dsServiceName and highestCommittedUSN). */
   position(): Promise<{ server: string; mark: string }>;
   searchGroups(query: string, limit: number): Promise<GroupHit[]>;

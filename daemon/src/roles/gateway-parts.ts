@@ -2,7 +2,7 @@
 // process): directory, store, recovery and enrollment, audit, the session sweeper.
 import type { KeyhatchConfig } from '../config/schema.js';
 import { buildPopulation, type PopulationParts } from '../admin/population/build.js';
-import { settleInterruptedResets } from '../notify/interrupted-resets.js';
+import { settleInterruptedResets } from '../recovery/interrupted-reset-notices.js';
 import { buildCore, buildRecovery, type CoreServices, type RecoveryOptions, type RecoveryServices } from '../core/core-services.js';
 
 export interface GatewayParts {

@@ -4,7 +4,6 @@
 // is walked again only when a group inside the target closure changed (adding or removing a member
 // changes the group's own uSN; a user's does not). Leavers are handled by the configured rule.
 import { randomUUID } from 'node:crypto';
-import { normalizeDn } from '../../directory/ad/ldap-escape.js';
 import { KeyhatchError, isKeyhatchError } from '../../errors/catalogue.js';
 import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
@@ -84,7 +83,7 @@ const LEASE_MS = 15 * 60_000;
 const BATCH = 1000;
 const DAY_MS = 86_400_000;
 
-const targetsKey = (t: readonly TargetGroup[]): string => JSON.stringify(t.map((g) => normalizeDn(g.groupId)).sort());
+const targetsKey = (s: PopulationSession, t: readonly TargetGroup[]): string => JSON.stringify(t.map((g) => s.idKey(g.groupId)).sort());
 const active = (r: { inScope: boolean; disabled: boolean } | undefined): boolean => r !== undefined && r.inScope && !r.disabled;
 
 export class SyncEngine {
@@ -154,7 +153,7 @@ export class SyncEngine {
     const cursor = await pop.getState<Cursor>(directoryId, CURSOR);
     const fromMark = cursor?.marks[pos.server];
     const fullDue = (cursor?.lastFull ?? 0) + (this.d.fullEveryMs ?? DAY_MS) <= started;
-    const incremental = !opts.full && !fullDue && fromMark !== undefined && cursor?.targets === targetsKey(targets);
+    const incremental = !opts.full && !fullDue && fromMark !== undefined && cursor?.targets === targetsKey(s, targets);
     const counters = incremental
       ? await this.incremental(directoryId, s, targets, cursor as Cursor, fromMark as string, progress)
       : await this.full(directoryId, s, targets, progress);
@@ -165,7 +164,7 @@ export class SyncEngine {
     await pop.setState(directoryId, CURSOR, {
       marks: { ...(incremental ? cursor?.marks : {}), [pos.server]: pos.mark },
       closure: counters.closure,
-      targets: targetsKey(targets),
+      targets: targetsKey(s, targets),
       lastFull: incremental ? cursor?.lastFull ?? started : started,
     } satisfies Cursor);
     const result: SyncResult = {
@@ -249,7 +248,7 @@ export class SyncEngine {
       const leaving: PopulationRecord[] = [];
       for (const r of known) {
         if (touched.has(r.objectId)) continue;
-        const key = normalizeDn(r.dn);
+        const key = s.idKey(r.dn);
         knownDns.add(key);
         const inScope = m.memberDns.has(key);
         if (inScope && !r.inScope) await apply({ ...r, inScope }, r);
@@ -261,7 +260,7 @@ export class SyncEngine {
         if (gone.has(r.objectId)) deletedIds.add(r.objectId);
         else await apply({ ...r, inScope: false }, r);
       }
-      for (const f of rows) knownDns.add(normalizeDn(f.dn));
+      for (const f of rows) knownDns.add(s.idKey(f.dn));
       const joined = [...m.memberDns].filter((dn) => !knownDns.has(dn));
       for (const u of await s.usersByDn(joined)) await apply(this.facts(directoryId, u, true), await pop.get(directoryId, u.objectId));
     }

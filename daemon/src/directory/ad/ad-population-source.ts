@@ -65,6 +65,8 @@ class AdSession implements PopulationSession {
   private nc: string | undefined;
   constructor(private readonly c: Client, private readonly o: AdSourceOptions) {}
 
+  idKey(id: string): string { return normalizeDn(id); }
+
   async position(): Promise<{ server: string; mark: string }> {
     const { searchEntries } = await this.c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext'] });
     const e: Partial<Entry> = searchEntries[0] ?? {};

@@ -5,7 +5,7 @@
 // is listed even when its settings are not readable) and each user's msDS-ResultantPSO (computed
 // by the DC, so it shows a PSO even when the container cannot be listed at all).
 import type { AdConnection } from './connection.js';
-import type { Check } from './permission-check.js';
+import type { DirectoryCheck as Check } from '../directory.js';
 
 const NAME = 'read password policies';
 const MIN_LENGTH = 'msDS-MinimumPasswordLength';

@@ -4,7 +4,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile, open } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { diskError } from '../../store/disk-errors.js';
+import { diskError } from '../../errors/disk-errors.js';
 
 export type JournalState = 'temporary-set' | 'abandoned' | 'reported';
 

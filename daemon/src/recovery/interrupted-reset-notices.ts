@@ -3,10 +3,10 @@
 // nobody knows ("did not finish"), or one that had in fact completed ("your password was reset").
 import type { Directory } from '../directory/directory.js';
 import type { Logger } from '../log/logger.js';
-import { notificationChannels } from '../recovery/channels.js';
+import { notificationChannels } from './channels.js';
 import type { Store } from '../store/store.js';
-import type { Outbox } from './outbox.js';
-import { noticeTime } from './templates.js';
+import type { Outbox } from '../notify/outbox.js';
+import { noticeTime } from '../notify/templates.js';
 
 /** Returns the accounts still left with a temporary password (or not checkable yet). */
 export async function settleInterruptedResets(directory: Directory, deps: { store: Store; outbox: Outbox; log: Logger }): Promise<string[]> {

@@ -1,10 +1,10 @@
 // `keyhatch reminders [--dry-run]`: runs today's expiry reminders and campaign mails, or lists
 // what they would send (a dry run sends and records nothing).
-import type { CoreServices } from '../../core/core-services.js';
-import { SmtpMailer } from '../../notify/mailer.js';
-import type { Store } from '../../store/store.js';
-import { buildPopulation } from '../population/build.js';
-import { ReminderService } from './reminder-service.js';
+import type { CoreServices } from '../core/core-services.js';
+import { SmtpMailer } from '../notify/mailer.js';
+import type { Store } from '../store/store.js';
+import { buildPopulation } from '../admin/population/build.js';
+import { ReminderService } from '../admin/reminders/reminder-service.js';
 
 export async function runRemindersCommand(core: CoreServices, store: Store, dryRun: boolean, io: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
   const c = core.config;
