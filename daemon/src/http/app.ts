@@ -38,6 +38,8 @@ export interface AppDeps {
   pages?: ReadonlyArray<'kiosk' | 'portal'>;
   /** Role-specific API routes mounted under /api/v1 (the gateway's relay API). */
   extraApi?: Router;
+  /** Role-specific apps mounted at their own path behind the same Host/Origin checks (the gateway's /admin console). */
+  mounts?: ReadonlyArray<{ path: string; handler: RequestHandler }>;
 }
 
 export { DEFAULT_UI_DIR } from './ui-dir.js';
@@ -54,6 +56,8 @@ export function createApp(d: AppDeps): express.Express {
     const c = clientInfo(req);
     throttled.write({ action, actor: 'unknown', result: 'refused', reason, correlationId: 'http', device: c.device, source: c.source, details: { method: req.method, path: redactPath(req) } });
   };
+
+  for (const m of d.mounts ?? []) app.use(m.path, m.handler);
 
   const api = express.Router();
   api.use(apiNoStore, jsonOnlySameOrigin, jsonBody);
