@@ -74,7 +74,7 @@ async function render(moveFocus: boolean): Promise<void> {
   chrome();
   if (!session?.user) return;
   const name = currentRoute();
-  const ctx: PageContext = { api, t, alerts, role: session.user.role, rerender: () => { void render(true); }, busy };
+  const ctx: PageContext = { api, t, alerts, role: session.user.role, rerender: (moveFocus = true) => render(moveFocus), busy };
   let content: HTMLElement;
   try {
     content = await (pages[name] as ConsolePage).render(ctx);

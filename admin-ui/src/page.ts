@@ -9,8 +9,8 @@ export interface PageContext {
   readonly t: Translator;
   readonly alerts: Alerts;
   readonly role: Role;
-  /** Renders the current page again (state kept by the page object). */
-  rerender(): void;
+  /** Renders the current page again (state kept by the page object); focus goes to its start unless told otherwise. */
+  rerender(moveFocus?: boolean): Promise<void>;
   /** Runs an action with busy state and error display; false when it failed. */
   busy(scope: HTMLElement, fn: () => Promise<void>, refocus?: HTMLElement): Promise<boolean>;
 }

@@ -41,7 +41,7 @@ export class AuditPage implements ConsolePage {
       void ctx.busy(form, async () => {
         this.query = next;
         this.events = await ctx.api.audit(next);
-        ctx.rerender();
+        await ctx.rerender();
         ctx.alerts.say(t.t('admin.audit.count', { count: this.events.length }));
       });
     });

@@ -28,7 +28,8 @@ export class CallerPage implements ConsolePage {
         this.user = await ctx.api.lookup(value);
         this.result = undefined;
         this.failed = false;
-        ctx.rerender();
+        await ctx.rerender(false);
+        document.getElementById('caller-title')?.focus();
       }, name.input);
     });
     return h('section', { class: 'step', 'aria-labelledby': 'step-heading' },
@@ -50,7 +51,7 @@ export class CallerPage implements ConsolePage {
       : h('ul', { class: 'methods', id: 'methods' }, ...u.factors.map((f) => h('li', { 'data-type': f.type },
         h('span', { class: 'name' }, t.t(`method.${f.type}`)), h('span', { class: 'hint' }, this.hint(f), f.confirmed ? '' : ` ${t.t('portal.methods.pending')}`))));
     return h('div', { id: 'caller-detail' },
-      h('h2', { id: 'caller-title' }, u.displayName ? `${u.displayName} (${u.name})` : u.name),
+      h('h2', { id: 'caller-title', tabindex: '-1' }, u.displayName ? `${u.displayName} (${u.name})` : u.name),
       facts,
       h('h2', {}, t.t('admin.user.methods')), methods,
       h('h2', {}, t.t('admin.verify.heading')), this.verifyPanel(ctx, u),
@@ -65,8 +66,8 @@ export class CallerPage implements ConsolePage {
     const c: CallerState = u.caller;
     const who = u.displayName ?? u.name;
     const verdict = c.verified
-      ? h('p', { class: 'verdict verified', id: 'verdict', 'data-verified': 'true', role: 'status' }, t.t('admin.verify.verified', { user: who, method: t.t(`method.${c.verifiedWith ?? 'email'}`), time: when(t, c.verifiedUntil) }))
-      : h('p', { class: 'verdict', id: 'verdict', 'data-verified': 'false', role: 'status' }, t.t(this.failed ? 'admin.verify.failed' : 'admin.verify.notVerified', { user: who }));
+      ? h('p', { class: 'verdict verified', id: 'verdict', 'data-verified': 'true', role: 'status', tabindex: '-1' }, t.t('admin.verify.verified', { user: who, method: t.t(`method.${c.verifiedWith ?? 'email'}`), time: when(t, c.verifiedUntil) }))
+      : h('p', { class: 'verdict', id: 'verdict', 'data-verified': 'false', role: 'status', tabindex: '-1' }, t.t(this.failed ? 'admin.verify.failed' : 'admin.verify.notVerified', { user: who }));
     const usable = u.factors.filter((f) => f.canVerify);
     if (c.pending) {
       const p = c.pending;
@@ -74,7 +75,7 @@ export class CallerPage implements ConsolePage {
       const code = field({ id: 'caller-code', label: t.t('admin.verify.code'), inputmode: 'numeric', autocomplete: 'off', autofocus: true, maxlength: 32 });
       const form = h('form', { novalidate: true }, code.wrap, h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary', id: 'check-code' }, t.t('admin.verify.check')),
-        h('button', { type: 'button', id: 'cancel-verify', onclick: () => { u.caller = { verified: false }; ctx.rerender(); } }, t.t('portal.cancel'))));
+        h('button', { type: 'button', id: 'cancel-verify', onclick: () => { u.caller = { verified: false }; void ctx.rerender(); } }, t.t('portal.cancel'))));
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         const value = code.input.value.replace(/\s+/g, '');
@@ -83,7 +84,8 @@ export class CallerPage implements ConsolePage {
           const state = await ctx.api.confirm(u.ref, value);
           this.failed = !state.verified;
           this.user = await ctx.api.user(u.ref);
-          ctx.rerender();
+          await ctx.rerender(false);
+          document.getElementById(state.verified ? 'verdict' : 'caller-code')?.focus();
           ctx.alerts.say(t.t(state.verified ? 'admin.verify.verified' : 'admin.verify.failed', { user: who, method: t.t(`method.${p.type}`), time: when(t, state.verifiedUntil) }));
         }, code.input);
       });
@@ -96,7 +98,7 @@ export class CallerPage implements ConsolePage {
         const state = await ctx.api.verify(u.ref, f.id);
         this.failed = false;
         u.caller = state;
-        ctx.rerender();
+        await ctx.rerender();
       }) }, f.type === 'totp' ? t.t('admin.verify.withTotp') : t.t('admin.verify.sendTo', { target: f.hint })))));
     return h('div', { class: 'panel', id: 'verify-panel' }, verdict, h('p', {}, t.t('admin.verify.choose')), choices);
   }
@@ -109,7 +111,7 @@ export class CallerPage implements ConsolePage {
       onclick: (e: Event) => void ctx.busy(e.currentTarget as HTMLElement, async () => {
         await fn();
         this.user = await ctx.api.user(u.ref);
-        ctx.rerender();
+        await ctx.rerender(false);
         const out = document.getElementById('action-result');
         if (out) { out.focus(); ctx.alerts.say(out.textContent ?? ''); }
       }),

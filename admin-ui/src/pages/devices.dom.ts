@@ -19,7 +19,7 @@ export class DevicesPage implements ConsolePage {
         onclick: (e: Event) => void ctx.busy(e.currentTarget as HTMLElement, async () => {
           await ctx.api.revoke(d.id);
           this.notice = t.t('admin.devices.revokedNotice', { name: d.name });
-          ctx.rerender();
+          await ctx.rerender();
           ctx.alerts.say(this.notice);
         }) }, t.t('admin.devices.revoke'))));
     return h('section', { class: 'step', 'aria-labelledby': 'step-heading' },

@@ -11,7 +11,7 @@ export class StatusPage implements ConsolePage {
     const s = await ctx.api.status();
     const verify = h('button', { type: 'button', class: 'primary', id: 'verify-connection', onclick: (e: Event) => void ctx.busy(e.currentTarget as HTMLElement, async () => {
       const r = await ctx.api.verifyConnection();
-      ctx.rerender();
+      await ctx.rerender();
       ctx.alerts.say(t.t(`admin.status.state.${r.state}`));
     }) }, t.t('admin.status.verify'));
     const last = s.last;
