@@ -1,6 +1,7 @@
 // Composition root: every service is built here, by hand, from the frozen configuration.
 // Nothing else constructs I/O-bearing objects, so tests can swap any of them.
 import { join } from 'node:path';
+import { RecoveryScope } from './admin/population/recovery-scope.js';
 import type { AdConfig, EntraConfig, KeyhatchConfig } from './config/schema.js';
 import { KeyhatchError } from './errors/catalogue.js';
 import type { Directory } from './directory/directory.js';
@@ -165,7 +166,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   const homeDomains = [...(c.ad ? domainsOfBaseDn(c.ad.baseDn) : []), ...c.recovery.domainAliases];
   const recovery = new RecoveryService({
     directory: core.directory, store, registry, limiter, outbox, audit: core.audit, log: core.log, now,
-    decoyKey,
+    decoyKey, scope: new RecoveryScope(store, c.population.leaverRule),
     settings: {
       sessionSeconds: c.recovery.sessionSeconds,
       preEnrollFromDirectory: c.recovery.preEnrollFromDirectory,

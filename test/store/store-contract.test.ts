@@ -11,6 +11,7 @@ import { openStore } from '../../daemon/src/store/open-store.js';
 import { MIGRATIONS } from '../../daemon/src/store/sqlite-store.js';
 import { PG_MIGRATIONS } from '../../daemon/src/store/postgres-store.js';
 import type { Store } from '../../daemon/src/store/store.js';
+import type { PopulationFacts } from '../../daemon/src/store/population-repo.js';
 import { freshDir } from '../support/run-dir.js';
 import { stopTestPostgres, testDatabaseUrl } from '../support/postgres.js';
 
@@ -226,6 +227,78 @@ for (const backend of backends) {
       it('a lease requested by 50 holders at once goes to exactly one', async () => {
         const got = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? other : store).leases.acquire('session-x', `h${i}`, T0, MIN)));
         assert.equal(got.filter(Boolean).length, 1);
+      });
+    });
+
+    describe('population (discovery and sync)', () => {
+      const row = (objectId: string, extra: Partial<PopulationFacts> = {}): PopulationFacts => ({
+        directoryId: 'corp', objectId, userKey: `ad:${objectId}`, dn: `CN=${objectId},OU=People,DC=x`, accountName: objectId, displayName: `User ${objectId}`,
+        mail: `${objectId}@x.test`, inScope: true, disabled: false, lockoutUntil: 0, ...extra,
+      });
+
+      it('upsert + refresh derive each status; lastChange moves only when the status does', async () => {
+        await store.population.upsert([row('u1'), row('u2', { inScope: false }), row('u3', { disabled: true }), row('u4', { lockoutUntil: T0 + MIN }), row('u5')], T0);
+        await store.factors.insert(factor('f5', 'ad:u5', '2026-01-01T00:00:00Z', { confirmed: true }));
+        await store.factors.insert(factor('f1', 'ad:u1', '2026-01-01T00:00:00Z', { confirmed: false })); // unconfirmed: not enrolled
+        assert.equal(await store.population.refresh('corp', T0), 5);
+        const status = async (id: string) => (await store.population.get('corp', id))?.status;
+        assert.deepEqual(await Promise.all(['u1', 'u2', 'u3', 'u4', 'u5'].map(status)), ['DISCOVERED', 'OUT_OF_SCOPE', 'DISABLED', 'LOCKED', 'ENROLLED']);
+        const first = (await store.population.get('corp', 'u1'))?.lastChange;
+        assert.equal(first, new Date(T0).toISOString());
+        // Nothing changed: no status moves, lastChange stays.
+        assert.equal(await store.population.refresh('corp', T0 + 1000), 0);
+        assert.equal((await store.population.get('corp', 'u1'))?.lastChange, first);
+        // The lockout runs out with time; enrolling changes the status without the directory.
+        await store.factors.update('f1', { confirmed: true });
+        assert.equal(await store.population.refresh('corp', T0 + 2 * MIN), 2);
+        assert.equal(await status('u4'), 'DISCOVERED');
+        assert.equal(await status('u1'), 'ENROLLED');
+        assert.equal((await store.population.get('corp', 'u1'))?.lastChange, new Date(T0 + 2 * MIN).toISOString());
+        assert.deepEqual(await store.population.counts('corp'), { DISCOVERED: 1, ENROLLED: 2, LOCKED: 0, OUT_OF_SCOPE: 1, DISABLED: 1 });
+        assert.equal((await store.population.byUserKey('ad:u5'))?.objectId, 'u5');
+      });
+
+      it('list filters by status and searches names case-insensitively (LIKE wildcards are literal); pages; remove', async () => {
+        await store.population.upsert([row('alice', { displayName: 'Alice Anders' }), row('bob', { displayName: 'Bob 100%_done' }), row('carol'), row('dan', { directoryId: 'lab' })], T0);
+        await store.population.refresh('corp', T0);
+        await store.population.refresh('lab', T0);
+        assert.deepEqual((await store.population.list({ search: 'ANDERS' })).rows.map((r) => r.objectId), ['alice']);
+        assert.deepEqual((await store.population.list({ search: '%_' })).rows.map((r) => r.objectId), ['bob']);
+        const page = await store.population.list({ directoryId: 'corp', status: 'DISCOVERED', limit: 2, offset: 1 });
+        assert.equal(page.total, 3);
+        assert.deepEqual(page.rows.map((r) => r.objectId), ['bob', 'carol']);
+        await store.population.remove('corp', ['bob', 'carol']);
+        assert.equal((await store.population.list({})).total, 2);
+        assert.equal((await store.population.all('lab')).length, 1);
+      });
+
+      it('targets, sync state and daily counts round-trip', async () => {
+        await store.population.setTargets('corp', [{ directoryId: 'corp', groupId: 'CN=B,DC=x', name: 'B' }, { directoryId: 'corp', groupId: 'CN=A,DC=x', name: 'A' }]);
+        await store.population.setTargets('lab', [{ directoryId: 'lab', groupId: 'CN=L,DC=y', name: 'L' }]);
+        assert.deepEqual((await store.population.targets('corp')).map((t) => t.name), ['A', 'B']);
+        assert.equal((await store.population.targets()).length, 3);
+        await store.population.setTargets('corp', []);
+        assert.deepEqual(await store.population.targets('corp'), []);
+        assert.equal(await store.population.getState('corp', 'cursor'), undefined);
+        await store.population.setState('corp', 'cursor', { marks: { dc1: '42' } });
+        await store.population.setState('corp', 'cursor', { marks: { dc1: '43' } });
+        assert.deepEqual(await store.population.getState('corp', 'cursor'), { marks: { dc1: '43' } });
+        const counts = { DISCOVERED: 3, ENROLLED: 1, LOCKED: 0, OUT_OF_SCOPE: 0, DISABLED: 0 };
+        await store.population.recordDaily({ day: '2026-01-02', directoryId: 'corp', counts });
+        await store.population.recordDaily({ day: '2026-01-01', directoryId: 'corp', counts: { ...counts, ENROLLED: 0 } });
+        await store.population.recordDaily({ day: '2026-01-02', directoryId: 'corp', counts: { ...counts, ENROLLED: 2 } });
+        const days = await store.population.daily('corp');
+        assert.deepEqual(days.map((d) => [d.day, d.counts.ENROLLED]), [['2026-01-01', 0], ['2026-01-02', 2]]);
+        assert.deepEqual((await store.population.daily(undefined, '2026-01-02')).map((d) => d.day), ['2026-01-02']);
+      });
+
+      it('a reminder claimed by 20 callers on two store instances at once goes out once per day', async () => {
+        const other = await open();
+        const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).population.claimNotice('expiry', 'ad:u1', '2026-01-01', T0)));
+        assert.equal(claims.filter(Boolean).length, 1);
+        assert.equal(await store.population.claimNotice('expiry', 'ad:u1', '2026-01-02', T0), true);
+        assert.equal(await store.population.claimNotice('campaign', 'ad:u1', '2026-01-02', T0), true);
+        assert.deepEqual(await other.population.notices('expiry', 'ad:u1'), ['2026-01-02', '2026-01-01']);
       });
     });
 

@@ -188,6 +188,34 @@ export const gatewaySchema = z.strictObject({
   deviceCertDays: z.number().int().min(1).max(3650).default(825),
 }).prefault({});
 
+/** Discovery and sync, reminders and enrollment campaigns (issue 12; docs/admin.md). */
+export const populationSchema = z.strictObject({
+  /** Seconds between incremental syncs of every directory on the gateway; 0 turns periodic sync off. */
+  syncIntervalSeconds: z.number().int().min(0).max(86_400).default(60),
+  /** What a user's enrollment becomes when they leave the target groups or are disabled. */
+  leaverRule: z.enum(['keep', 'disable-enrollment', 'delete-enrollment']).default('disable-enrollment'),
+  /** Licensed users (in scope, not disabled); more gives a warning, never a refusal. */
+  licenceLimit: z.number().int().min(1).optional(),
+  /** Link sent in enrollment campaign mails (the portal as users reach it). */
+  portalUrl: z.url().optional(),
+  reminders: z.strictObject({
+    /** Password-expiry reminders to targeted users. */
+    enabled: z.boolean().default(false),
+    /** Days before expiry on which a reminder goes out. */
+    daysBefore: z.array(z.number().int().min(0).max(365)).min(1).default([14, 7, 3, 1]),
+    /** Language of the mails (en, de, fr, es, nl). */
+    language: z.enum(['en', 'de', 'fr', 'es', 'nl']).default('en'),
+  }).prefault({}),
+  campaign: z.strictObject({
+    /** Enrollment reminders to DISCOVERED users. */
+    enabled: z.boolean().default(false),
+    /** Days between two campaign mails to the same user. */
+    everyDays: z.number().int().min(1).max(365).default(7),
+    /** Stop after this many mails to one user. */
+    maxMails: z.number().int().min(1).max(100).default(4),
+  }).prefault({}),
+}).prefault({});
+
 /** Gateway HTTPS: certificate (PEM, chain allowed) and its key. */
 export const tlsSchema = z.strictObject({
   certFile: z.string().min(1),
@@ -249,6 +277,7 @@ export const configSchema = z.strictObject({
   directoryRouting: directoryRoutingSchema.prefault({}),
   gateway: gatewaySchema,
   tls: tlsSchema.optional(),
+  population: populationSchema,
   /** The admin console served by the gateway (docs/admin-console.md). */
   adminConsole: z.strictObject({
     /** Groups (DN; nested membership counts) whose members may do everything in the console. */

@@ -5,6 +5,7 @@
 // user types in full and that matches an enrolled one. Refused sessions are decoys that can never
 // succeed; the truth goes to the audit log.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { ScopeCheck } from '../admin/population/recovery-scope.js';
 import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
 import type { Directory, DirectoryUser, OperationContext } from '../directory/directory.js';
 import { userKeyOf } from '../directory/directory.js';
@@ -102,6 +103,8 @@ export interface RecoveryDeps {
   /** Key for deterministic decoy answers and for comparing typed addresses. */
   decoyKey: Buffer;
   settings: RecoverySettings;
+  /** Target-group scope (admin/population): out of scope is refused like an unknown name. */
+  scope?: ScopeCheck;
 }
 
 const KIND = 'recovery';
@@ -148,9 +151,11 @@ export class RecoveryService {
       ? await Promise.all([this.d.directory.accountStatus(target), this.d.directory.privilege(target), this.d.directory.groups(target), this.d.store.factors.list(userKeyOf(target))])
       : [undefined, undefined, [] as string[], [] as EnrolledFactor[]];
     const requirements = requirementsFor(this.d.settings.policy, found ? groups : []);
+    const inScope = target && this.d.scope ? await this.d.scope.allows(target) : true; // decoys pay the same store work
 
     let reason: string | undefined;
     if (!found) reason = 'unknown_user';
+    else if (!inScope) reason = 'out_of_scope';
     else if (status?.disabled) reason = 'disabled';
     else if (privilege?.privileged && !this.d.settings.allowPrivileged) reason = `privileged:${privilege.via.join('|')}`;
     else if (!this.usable(found, enrolled, requirements).some((t) => t !== 'helpdesk')) reason = 'unenrolled';

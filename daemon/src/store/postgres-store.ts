@@ -14,6 +14,8 @@
 import pg from 'pg';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { EnrolledFactor, FactorType } from '../factors/factor.js';
+import type { PopulationRepo } from './population-repo.js';
+import { PG_POPULATION_MIGRATION, postgresPopulation } from './postgres-population.js';
 import type { DeviceRecord, DeviceRepo, EphemeralRepo, FactorRepo, GateLimit, JoinTokenRecord, JoinTokenRepo, LeaseRepo, RateRepo, ReserveResult, Store } from './store.js';
 
 /** Append only, one entry per SQLite migration with the same version number and meaning. */
@@ -36,6 +38,7 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE TABLE join_tokens (
      id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, uses_left INTEGER NOT NULL, expires_at BIGINT NOT NULL,
      created_at TEXT NOT NULL, created_by TEXT NOT NULL);`,
+  PG_POPULATION_MIGRATION,
 ];
 
 /** Session advisory lock held while migrating, so gateways starting together apply each step once. */
@@ -78,6 +81,7 @@ export class PostgresStore implements Store {
   readonly leases: LeaseRepo;
   readonly devices: DeviceRepo;
   readonly joinTokens: JoinTokenRepo;
+  readonly population: PopulationRepo;
 
   /** Connects, applies pending migrations, and returns the store. */
   static async open(databaseUrl: string, opts: { maxConnections?: number } = {}): Promise<PostgresStore> {
@@ -205,6 +209,7 @@ export class PostgresStore implements Store {
       list: async (now) => (await q<TokenRow>('SELECT * FROM join_tokens WHERE expires_at > $1 AND uses_left > 0 ORDER BY created_at, id', [now])).rows.map(toToken),
       delete: async (id) => { await q('DELETE FROM join_tokens WHERE id = $1', [id]); },
     };
+    this.population = postgresPopulation(pool);
   }
 
   async schemaVersion(): Promise<number> {

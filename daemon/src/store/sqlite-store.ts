@@ -3,6 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EnrolledFactor, FactorType } from '../factors/factor.js';
+import type { PopulationRepo } from './population-repo.js';
+import { POPULATION_MIGRATION, sqlitePopulation } from './sqlite-population.js';
 import { openSqlite, type SqliteDb, type SqlValue } from './sqlite-driver.js';
 import type { DeviceRecord, DeviceRepo, EphemeralRepo, FactorRepo, GateLimit, JoinTokenRecord, JoinTokenRepo, LeaseRepo, RateRepo, ReserveResult, Store } from './store.js';
 
@@ -26,6 +28,7 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE join_tokens (
      id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, uses_left INTEGER NOT NULL, expires_at INTEGER NOT NULL,
      created_at TEXT NOT NULL, created_by TEXT NOT NULL);`,
+  POPULATION_MIGRATION,
 ];
 
 interface DeviceRow { id: string; name: string; cert_serial: string; public_key_sha256: string; joined_at: string; last_seen_at: string | null; revoked_at: string | null; domain: string | null }
@@ -50,6 +53,7 @@ export class SqliteStore implements Store {
   readonly leases: LeaseRepo;
   readonly devices: DeviceRepo;
   readonly joinTokens: JoinTokenRepo;
+  readonly population: PopulationRepo;
   readonly kind = 'sqlite';
 
   constructor(dataDir: string) {
@@ -170,6 +174,7 @@ export class SqliteStore implements Store {
       list: async (now) => t.list.all(now).map(toToken),
       delete: async (id) => { t.del.run(id); },
     };
+    this.population = sqlitePopulation(db);
   }
 
   /** "node:sqlite" or "better-sqlite3". */

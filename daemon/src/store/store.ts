@@ -3,6 +3,7 @@
 // Every method that decides something (a rate gate, a lease, a join token use) is atomic across all
 // processes sharing the store: a check and the write that follows it happen in one transaction.
 import type { EnrolledFactor } from '../factors/factor.js';
+import type { PopulationRepo } from './population-repo.js';
 
 export interface FactorRepo {
   list(userKey: string): Promise<EnrolledFactor[]>;
@@ -112,6 +113,8 @@ export interface Store {
   readonly leases: LeaseRepo;
   readonly devices: DeviceRepo;
   readonly joinTokens: JoinTokenRepo;
+  /** Discovery and sync: targeted population, statuses, watermarks, reminders sent (issue 12). */
+  readonly population: PopulationRepo;
   /** Which backend ("sqlite", "postgres") for status pages and doctor. */
   readonly kind: string;
   close(): Promise<void>;

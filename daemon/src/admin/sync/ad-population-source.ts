@@ -1,0 +1,210 @@
+// Active Directory side of discovery and sync: group search, nested membership of the target groups
+// (a walk that reads `member` with range retrieval, since real AD returns at most 1500 values per
+// read), a paged full read of every user, and changes since a uSNChanged watermark (deletions from
+// the Deleted Objects container with the show-deleted control). Each sync runs on ONE connection
+// (`session`), because uSN values are per DC: the watermark read from rootDSE and the searches that
+// use it must hit the same DC. Vendor-neutral callers see only `PopulationSource`.
+import { Control, type Client, type Entry } from 'ldapts';
+import type { AdConnection } from '../../directory/ad/connection.js';
+import { UF_ACCOUNTDISABLE } from '../../directory/ad/account-flags.js';
+import { escapeFilterValue, isDnWithin, normalizeDn } from '../../directory/ad/ldap-escape.js';
+import type { TargetGroup } from '../../store/population-repo.js';
+import type { ChangeSet, GroupHit, Membership, PopulationSession, PopulationSource, SourceUser } from './source.js';
+
+const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
+const USER_ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime'];
+const PAGE_SIZE = 1000;
+/** LDAP_SERVER_SHOW_DELETED_OID: deleted objects (tombstones) become visible to the search. */
+const SHOW_DELETED = '1.2.840.113556.1.4.417';
+const FOREVER = Number.MAX_SAFE_INTEGER;
+
+const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
+const str = (v: unknown): string => {
+  const x = first(v);
+  return x === undefined || x === null ? '' : Buffer.isBuffer(x) ? x.toString('utf8') : String(x);
+};
+const guidHex = (v: unknown): string => {
+  const b = first(v);
+  return Buffer.isBuffer(b) ? b.toString('hex') : '';
+};
+/** FILETIME (100 ns since 1601) to epoch ms. */
+const fileTimeMs = (ft: bigint): number => Number(ft / 10_000n) - 11_644_473_600_000;
+
+export interface AdSourceOptions {
+  readonly directoryId: string;
+  readonly baseDn: string;
+  readonly conn: AdConnection;
+  readonly pageSize?: number;
+}
+
+export class AdPopulationSource implements PopulationSource {
+  readonly directoryId: string;
+  constructor(private readonly o: AdSourceOptions) { this.directoryId = o.directoryId; }
+
+  async session<T>(fn: (s: PopulationSession) => Promise<T>): Promise<T> {
+    return this.o.conn.withService((c) => fn(new AdSession(c, this.o)), 'read');
+  }
+}
+
+class AdSession implements PopulationSession {
+  private lockoutMs: number | undefined;
+  /** The domain's naming context: groups and tombstones may live outside the users' search base. */
+  private nc: string | undefined;
+  constructor(private readonly c: Client, private readonly o: AdSourceOptions) {}
+
+  async position(): Promise<{ server: string; mark: string }> {
+    const { searchEntries } = await this.c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['highestCommittedUSN', 'dsServiceName', 'dnsHostName', 'defaultNamingContext'] });
+    const e: Partial<Entry> = searchEntries[0] ?? {};
+    this.nc = str(e.defaultNamingContext) || undefined;
+    // dsServiceName names the DC's NTDS Settings object: stable for the DC, unlike the URL used to reach it.
+    return { server: str(e.dsServiceName) || str(e.dnsHostName), mark: str(e.highestCommittedUSN) };
+  }
+
+  private async namingContext(): Promise<string> {
+    if (this.nc === undefined) await this.position();
+    return this.nc ?? this.o.baseDn;
+  }
+
+  async searchGroups(query: string, limit: number): Promise<GroupHit[]> {
+    const q = escapeFilterValue(query.trim());
+    const filter = q ? `(&(objectClass=group)(|(cn=*${q}*)(sAMAccountName=*${q}*)(description=*${q}*)))` : '(objectClass=group)';
+    const { searchEntries } = await this.c.search(await this.namingContext(), { scope: 'sub', filter, attributes: ['cn', 'sAMAccountName', 'description'], sizeLimit: limit })
+      .catch((err: unknown) => { if ((err as { code?: number }).code === 4) return { searchEntries: [] as Entry[] }; throw err; });
+    return searchEntries.map((e) => ({ groupId: e.dn, name: str(e.sAMAccountName) || str(e.cn), description: str(e.description) }))
+      .sort((a, b) => a.name.localeCompare(b.name)).slice(0, limit);
+  }
+
+  /** Reads every value of `member` of one group, following `member;range=lo-hi` until the server says `*`. */
+  private async members(groupDn: string): Promise<string[]> {
+    const out: string[] = [];
+    let lo = 0;
+    for (;;) {
+      const { searchEntries } = await this.c.search(groupDn, { scope: 'base', filter: '(objectClass=*)', attributes: [`member;range=${lo}-*`] });
+      const e = searchEntries[0];
+      if (!e) return out;
+      const key = Object.keys(e).find((k) => k.toLowerCase().startsWith('member;range='));
+      if (!key) {
+        // Servers that do not range the attribute answer with plain `member` (or nothing for an empty group).
+        const plain = e.member;
+        if (lo === 0 && plain !== undefined) out.push(...([] as unknown[]).concat(plain).map(String));
+        return out;
+      }
+      const values = ([] as unknown[]).concat(e[key] ?? []).map(String);
+      out.push(...values);
+      const hi = key.slice(key.indexOf('=') + 1).split('-')[1];
+      if (hi === '*' || values.length === 0) return out;
+      lo = Number(hi) + 1;
+    }
+  }
+
+  async membership(targets: readonly TargetGroup[]): Promise<Membership> {
+    const memberDns = new Set<string>();
+    const groupIds = new Set<string>();
+    const seen = new Set<string>();
+    const queue = targets.map((t) => t.groupId);
+    while (queue.length > 0) {
+      const dn = queue.shift() as string;
+      const norm = normalizeDn(dn);
+      if (seen.has(norm)) continue; // nesting may loop
+      seen.add(norm);
+      const { searchEntries } = await this.c.search(dn, { scope: 'base', filter: '(objectClass=group)', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] })
+        .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; }); // target deleted
+      const g = searchEntries[0];
+      if (!g) continue;
+      groupIds.add(guidHex(g.objectGUID));
+      // Nested groups: one search for the groups that are members, so users need no per-DN lookup.
+      const nested = await this.c.search(await this.namingContext(), { scope: 'sub', filter: `(&(objectClass=group)(memberOf=${escapeFilterValue(dn)}))`, attributes: ['1.1'] });
+      const nestedNorm = new Set(nested.searchEntries.map((n) => normalizeDn(n.dn)));
+      for (const n of nested.searchEntries) queue.push(n.dn);
+      for (const m of await this.members(dn)) {
+        const mn = normalizeDn(m);
+        if (!nestedNorm.has(mn)) memberDns.add(mn);
+      }
+    }
+    return { memberDns, groupIds };
+  }
+
+  private async lockoutDurationMs(): Promise<number> {
+    if (this.lockoutMs !== undefined) return this.lockoutMs;
+    const { searchEntries } = await this.c.search(this.o.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['lockoutDuration'] });
+    const raw = BigInt(str(searchEntries[0]?.lockoutDuration) || '0');
+    // Negative 100 ns interval; 0 or the minimum value: locked until an administrator unlocks.
+    this.lockoutMs = raw === 0n || raw <= -0x7fffffffffffffffn ? FOREVER : Number(-raw / 10_000n);
+    return this.lockoutMs;
+  }
+
+  private toUser(e: Entry, lockoutMs: number): SourceUser | undefined {
+    const objectId = guidHex(e.objectGUID);
+    if (!objectId) return undefined;
+    const lockoutTime = BigInt(str(e.lockoutTime) || '0');
+    const until = lockoutTime > 0n ? (lockoutMs === FOREVER ? FOREVER : fileTimeMs(lockoutTime) + lockoutMs) : 0;
+    return {
+      objectId,
+      userKey: `ad:${objectId}`, // the key AdDirectory gives the same account (enrollment is stored under it)
+      dn: e.dn,
+      dnKey: normalizeDn(e.dn),
+      accountName: str(e.sAMAccountName),
+      displayName: str(e.displayName),
+      mail: str(e.mail),
+      disabled: (Number(str(e.userAccountControl) || '0') & UF_ACCOUNTDISABLE) !== 0,
+      lockoutUntil: until,
+    };
+  }
+
+  async allUsers(onPage: (users: SourceUser[]) => Promise<void>): Promise<void> {
+    const lockoutMs = await this.lockoutDurationMs();
+    const pages = this.c.searchPaginated(this.o.baseDn, {
+      scope: 'sub', filter: USER_FILTER, attributes: USER_ATTRS, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: this.o.pageSize ?? PAGE_SIZE },
+    });
+    const it = pages[Symbol.asyncIterator]();
+    let next = it.next();
+    for (;;) {
+      const r = await next;
+      if (r.done) return;
+      // Ask for the next page before handling this one: the DC works while we store.
+      next = it.next();
+      await onPage(r.value.searchEntries.map((e) => this.toUser(e, lockoutMs)).filter((u): u is SourceUser => u !== undefined));
+    }
+  }
+
+  async changesSince(mark: string): Promise<ChangeSet> {
+    const lockoutMs = await this.lockoutDurationMs();
+    const nc = await this.namingContext();
+    const from = (BigInt(mark) + 1n).toString();
+    const users: SourceUser[] = [];
+    const changedGroupIds: string[] = [];
+    const deletedIds: string[] = [];
+    // The whole naming context: target groups may live outside the users' base, and a user moved
+    // out of the base must leave the population (reported like a deletion).
+    const pages = this.c.searchPaginated(nc, {
+      scope: 'sub', filter: `(&(uSNChanged>=${from})(|${USER_FILTER}(objectClass=group)))`,
+      attributes: [...USER_ATTRS, 'objectClass'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize: this.o.pageSize ?? PAGE_SIZE },
+    });
+    for await (const page of pages) {
+      for (const e of page.searchEntries) {
+        const classes = ([] as unknown[]).concat(e.objectClass ?? []).map((c) => String(c).toLowerCase());
+        if (classes.includes('group')) changedGroupIds.push(guidHex(e.objectGUID));
+        else if (!isDnWithin(e.dn, this.o.baseDn)) deletedIds.push(guidHex(e.objectGUID));
+        else { const u = this.toUser(e, lockoutMs); if (u) users.push(u); }
+      }
+    }
+    // Tombstones keep objectGUID; they live in the naming context's Deleted Objects container.
+    const deleted = await this.c.search(`CN=Deleted Objects,${nc}`, {
+      scope: 'one', filter: `(&(isDeleted=TRUE)(uSNChanged>=${from}))`, attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'],
+    }, new Control(SHOW_DELETED, { critical: true }));
+    deletedIds.push(...deleted.searchEntries.map((e) => guidHex(e.objectGUID)));
+    return { users, changedGroupIds, deletedIds: deletedIds.filter((g) => g !== '') };
+  }
+
+  async usersByDn(dns: readonly string[]): Promise<SourceUser[]> {
+    const lockoutMs = await this.lockoutDurationMs();
+    const out: SourceUser[] = [];
+    for (const dn of dns) {
+      const { searchEntries } = await this.c.search(dn, { scope: 'base', filter: USER_FILTER, attributes: USER_ATTRS, explicitBufferAttributes: ['objectGUID'] })
+        .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
+      const u = searchEntries[0] ? this.toUser(searchEntries[0], lockoutMs) : undefined;
+      if (u) out.push(u);
+    }
+    return out;
+  }
+}

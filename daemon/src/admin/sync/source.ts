@@ -1,0 +1,57 @@
+// What the sync engine needs from a directory, whatever its vendor. The AD implementation is
+// ad-population-source.ts; an Entra one would answer the same calls with Graph delta queries.
+import type { TargetGroup } from '../../store/population-repo.js';
+
+export interface GroupHit {
+  /** AD: the group's DN; Entra: its object id. What `setTargetGroups` takes. */
+  readonly groupId: string;
+  readonly name: string;
+  readonly description: string;
+}
+
+/** One account as the directory has it now. */
+export interface SourceUser {
+  readonly objectId: string;
+  readonly userKey: string;
+  readonly dn: string;
+  /** Canonical form of `dn` for comparing with membership (AD DNs compare case-insensitively). */
+  readonly dnKey: string;
+  readonly accountName: string;
+  readonly displayName: string;
+  readonly mail: string;
+  readonly disabled: boolean;
+  /** Epoch ms until which the account is locked (0: not locked). */
+  readonly lockoutUntil: number;
+}
+
+/** The target groups' members, nesting resolved. */
+export interface Membership {
+  /** Canonical DNs of every non-group member, at any depth. */
+  readonly memberDns: Set<string>;
+  /** Ids of the target groups and every group nested in them: a change to one of these may change membership. */
+  readonly groupIds: Set<string>;
+}
+
+export interface ChangeSet {
+  readonly users: SourceUser[];
+  readonly changedGroupIds: string[];
+  readonly deletedIds: string[];
+}
+
+/** Everything one sync does runs inside one session (one DC for AD: watermarks are per DC). */
+export interface PopulationSession {
+  /** Which server answers and its current change position (AD: dsServiceName and highestCommittedUSN). */
+  position(): Promise<{ server: string; mark: string }>;
+  searchGroups(query: string, limit: number): Promise<GroupHit[]>;
+  membership(targets: readonly TargetGroup[]): Promise<Membership>;
+  /** Every user, a page at a time. */
+  allUsers(onPage: (users: SourceUser[]) => Promise<void>): Promise<void>;
+  /** Users and groups changed, and objects deleted, after `mark`. */
+  changesSince(mark: string): Promise<ChangeSet>;
+  usersByDn(dns: readonly string[]): Promise<SourceUser[]>;
+}
+
+export interface PopulationSource {
+  readonly directoryId: string;
+  session<T>(fn: (s: PopulationSession) => Promise<T>): Promise<T>;
+}
