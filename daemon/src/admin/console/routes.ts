@@ -27,6 +27,8 @@ import { toCsv } from './csv.js';
 import { HelpdeskActions } from './helpdesk-actions.js';
 import { PRE_CSRF_COOKIE, SESSION_COOKIE, ConsoleSessions, cookieHeader, newToken, readCookie, sameToken, type ConsoleSession } from './sessions.js';
 import { settingsView } from './settings-view.js';
+import type { PopulationService } from '../population/population-service.js';
+import { populationRoutes } from './population-routes.js';
 import { ConsoleSignIn } from './sign-in.js';
 
 export interface ConsoleDeps {
@@ -37,6 +39,8 @@ export interface ConsoleDeps {
   now?: () => number;
   /** Where the built console pages live (admin-ui/dist). */
   adminUiDir?: string;
+  /** Discovery and sync (users, targeting, adoption pages); those pages are absent without it. */
+  population?: PopulationService;
 }
 
 export const DEFAULT_ADMIN_UI_DIR = join(DEFAULT_UI_DIR, '..', '..', 'admin-ui', 'dist');
@@ -224,6 +228,8 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
   api.get('/status', adminOnly, (_req, res) => { res.json(connectors.status()); });
   api.post('/status/verify', adminOnly, handle(async (_req, res) => { res.json(await connectors.verify(actorOf(signedIn(res)))); }));
   api.get('/settings', adminOnly, (_req, res) => { res.json(settingsView(c, services.registry.types(), services.store.kind)); });
+  api.get('/features', anyRole, (_req, res) => { res.json({ population: d.population !== undefined }); });
+  if (d.population) api.use(populationRoutes(d.population, core.audit, adminOnly, (res) => actorOf(signedIn(res)), now));
   api.use((_req, _res, next) => next(new KeyhatchError('NOT_FOUND')));
 
   const r = Router();
