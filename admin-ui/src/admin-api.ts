@@ -17,6 +17,17 @@ export interface Check { name: string; ok: boolean; detail: string }
 export interface VerifyResult { at: string; by: string; state: string; checks: Check[] }
 export interface StatusView { directories: Array<{ name: string; kind: string; servers: string[] }>; last?: VerifyResult }
 
+export type PopStatus = 'DISCOVERED' | 'ENROLLED' | 'LOCKED' | 'OUT_OF_SCOPE' | 'DISABLED';
+export const POP_STATUSES: readonly PopStatus[] = ['DISCOVERED', 'ENROLLED', 'LOCKED', 'OUT_OF_SCOPE', 'DISABLED'];
+export type Counts = Record<PopStatus, number>;
+export interface PopUser { id: string; directoryId: string; accountName: string; displayName: string; mail: string; status: PopStatus; lastChange: string; syncedAt: string }
+export interface SyncRun { startedAt: string; by: string; full: boolean; progress?: { phase: string; done: number; total?: number }; result?: { mode: string; scanned: number; written: number; removed: number; durationMs: number }; error?: { code: string; message: string } }
+export interface DirectoryPop {
+  id: string; targets: Array<{ groupId: string; name: string }>; sync: SyncRun | null;
+  status: { state?: string; lastSuccess?: string; lastError?: { at: string; code: string; message: string } };
+}
+export interface Summary { counts: Counts; licence: { count: number; limit?: number; exceeded: boolean; warning?: string }; series: Array<{ day: string; counts: Counts }> }
+
 export class AdminApi {
   csrf: string | undefined;
 
@@ -60,6 +71,16 @@ export class AdminApi {
   status(): Promise<StatusView> { return this.request('GET', '/status'); }
   verifyConnection(): Promise<VerifyResult> { return this.request('POST', '/status/verify', {}); }
   settings(): Promise<Record<string, unknown>> { return this.request('GET', '/settings'); }
+  features(): Promise<{ population: boolean }> { return this.request('GET', '/features'); }
+  popDirectories(): Promise<DirectoryPop[]> { return this.request('GET', '/population/directories'); }
+  searchGroups(directory: string, q: string): Promise<Array<{ groupId: string; name: string; description: string }>> {
+    return this.request('GET', `/population/groups?${new URLSearchParams({ directory, q }).toString()}`);
+  }
+  setTargets(directory: string, groups: Array<{ groupId: string; name: string }>): Promise<unknown> { return this.request('POST', '/population/targets', { directory, groups }); }
+  syncNow(directory: string, full: boolean): Promise<SyncRun> { return this.request('POST', '/population/sync', { directory, full }); }
+  syncState(directory: string): Promise<SyncRun | null> { return this.request('GET', `/population/sync?${new URLSearchParams({ directory }).toString()}`); }
+  users(query: URLSearchParams): Promise<{ total: number; users: PopUser[] }> { return this.request('GET', `/population/users?${query.toString()}`); }
+  summary(): Promise<Summary> { return this.request('GET', '/population/summary'); }
 }
 
 const enc = encodeURIComponent;

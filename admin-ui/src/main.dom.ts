@@ -11,6 +11,9 @@ import { CallerPage } from './pages/caller.dom.js';
 import { DevicesPage } from './pages/devices.dom.js';
 import { SettingsPage } from './pages/settings.dom.js';
 import { StatusPage } from './pages/status.dom.js';
+import { AdoptionPage } from './pages/adoption.dom.js';
+import { TargetingPage } from './pages/targeting.dom.js';
+import { UsersPage } from './pages/users.dom.js';
 
 const api = new AdminApi();
 const alerts = new Alerts(byId('error'), byId('announce'));
@@ -19,8 +22,17 @@ let t: Translator;
 let session: SessionView | undefined;
 let pages: Record<string, ConsolePage> = {};
 
-function freshPages(): Record<string, ConsolePage> {
-  return { caller: new CallerPage(), devices: new DevicesPage(), audit: new AuditPage(), status: new StatusPage(), settings: new SettingsPage() };
+/** The pages, in navigation order; users, targeting and adoption need discovery and sync on the gateway. */
+function freshPages(population = false): Record<string, ConsolePage> {
+  return {
+    caller: new CallerPage(),
+    ...(population ? { users: new UsersPage(), targeting: new TargetingPage(), adoption: new AdoptionPage() } : {}),
+    devices: new DevicesPage(), audit: new AuditPage(), status: new StatusPage(), settings: new SettingsPage(),
+  };
+}
+
+async function pagesFor(s: SessionView): Promise<Record<string, ConsolePage>> {
+  return freshPages(s.user?.role === 'admin' && (await api.features().catch(() => ({ population: false }))).population);
 }
 
 function currentRoute(): string {
@@ -102,7 +114,7 @@ async function showSignIn(notice?: string): Promise<void> {
       try {
         session = await api.signIn(user.input.value.trim(), pw.input.value);
       } finally { pw.input.value = ''; }
-      pages = freshPages();
+      pages = await pagesFor(session);
       await render(true);
     }, pw.input);
   });
@@ -120,8 +132,8 @@ async function boot(): Promise<void> {
   const config = await api.uiConfig().catch(() => ({ defaultLocale: 'en', locales: ['en'] }));
   const locale = chooseLocale(null, config.locales, config.defaultLocale);
   t = await translatorFor(locale);
-  pages = freshPages();
   session = await api.session();
+  pages = await pagesFor(session);
   languagePicker(byId<HTMLSelectElement>('lang'), config.locales, locale, (next) => {
     void translatorFor(next).then(async (nt) => {
       t = nt;
