@@ -133,12 +133,41 @@ describe('admin console in Chromium (keyboard only, axe, five languages)', funct
     await keyboardSignIn(page, w.users.kadmin.name, w.users.kadmin.password);
     await onPage(page, 'caller');
     const nav = await page.locator('#nav a').evaluateAll((as) => as.map((a) => a.getAttribute('data-page')));
-    assert.deepEqual(nav, ['caller', 'devices', 'audit', 'status', 'settings']);
-    for (const name of ['devices', 'audit', 'status', 'settings']) {
+    assert.deepEqual(nav, ['caller', 'users', 'targeting', 'adoption', 'devices', 'audit', 'status', 'settings']);
+    for (const name of ['targeting', 'users', 'adoption', 'devices', 'audit', 'status', 'settings']) {
       await page.locator(`#nav a[data-page="${name}"]`).focus();
       await page.keyboard.press('Enter');
       await onPage(page, name);
       assert.equal(await page.locator(`#nav a[data-page="${name}"]`).getAttribute('aria-current'), 'page');
+      if (name === 'targeting') {
+        // Find the admin group by keyboard, add it, synchronise now and wait for the result.
+        await tabTo(page, 'group-q-default');
+        await page.keyboard.type('cu Keyhatch Admins');
+        await page.keyboard.press('Enter');
+        await page.locator('#group-hits-default button[data-add-group]').first().waitFor();
+        await page.locator('#group-hits-default button[data-add-group]').first().focus();
+        await page.keyboard.press('Enter');
+        await page.locator('#targets-default li').first().waitFor();
+        assert.match(await page.locator('#targets-default').textContent() ?? '', /cu Keyhatch Admins/);
+        await tabTo(page, 'sync-default', 40);
+        await page.keyboard.press('Enter');
+        await page.locator('#sync-result').waitFor({ timeout: 120_000 });
+        assert.match(await page.locator('#sync-result').textContent() ?? '', /^Synchronised/);
+        assert.equal(await page.locator('#connector-default').getAttribute('data-state'), 'Connected');
+      }
+      if (name === 'users') {
+        assert.ok(await page.locator('#users tbody tr').count() > 0, 'users listed');
+        await page.locator('#u-status').selectOption('DISCOVERED');
+        await page.locator('#users-show').click();
+        await page.locator('#users').waitFor();
+        const states = await page.locator('#users tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+        assert.ok(states.length > 0 && states.every((x) => x === 'DISCOVERED'), states.join());
+      }
+      if (name === 'adoption') {
+        assert.equal(await page.locator('svg#adoption-chart').count(), 1, 'a chart, not a table');
+        assert.ok(await page.locator('svg#adoption-chart rect[data-status]').count() > 0, 'bars drawn');
+        assert.equal(await page.locator('#adoption table').count(), 0);
+      }
       if (name === 'status') {
         await tabTo(page, 'verify-connection');
         await page.keyboard.press('Enter');

@@ -264,6 +264,42 @@ describe('admin console API (gateway, Samba AD DC, SMTP)', function () {
     await audited((e) => e.action === 'console.verify-connection' && e.actor === `console:${w.users.kadmin.name}`, 'verify audited');
   });
 
+  it('targets a group (nested members), synchronises now, lists users by status and the adoption series; help desk may not', async () => {
+    for (const [m, p] of [['GET', '/population/directories'], ['GET', '/population/users'], ['GET', '/population/summary'], ['POST', '/population/sync']] as const) {
+      assert.equal((await agent.call(m, p, m === 'POST' ? { directory: 'default' } : undefined)).body.error.code, 'FORBIDDEN', `${m} ${p}`);
+    }
+    const dirs = await kadmin.call('GET', '/population/directories');
+    assert.equal(dirs.status, 200, JSON.stringify(dirs.body));
+    assert.deepEqual((dirs.body as Array<{ id: string }>).map((x) => x.id), ['default']);
+    const found = await kadmin.call('GET', `/population/groups?directory=default&q=${encodeURIComponent('ca Keyhatch Admins')}`);
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    const group = (found.body as Array<{ groupId: string; name: string }>).find((g) => g.groupId.toLowerCase() === w.groups.admins.toLowerCase());
+    assert.ok(group, JSON.stringify(found.body));
+    const set = await kadmin.call('POST', '/population/targets', { directory: 'default', groups: [{ groupId: group.groupId, name: group.name }] });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    await audited((e) => e.action === 'population.targets' && e.actor === `console:${w.users.kadmin.name}`, 'targets audited with the admin');
+    let run = await kadmin.call('POST', '/population/sync', { directory: 'default', full: true });
+    assert.equal(run.status, 202, JSON.stringify(run.body));
+    for (let i = 0; i < 600 && !(run.body?.result || run.body?.error); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      run = await kadmin.call('GET', '/population/sync?directory=default');
+    }
+    assert.ok(run.body.result, JSON.stringify(run.body));
+    // kadmin is in the admin group only through IT Ops (nested): in scope; the agent is not.
+    const inScope = await kadmin.call('GET', '/population/users?status=DISCOVERED&search=cakadmin');
+    assert.deepEqual((inScope.body.users as Array<{ accountName: string }>).map((u) => u.accountName), [w.users.kadmin.name]);
+    const agentRow = await kadmin.call('GET', `/population/users?search=${w.users.agent.name}`);
+    assert.ok((agentRow.body.users as Array<{ status: string }>).every((u) => u.status === 'OUT_OF_SCOPE'), JSON.stringify(agentRow.body));
+    const summary = await kadmin.call('GET', '/population/summary');
+    assert.equal(summary.status, 200);
+    assert.ok(summary.body.counts.DISCOVERED >= 1);
+    assert.ok((summary.body.series as Array<{ day: string }>).length >= 1, 'a day of figures');
+    assert.equal(summary.body.licence.count, summary.body.counts.DISCOVERED + summary.body.counts.ENROLLED + summary.body.counts.LOCKED);
+    await audited((e) => e.action === 'console.sync' && e.result === 'success' && e.actor === `console:${w.users.kadmin.name}`, 'sync audited');
+    // Back to everyone, so other tests are unaffected.
+    assert.equal((await kadmin.call('POST', '/population/targets', { directory: 'default', groups: [] })).status, 200);
+  });
+
   it('ends a session when idle, and on sign-out', async () => {
     const c = w.client();
     assert.equal((await c.signIn(w.users.agent.name, w.users.agent.password)).status, 200);
