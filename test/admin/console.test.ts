@@ -196,6 +196,24 @@ describe('admin console API (gateway, Samba AD DC, SMTP)', function () {
     assert.equal((await agent.call('POST', `/users/${ref}/reset-enrollment`, {})).body.error.code, 'CALLER_NOT_VERIFIED', 'a new check replaced the old verification');
   });
 
+  it('rate limits caller verification per user: after repeated wrong codes even the right one is refused', async () => {
+    const look = await agent.call('POST', '/users/lookup', { name: w.users.caller2.name });
+    const ref = look.body.ref as string;
+    const totp = (look.body.factors as Array<{ id: string; type: string }>).find((f) => f.type === 'totp') as { id: string };
+    assert.equal((await agent.call('POST', `/users/${ref}/verify`, { factorId: totp.id })).status, 200);
+    let limited: { status: number; body: any } | undefined;
+    for (let i = 0; i < 8 && !limited; i++) {
+      const r = await agent.call('POST', `/users/${ref}/verify/confirm`, { code: '000000' });
+      if (r.status === 429) limited = r; else assert.equal(r.body.verified, false);
+    }
+    assert.ok(limited, 'blocked within the configured attempts');
+    assert.equal(limited.body.error.code, 'RATE_LIMITED');
+    const right = await agent.call('POST', `/users/${ref}/verify/confirm`, { code: w.totp.generate({ timestamp: Date.now() + 30_000 }) });
+    assert.equal(right.status, 429, 'blocked: not even the right code verifies');
+    assert.equal((await agent.call('POST', `/users/${ref}/unlock`, {})).body.error.code, 'CALLER_NOT_VERIFIED');
+    await audited((e) => e.action === 'console.caller-verify' && e.result === 'failure' && Array.isArray(e.details?.blocked) && e.details.blocked.length > 0, 'the block is audited');
+  });
+
   it('resets an enrollment for a verified caller and tells the user', async () => {
     const look = await agent.call('POST', '/users/lookup', { name: w.users.caller.name });
     const ref = look.body.ref as string;

@@ -39,6 +39,8 @@ export interface CallerDeps {
 }
 
 const KIND = 'admin-caller';
+/** Codes sent to one user per rate-limit window, by all agents together. */
+export const SENDS_PER_WINDOW = 10;
 /** A user's reference in console URLs: not the directory key itself, and opaque. */
 export const refOf = (user: DirectoryUser): string => createHash('sha256').update(userKeyOf(user)).digest('base64url').slice(0, 22);
 export const actorOf = (s: ConsoleSession): string => `console:${s.name}`;
@@ -105,6 +107,8 @@ export class CallerVerification {
     if (!f) throw new KeyhatchError('FACTOR_UNAVAILABLE', { reason: 'not a usable enrolled method of this user' });
     const pending: Pending = { factorId: f.id, type: f.type };
     if (f.type === 'email' || f.type === 'sms') {
+      // Volume limit: nobody can flood a user's mailbox or phone through the help desk.
+      await this.d.limiter.count(gate('start', `console-caller-send:${userKeyOf(r.user)}`), SENDS_PER_WINDOW);
       const code = newCode();
       pending.code = storeCode(this.d.codeKey, `caller/${s.id}/${f.id}`, code, this.d.now(), this.d.settings.codeSeconds * 1000, this.d.settings.codeTries);
       const channel = f.type === 'email' ? { kind: 'email' as const, address: String(f.data.address) } : { kind: 'sms' as const, phone: String(f.data.phone) };
