@@ -15,7 +15,7 @@ export class DevicesPage implements ConsolePage {
     const row = (d: DeviceView) => h('tr', { 'data-device': d.id },
       h('th', { scope: 'row' }, d.name), h('td', {}, h('code', {}, d.id)), h('td', {}, d.domain ?? '—'), h('td', {}, when(t, d.joinedAt)), h('td', {}, when(t, d.lastSeenAt)),
       h('td', {}, d.revokedAt ? h('span', { class: 'badge bad' }, t.t('admin.devices.revoked')) : h('span', { class: 'badge ok' }, t.t('admin.devices.active'))),
-      h('td', {}, d.revokedAt ? '' : h('button', { type: 'button', 'data-revoke': d.id, 'aria-label': t.t('admin.devices.revokeLabel', { name: d.name }),
+      h('td', {}, d.revokedAt ? '' : h('button', { type: 'button', 'data-revoke': d.id, 'aria-label': `${t.t('admin.devices.revoke')}: ${d.name}`,
         onclick: (e: Event) => void ctx.busy(e.currentTarget as HTMLElement, async () => {
           await ctx.api.revoke(d.id);
           this.notice = t.t('admin.devices.revokedNotice', { name: d.name });

@@ -55,7 +55,7 @@ export class TargetingPage implements ConsolePage {
     });
     const targets = d.targets.length === 0 ? h('p', { id: `targets-${id}`, tabindex: '-1' }, t.t('admin.targeting.everyone'))
       : h('ul', { class: 'methods', id: `targets-${id}`, tabindex: '-1' }, ...d.targets.map((g) => h('li', {}, h('span', { class: 'name' }, g.name), h('span', { class: 'hint' }, g.groupId),
-        h('button', { type: 'button', 'aria-label': t.t('admin.targeting.removeLabel', { name: g.name }), onclick: (e: Event) => save(d.targets.filter((x) => x.groupId !== g.groupId), e) }, t.t('portal.methods.remove')))));
+        h('button', { type: 'button', 'aria-label': `${t.t('portal.methods.remove')}: ${g.name}`, onclick: (e: Event) => save(d.targets.filter((x) => x.groupId !== g.groupId), e) }, t.t('portal.methods.remove')))));
     const search = field({ id: `group-q-${id}`, label: t.t('admin.targeting.search'), required: false, value: this.queries.get(id) ?? '', maxlength: 256 });
     const form = h('form', { novalidate: true }, search.wrap, h('div', { class: 'actions' }, h('button', { type: 'submit', id: `group-search-${id}` }, t.t('admin.targeting.find'))));
     form.addEventListener('submit', (e) => {
@@ -71,7 +71,7 @@ export class TargetingPage implements ConsolePage {
     const hitList = hits === undefined ? null : hits.length === 0 ? h('p', { id: `group-hits-${id}`, tabindex: '-1' }, t.t('admin.targeting.noHits'))
       : h('ul', { class: 'methods', id: `group-hits-${id}`, tabindex: '-1' }, ...hits.map((g) => h('li', {}, h('span', { class: 'name' }, g.name), h('span', { class: 'hint' }, g.description || g.groupId),
         d.targets.some((x) => x.groupId === g.groupId) ? h('span', {}, t.t('admin.targeting.already'))
-          : h('button', { type: 'button', 'data-add-group': g.groupId, 'aria-label': t.t('admin.targeting.addLabel', { name: g.name }), onclick: (e: Event) => save([...d.targets, { groupId: g.groupId, name: g.name }], e) }, t.t('admin.targeting.add')))));
+          : h('button', { type: 'button', 'data-add-group': g.groupId, 'aria-label': `${t.t('admin.targeting.add')}: ${g.name}`, onclick: (e: Event) => save([...d.targets, { groupId: g.groupId, name: g.name }], e) }, t.t('admin.targeting.add')))));
     const st = d.status;
     const run = d.sync;
     const syncButton = (full: boolean) => h('button', { type: 'button', class: full ? '' : 'primary', id: `sync-${full ? 'full-' : ''}${id}`, disabled: running(run),
