@@ -49,6 +49,8 @@ export interface PopulationSession {
   /** Users and groups changed, and objects deleted, after `mark`. */
   changesSince(mark: string): Promise<ChangeSet>;
   usersByDn(dns: readonly string[]): Promise<SourceUser[]>;
+  /** Of these object ids, the ones that no longer exist (deleted where tombstones are not readable). */
+  missing(objectIds: readonly string[]): Promise<string[]>;
 }
 
 export interface PopulationSource {

@@ -60,6 +60,8 @@ interface Cursor {
   readonly closure: string[];
   /** The targets the cursor was built for; other targets need a full sync. */
   readonly targets: string;
+  /** Epoch ms of the last full sync. */
+  readonly lastFull?: number;
 }
 
 export interface SyncEngineDeps {
@@ -69,12 +71,18 @@ export interface SyncEngineDeps {
   readonly log: Logger;
   readonly audit?: AuditSink;
   readonly now?: () => number;
+  /**
+   * A full sync at least this often (default 24 h): it catches what incremental sync cannot see,
+   * e.g. deletions of untargeted users when the service account may not list Deleted Objects.
+   */
+  readonly fullEveryMs?: number;
 }
 
 const CURSOR = 'cursor';
 const CONNECTOR = 'connector';
 const LEASE_MS = 15 * 60_000;
 const BATCH = 1000;
+const DAY_MS = 86_400_000;
 
 const targetsKey = (t: readonly TargetGroup[]): string => JSON.stringify(t.map((g) => normalizeDn(g.groupId)).sort());
 const active = (r: { inScope: boolean; disabled: boolean } | undefined): boolean => r !== undefined && r.inScope && !r.disabled;
@@ -145,7 +153,8 @@ export class SyncEngine {
     const targets = await pop.targets(directoryId);
     const cursor = await pop.getState<Cursor>(directoryId, CURSOR);
     const fromMark = cursor?.marks[pos.server];
-    const incremental = !opts.full && fromMark !== undefined && cursor?.targets === targetsKey(targets);
+    const fullDue = (cursor?.lastFull ?? 0) + (this.d.fullEveryMs ?? DAY_MS) <= started;
+    const incremental = !opts.full && !fullDue && fromMark !== undefined && cursor?.targets === targetsKey(targets);
     const counters = incremental
       ? await this.incremental(directoryId, s, targets, cursor as Cursor, fromMark as string, progress)
       : await this.full(directoryId, s, targets, progress);
@@ -157,6 +166,7 @@ export class SyncEngine {
       marks: { ...(incremental ? cursor?.marks : {}), [pos.server]: pos.mark },
       closure: counters.closure,
       targets: targetsKey(targets),
+      lastFull: incremental ? cursor?.lastFull ?? started : started,
     } satisfies Cursor);
     const result: SyncResult = {
       directoryId, mode: incremental ? 'incremental' : 'full', server: pos.server, ...(incremental ? { fromMark } : {}), toMark: pos.mark,
@@ -221,6 +231,7 @@ export class SyncEngine {
     let leavers = 0;
     const rows: PopulationFacts[] = [];
     const touched = new Set<string>();
+    const deletedIds = new Set(cs.deletedIds);
     const apply = async (f: PopulationFacts, before: PopulationRecord | undefined): Promise<void> => {
       if (active(before) && !active(f)) { leavers++; await this.leaver(before as PopulationRecord, f.disabled ? 'disabled' : 'out_of_scope'); }
       rows.push(f);
@@ -235,12 +246,20 @@ export class SyncEngine {
     if (m) {
       const known = await pop.all(directoryId);
       const knownDns = new Set<string>();
+      const leaving: PopulationRecord[] = [];
       for (const r of known) {
         if (touched.has(r.objectId)) continue;
         const key = normalizeDn(r.dn);
         knownDns.add(key);
         const inScope = m.memberDns.has(key);
-        if (inScope !== r.inScope) await apply({ ...r, inScope }, r);
+        if (inScope && !r.inScope) await apply({ ...r, inScope }, r);
+        else if (!inScope && r.inScope) leaving.push(r);
+      }
+      // A deleted member also leaves its groups; where tombstones are not readable, this tells deletion from leaving.
+      const gone = new Set(await s.missing(leaving.map((r) => r.objectId)));
+      for (const r of leaving) {
+        if (gone.has(r.objectId)) deletedIds.add(r.objectId);
+        else await apply({ ...r, inScope: false }, r);
       }
       for (const f of rows) knownDns.add(normalizeDn(f.dn));
       const joined = [...m.memberDns].filter((dn) => !knownDns.has(dn));
@@ -249,7 +268,7 @@ export class SyncEngine {
     for (let i = 0; i < rows.length; i += BATCH) await pop.upsert(rows.slice(i, i + BATCH), this.now());
     written += rows.length;
     const deleted: string[] = [];
-    for (const id of cs.deletedIds) {
+    for (const id of deletedIds) {
       const r = await pop.get(directoryId, id);
       if (!r) continue;
       if (active(r)) { leavers++; await this.leaver(r, 'deleted'); }
