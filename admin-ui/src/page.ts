@@ -28,3 +28,14 @@ export function when(t: Translator, iso: string | null | undefined): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(t.locale, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/** A data table in a keyboard-focusable region that scrolls sideways by itself at high zoom (WCAG 1.4.10 allows it for tables). */
+export function tableRegion(label: string, table: HTMLElement): HTMLElement {
+  const wrap = document.createElement('div');
+  wrap.className = 'table-wrap';
+  wrap.tabIndex = 0;
+  wrap.setAttribute('role', 'region');
+  wrap.setAttribute('aria-label', label);
+  wrap.append(table);
+  return wrap;
+}

@@ -128,6 +128,27 @@ describe('admin console in Chromium (keyboard only, axe, five languages)', funct
     await onPage(page, 'caller');
   });
 
+  it('works in high contrast (forced colors) and at 200 % zoom without horizontal scrolling on the help-desk page', async () => {
+    // 200 % zoom of a 1280×800 screen = a 640×400 CSS-pixel viewport at device scale 2.
+    const ctx = await newContext(browser, { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, ignoreHTTPSErrors: true });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await page.emulateMedia({ forcedColors: 'active' });
+    await page.goto(`${w.gw.url}/admin/`);
+    await page.locator('body[data-ready="true"]').waitFor({ timeout: 30_000 });
+    const noHScroll = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+    await onPage(page, 'sign-in');
+    assert.ok(await noHScroll(), 'sign-in: no horizontal scrolling at 200 %');
+    await checkStep(page, 'admin-zoom200-hc-sign-in');
+    await keyboardSignIn(page, w.users.agent.name, w.users.agent.password);
+    await onPage(page, 'caller');
+    await page.keyboard.type(w.users.caller2.name);
+    await page.keyboard.press('Enter');
+    await page.locator('#caller-detail').waitFor();
+    assert.ok(await noHScroll(), 'caller: no horizontal scrolling at 200 %');
+    await checkStep(page, 'admin-zoom200-hc-caller');
+  });
+
   it('an admin reaches every page by keyboard, each axe-clean in all five languages', async () => {
     const page = await open();
     await keyboardSignIn(page, w.users.kadmin.name, w.users.kadmin.password);

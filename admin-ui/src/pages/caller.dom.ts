@@ -4,7 +4,7 @@
 // one-time help-desk code or reset the enrollment. The server enforces the same rule.
 import { field, h } from '../../../kiosk-ui/src/shared/ui.dom.js';
 import type { CallerState, FactorView, UserDetail } from '../admin-api.js';
-import { when, type ConsolePage, type PageContext } from '../page.js';
+import { tableRegion, when, type ConsolePage, type PageContext } from '../page.js';
 
 export class CallerPage implements ConsolePage {
   readonly titleKey = 'admin.nav.caller';
@@ -135,8 +135,8 @@ export class CallerPage implements ConsolePage {
 export function eventsTable(ctx: PageContext, events: ReadonlyArray<{ timestamp: string; action: string; actor: string; target?: string; result: string; reason?: string }>, captionKey: string, id = 'events'): HTMLElement {
   const { t } = ctx;
   if (events.length === 0) return h('p', { id: `${id}-none` }, t.t('admin.audit.none'));
-  return h('table', { id },
+  return tableRegion(t.t(captionKey), h('table', { id },
     h('caption', {}, t.t(captionKey)),
     h('thead', {}, h('tr', {}, ...['time', 'action', 'actor', 'target', 'result', 'reason'].map((k) => h('th', { scope: 'col' }, t.t(`admin.audit.col.${k}`))))),
-    h('tbody', {}, ...events.map((e) => h('tr', {}, h('td', {}, when(t, e.timestamp)), h('td', {}, e.action), h('td', {}, e.actor), h('td', {}, e.target ?? ''), h('td', {}, e.result), h('td', {}, e.reason ?? '')))));
+    h('tbody', {}, ...events.map((e) => h('tr', {}, h('td', {}, when(t, e.timestamp)), h('td', {}, e.action), h('td', {}, e.actor), h('td', {}, e.target ?? ''), h('td', {}, e.result), h('td', {}, e.reason ?? ''))))));
 }

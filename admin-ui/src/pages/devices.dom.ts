@@ -2,7 +2,7 @@
 // access at once (its certificate is refused from the next request on).
 import { h } from '../../../kiosk-ui/src/shared/ui.dom.js';
 import type { DeviceView } from '../admin-api.js';
-import { when, type ConsolePage, type PageContext } from '../page.js';
+import { tableRegion, when, type ConsolePage, type PageContext } from '../page.js';
 
 export class DevicesPage implements ConsolePage {
   readonly titleKey = 'admin.nav.devices';
@@ -26,8 +26,8 @@ export class DevicesPage implements ConsolePage {
       h('h1', { id: 'step-heading' }, t.t('admin.devices.heading')), h('p', { class: 'intro' }, t.t('admin.devices.intro')),
       this.notice ? h('p', { class: 'notice', id: 'notice' }, this.notice) : null,
       devices.length === 0 ? h('p', { id: 'no-devices' }, t.t('admin.devices.none'))
-        : h('table', { id: 'devices' }, h('caption', {}, t.t('admin.devices.caption', { count: devices.length })),
+        : tableRegion(t.t('admin.devices.caption', { count: devices.length }), h('table', { id: 'devices' }, h('caption', {}, t.t('admin.devices.caption', { count: devices.length })),
           h('thead', {}, h('tr', {}, ...['name', 'id', 'domain', 'joined', 'lastSeen', 'state', 'action'].map((k) => h('th', { scope: 'col' }, t.t(`admin.devices.col.${k}`))))),
-          h('tbody', {}, ...devices.map(row))));
+          h('tbody', {}, ...devices.map(row)))));
   }
 }

@@ -2,7 +2,7 @@
 // filtered by status and searched by name or mail, a page at a time; the licence count on top.
 import { field, h } from '../../../kiosk-ui/src/shared/ui.dom.js';
 import { POP_STATUSES, type PopUser, type Summary } from '../admin-api.js';
-import { when, type ConsolePage, type PageContext } from '../page.js';
+import { tableRegion, when, type ConsolePage, type PageContext } from '../page.js';
 
 const PAGE = 50;
 
@@ -50,12 +50,12 @@ export class UsersPage implements ConsolePage {
       lic.exceeded ? h('p', { class: 'verdict', id: 'licence-warning' }, t.t('admin.users.licenceExceeded', { count: lic.count, limit: lic.limit ?? 0 })) : null,
       form,
       users.length === 0 ? h('p', { id: 'no-users' }, t.t('admin.users.none'))
-        : h('table', { id: 'users' }, h('caption', {}, t.t('admin.users.caption', { from: offset + 1, to: offset + users.length, total })),
+        : tableRegion(t.t('admin.users.caption', { from: offset + 1, to: offset + users.length, total }), h('table', { id: 'users' }, h('caption', {}, t.t('admin.users.caption', { from: offset + 1, to: offset + users.length, total })),
           h('thead', {}, h('tr', {}, ...['name', 'displayName', 'mail', 'status', 'changed'].map((k) => h('th', { scope: 'col' }, t.t(`admin.users.col.${k}`))))),
           h('tbody', {}, ...users.map((u) => h('tr', { 'data-status': u.status },
             h('th', { scope: 'row' }, u.accountName), h('td', {}, u.displayName), h('td', {}, u.mail),
             h('td', {}, h('span', { class: `badge ${u.status === 'ENROLLED' ? 'ok' : u.status === 'LOCKED' ? 'bad' : ''}` }, t.t(`admin.status.${u.status}`))),
-            h('td', {}, when(t, u.lastChange)))))),
+            h('td', {}, when(t, u.lastChange))))))),
       h('div', { class: 'actions' },
         offset > 0 ? h('button', { type: 'button', id: 'users-prev', onclick: page(-PAGE) }, t.t('admin.users.prev')) : null,
         offset + users.length < total ? h('button', { type: 'button', id: 'users-next', onclick: page(PAGE) }, t.t('admin.users.next')) : null));
