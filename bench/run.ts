@@ -5,6 +5,7 @@ import { runAdEngineBench } from './ad-engine.bench.js';
 import { runRecoveryApiBench } from './recovery-api.bench.js';
 import { runKioskBench } from './kiosk.bench.js';
 import { runRelayBench } from './relay.bench.js';
+import { runDiscoveryBench } from './discovery.bench.js';
 
 const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   'recovery-api': runRecoveryApiBench,
   kiosk: runKioskBench,
   relay: runRelayBench,
+  discovery: runDiscoveryBench,
 };
 
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };

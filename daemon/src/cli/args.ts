@@ -9,8 +9,8 @@ export interface ParsedArgs {
   options: Map<string, string>;
 }
 
-const KNOWN_FLAGS = new Set(['--password-stdin', '--help', '-h', '--version', '--json']);
-const VALUE_OPTIONS = new Set(['--uses', '--expires', '--gateway', '--token', '--pin', '--name', '--names', '--out', '--domain']);
+const KNOWN_FLAGS = new Set(['--password-stdin', '--help', '-h', '--version', '--json', '--full', '--dry-run']);
+const VALUE_OPTIONS = new Set(['--uses', '--expires', '--gateway', '--token', '--pin', '--name', '--names', '--out', '--domain', '--directory', '--status', '--search', '--limit']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   let configFile: string | undefined;
@@ -56,4 +56,8 @@ export const USAGE = `usage: keyhatch [--config FILE] <command>
   device token create [--uses N] [--expires 7d]   join token for workstations (gateway)
   device list | device revoke <id>                joined workstations (gateway)
   join --gateway URL (--token T | --token-stdin) [--pin sha256/…]   join this workstation (relay)
+  targets search TEXT | add DN | remove DN | list [--directory D]   target groups: who may use Keyhatch
+  sync [--full] [--directory D]  synchronise the population now (progress bar on a terminal)
+  population list [--status S] [--search TEXT] [--limit N] [--json]   users and their status
+  reminders [--dry-run]          today's password-expiry reminders and enrollment campaign mails
 <name>: sAMAccountName, DOMAIN\\name or UPN. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.`;

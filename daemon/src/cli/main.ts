@@ -12,12 +12,17 @@ import { GATEWAY_COMMANDS } from './gateway-commands.js';
 const buildCore = async (...a: Parameters<typeof import('../main.js').buildCore>) => (await import('../main.js')).buildCore(...a);
 const buildRecovery = async (...a: Parameters<typeof import('../main.js').buildRecovery>) => (await import('../main.js')).buildRecovery(...a);
 const helpdesk = () => import('./helpdesk.js');
+const POPULATION_COMMAND_NAMES = new Set(['targets', 'sync', 'population', 'reminders']);
+const populationHandler = (name: string, options: Map<string, string>): Handler => async (core, args, flags, io) =>
+  (await import('./population-commands.js')).runPopulationCommand(name, core, args, flags, options, { ...io, tty: io.tty });
 
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   readStdin: () => Promise<string>;
   env: Record<string, string | undefined>;
+  /** Writes without a newline when stderr is a terminal (progress bars); absent otherwise. */
+  tty?: (s: string) => void;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -31,6 +36,7 @@ export const processIo: CliIo = {
   stderr: (s) => process.stderr.write(`${s}\n`),
   readStdin: () => readAll(process.stdin),
   env: process.env,
+  ...(process.stderr.isTTY ? { tty: (s: string) => { process.stderr.write(s); } } : {}),
 };
 
 type Handler = (core: CoreServices, args: string[], flags: Set<string>, io: CliIo, configSource: string) => Promise<number>;
@@ -123,7 +129,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       const { preflightCommand } = await import('../preflight/preflight-command.js');
       return await preflightCommand(io.stdout);
     }
-    const handler = COMMANDS[name];
+    const handler = COMMANDS[name] ?? (POPULATION_COMMAND_NAMES.has(name) ? populationHandler(name, options) : undefined);
     if (!handler) throw new UsageError(`unknown command "${positionals.join(' ')}"\n${USAGE}`);
     const config = await loadConfig({ file: configFile, env: io.env, policy: await platformPolicySource((err) => io.stderr(`keyhatch: group policy: ${(err as Error).message}`)) });
     if (config.role === 'relay') {

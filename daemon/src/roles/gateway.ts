@@ -14,7 +14,6 @@ import { relayRoutes } from '../gateway/relay-routes.js';
 import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
 import { adminConsole } from '../admin/console/routes.js';
-import { buildPopulation } from '../admin/population/build.js';
 
 export interface GatewayOptions extends GatewayPartsOptions {
   uiDir?: string;
@@ -44,10 +43,9 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now: opts.now ?? (() => Date.now()), certDays: config.gateway.deviceCertDays });
   const trusted = config.gateway.trustedProxies;
   const device = requireDevice(registry, trusted);
-  const population = buildPopulation({ config, store: services.store, adDirectories: core.adDirectories ?? (core.ad ? [core.ad] : []), log: core.log, audit: core.audit, ...(opts.now ? { now: opts.now } : {}) });
   let admin: Awaited<ReturnType<typeof adminConsole>>;
   try {
-    admin = await adminConsole({ core, services, registry, trustedProxies: trusted, population: population.service, ...(opts.now ? { now: opts.now } : {}), ...(opts.adminUiDir ? { adminUiDir: opts.adminUiDir } : {}) });
+    admin = await adminConsole({ core, services, registry, trustedProxies: trusted, population: parts.population.service, ...(opts.now ? { now: opts.now } : {}), ...(opts.adminUiDir ? { adminUiDir: opts.adminUiDir } : {}) });
   } catch (err) { await parts.close(); throw err; }
   const app = createApp({
     recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
@@ -70,13 +68,11 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   try { url = await listenOn(server, config.listen, 'https'); } catch (err) { await parts.close(); throw err; }
   if (!config.webauthn.origins) services.webauthnSettings.origins.push(url.replace(/^https:\/\/127\.0\.0\.1/, 'https://localhost'));
   parts.startSweeper();
-  population.scheduler.start(); // periodic incremental sync (population.syncIntervalSeconds; 0 = off)
   core.log.info('keyhatch gateway listening', { url, store: services.store.kind });
   return {
     ...parts, url, ca, registry,
     async close() {
       await closeServer(server);
-      await population.scheduler.stop();
       await parts.close();
     },
   };

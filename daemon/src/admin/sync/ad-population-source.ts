@@ -6,10 +6,10 @@
 // use it must hit the same DC. Vendor-neutral callers see only `PopulationSource`.
 import { Control, type Client, type Entry } from 'ldapts';
 import type { AdConnection } from '../../directory/ad/connection.js';
-import { UF_ACCOUNTDISABLE } from '../../directory/ad/account-flags.js';
+import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD } from '../../directory/ad/account-flags.js';
 import { escapeFilterValue, isDnWithin, normalizeDn } from '../../directory/ad/ldap-escape.js';
 import type { TargetGroup } from '../../store/population-repo.js';
-import type { ChangeSet, GroupHit, Membership, PopulationSession, PopulationSource, SourceUser } from './source.js';
+import type { ChangeSet, GroupHit, Membership, PasswordExpiry, PopulationSession, PopulationSource, SourceUser } from './source.js';
 
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
 const USER_ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime'];
@@ -17,6 +17,8 @@ const PAGE_SIZE = 1000;
 /** LDAP_SERVER_SHOW_DELETED_OID: deleted objects (tombstones) become visible to the search. */
 const SHOW_DELETED = '1.2.840.113556.1.4.417';
 const FOREVER = Number.MAX_SAFE_INTEGER;
+/** FILETIME "never". */
+const NEVER = 0x7fffffffffffffffn;
 
 const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 const str = (v: unknown): string => {
@@ -207,6 +209,30 @@ class AdSession implements PopulationSession {
     }, new Control(SHOW_DELETED, { critical: true }));
     deletedIds.push(...deleted.searchEntries.map((e) => guidHex(e.objectGUID)));
     return { users, changedGroupIds, deletedIds: deletedIds.filter((g) => g !== '') };
+  }
+
+  async passwordExpiries(onPage: (rows: PasswordExpiry[]) => Promise<void>): Promise<void> {
+    const { searchEntries } = await this.c.search(await this.namingContext(), { scope: 'base', filter: '(objectClass=*)', attributes: ['maxPwdAge'] });
+    const maxAge = BigInt(str(searchEntries[0]?.maxPwdAge) || '0');
+    const domainMaxMs = maxAge === 0n || maxAge <= -0x7fffffffffffffffn ? null : Number(-maxAge / 10_000n);
+    const pages = this.c.searchPaginated(this.o.baseDn, {
+      scope: 'sub', filter: USER_FILTER, attributes: ['objectGUID', 'userAccountControl', 'pwdLastSet', 'msDS-UserPasswordExpiryTimeComputed'],
+      explicitBufferAttributes: ['objectGUID'], paged: { pageSize: this.o.pageSize ?? PAGE_SIZE },
+    });
+    for await (const page of pages) {
+      await onPage(page.searchEntries.map((e): PasswordExpiry => {
+        const uac = Number(str(e.userAccountControl) || '0');
+        const computed = str(e['msDS-UserPasswordExpiryTimeComputed']);
+        const pwdLastSet = BigInt(str(e.pwdLastSet) || '0');
+        let expiresAt: number | null;
+        if ((uac & UF_DONT_EXPIRE_PASSWD) !== 0) expiresAt = null;
+        // The DC's own answer includes a fine-grained policy (PSO); the domain maximum is the fallback.
+        else if (computed !== '') expiresAt = BigInt(computed) >= NEVER ? null : BigInt(computed) === 0n ? 0 : fileTimeMs(BigInt(computed));
+        else if (pwdLastSet === 0n) expiresAt = 0;
+        else expiresAt = domainMaxMs === null ? null : fileTimeMs(pwdLastSet) + domainMaxMs;
+        return { objectId: guidHex(e.objectGUID), expiresAt };
+      }).filter((x) => x.objectId !== ''));
+    }
   }
 
   async missing(objectIds: readonly string[]): Promise<string[]> {

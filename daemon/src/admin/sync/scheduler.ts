@@ -14,7 +14,8 @@ export class SyncScheduler {
   start(): void {
     if (this.intervalMs <= 0 || !this.stopped) return;
     this.stopped = false;
-    this.plan(0);
+    // The first round one interval after start: start-up stays quick, and `keyhatch sync` exists for "now".
+    this.plan(this.intervalMs);
   }
 
   async stop(): Promise<void> {

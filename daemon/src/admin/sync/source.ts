@@ -24,6 +24,13 @@ export interface SourceUser {
   readonly lockoutUntil: number;
 }
 
+/** When a user's password expires. */
+export interface PasswordExpiry {
+  readonly objectId: string;
+  /** Epoch ms; null: never expires (flag or no maximum age); 0: must change at next sign-in already. */
+  readonly expiresAt: number | null;
+}
+
 /** The target groups' members, nesting resolved. */
 export interface Membership {
   /** Canonical DNs of every non-group member, at any depth. */
@@ -49,6 +56,8 @@ export interface PopulationSession {
   /** Users and groups changed, and objects deleted, after `mark`. */
   changesSince(mark: string): Promise<ChangeSet>;
   usersByDn(dns: readonly string[]): Promise<SourceUser[]>;
+  /** Every user's password expiry (effective maximum age: domain or fine-grained policy), a page at a time. */
+  passwordExpiries(onPage: (rows: PasswordExpiry[]) => Promise<void>): Promise<void>;
   /** Of these object ids, the ones that no longer exist (deleted where tombstones are not readable). */
   missing(objectIds: readonly string[]): Promise<string[]>;
 }
