@@ -199,7 +199,8 @@ describe('admin console in Chromium (keyboard only, axe, five languages)', funct
         assert.ok(await page.locator('#audit tbody tr').count() > 0, 'events listed');
         await page.locator('#f-action').fill('console.sign-in');
         await page.locator('#f-action').press('Enter');
-        await page.locator('#audit').waitFor();
+        // The unfiltered table is on screen until the answer comes: wait for the filtered one.
+        await page.waitForFunction(() => { const c = [...document.querySelectorAll('#audit tbody tr td:nth-child(2)')].map((td) => td.textContent); return c.length > 0 && c.every((a) => a === 'console.sign-in'); }, undefined, { timeout: 30_000 });
         const actions = await page.locator('#audit tbody tr td:nth-child(2)').allTextContents();
         assert.ok(actions.length > 0 && actions.every((a) => a === 'console.sign-in'), actions.join());
         assert.match(await page.locator('#audit-csv').getAttribute('href') ?? '', /audit\.csv\?.*action=console.sign-in/);
