@@ -284,6 +284,19 @@ export const configSchema = z.strictObject({
   gateway: gatewaySchema,
   tls: tlsSchema.optional(),
   population: populationSchema,
+  /** The admin console served by the gateway (docs/admin-console.md). */
+  adminConsole: z.strictObject({
+    /** Groups (DN; nested membership counts) whose members may do everything in the console. */
+    adminGroups: z.array(z.string().min(1)).default([]),
+    /** Groups whose members may only look users up, verify callers and do help-desk actions. */
+    helpdeskGroups: z.array(z.string().min(1)).default([]),
+    /** A console session ends after this long without a request … */
+    idleSeconds: z.number().int().min(60).max(3600).default(900),
+    /** … and after this long in any case. */
+    maxSeconds: z.number().int().min(300).max(43_200).default(14_400),
+    /** How long a verified caller stays verified in the agent's session. */
+    callerVerifiedSeconds: z.number().int().min(60).max(3600).default(900),
+  }).prefault({}),
 }).superRefine((c, ctx) => {
   checkDirectories(c, ctx);
   if (c.role === 'relay') {

@@ -53,6 +53,9 @@ export const ERROR_CATALOGUE = {
   GATEWAY_UNAVAILABLE: { status: 503, message: 'The Keyhatch gateway cannot be reached right now. Try again shortly.', exit: 1 },
   GATEWAY_UNTRUSTED: { status: 502, message: 'The Keyhatch gateway could not be verified (certificate or pin mismatch).', exit: 1 },
   NOT_JOINED: { status: 503, message: 'This workstation is not joined to a Keyhatch gateway yet.', exit: 1 },
+  FORBIDDEN: { status: 403, message: 'Your account may not do this here.', exit: 1 },
+  CSRF_FAILED: { status: 403, message: 'This page has expired. Reload it and try again.', exit: 1 },
+  CALLER_NOT_VERIFIED: { status: 403, message: 'Verify the caller with one of their own methods first.', exit: 1 },
   INTERNAL: { status: 500, message: 'Something went wrong. Try again or contact your help desk.', exit: 1 },
   DATA_DIR_UNWRITABLE: { status: 503, message: 'Keyhatch cannot save anything right now because its disk is full or read-only. Try again later or call your help desk.', exit: 1 },
 } as const satisfies Record<string, CatalogueEntry>;

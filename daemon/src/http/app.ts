@@ -40,6 +40,8 @@ export interface AppDeps {
   extraApi?: Router;
   /** After a reset: note the account in-process (standalone) or tell the calling relay (gateway). */
   resetFollowUp?: ResetFollowUp;
+  /** Role-specific apps mounted at their own path behind the same Host/Origin checks (the gateway's /admin console). */
+  mounts?: ReadonlyArray<{ path: string; handler: RequestHandler }>;
 }
 
 export { DEFAULT_UI_DIR } from './ui-dir.js';
@@ -56,6 +58,8 @@ export function createApp(d: AppDeps): express.Express {
     const c = clientInfo(req);
     throttled.write({ action, actor: 'unknown', result: 'refused', reason, correlationId: 'http', device: c.device, source: c.source, details: { method: req.method, path: redactPath(req) } });
   };
+
+  for (const m of d.mounts ?? []) app.use(m.path, m.handler);
 
   const api = express.Router();
   api.use(apiNoStore, jsonOnlySameOrigin, jsonBody);

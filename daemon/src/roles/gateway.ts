@@ -14,9 +14,11 @@ import { relayRoutes } from '../gateway/relay-routes.js';
 import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
 import { answerClientError } from '../http/client-error.js';
+import { adminConsole } from '../admin/console/routes.js';
 
 export interface GatewayOptions extends GatewayPartsOptions {
   uiDir?: string;
+  adminUiDir?: string;
 }
 
 export interface RunningGateway extends GatewayParts {
@@ -42,13 +44,17 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now: opts.now ?? (() => Date.now()), certDays: config.gateway.deviceCertDays });
   const trusted = config.gateway.trustedProxies;
   const device = requireDevice(registry, trusted);
+  let admin: Awaited<ReturnType<typeof adminConsole>>;
+  try {
+    admin = await adminConsole({ core, services, registry, trustedProxies: trusted, population: parts.population.service, ...(opts.now ? { now: opts.now } : {}), ...(opts.adminUiDir ? { adminUiDir: opts.adminUiDir } : {}) });
+  } catch (err) { await parts.close(); throw err; }
   const app = createApp({
     recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
     // Relays authenticate with their device certificate (recoveryAccess), never with a kiosk secret.
     identifyKiosk: () => undefined, requireKioskSecret: false, recoveryAccess: device, pages: ['portal'],
     allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
     ...(opts.now ? { now: opts.now } : {}),
-    extraApi: relayRoutes(registry, device, trusted),
+    extraApi: relayRoutes(registry, device, trusted), mounts: [{ path: '/admin', handler: admin }],
     resetFollowUp: { accountHeader: true }, // the caller is a relay: it acts on the account, the kiosk never sees it
     defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
