@@ -43,7 +43,7 @@ const needName = (args: string[], usage: string): string => {
 
 const COMMANDS: Record<string, Handler> = {
   async doctor(core, _args, _flags, io, source) {
-    const { formatChecks, runDoctor } = await import('./doctor.js');
+    const { formatChecks, runDoctor } = await import('../core/doctor.js');
     const checks = await runDoctor(core, source);
     io.stdout(formatChecks(checks));
     return checks.every((c) => c.ok) ? 0 : 1;

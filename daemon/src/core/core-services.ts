@@ -5,7 +5,7 @@
 // every I/O-bearing service comes from here or from the role itself (see docs/architecture.md), and
 // each can be swapped in a test through the options.
 import { join } from 'node:path';
-import { RecoveryScope } from '../admin/population/recovery-scope.js';
+import { RecoveryScope } from '../recovery/recovery-scope.js';
 import type { AdConfig, EntraConfig, KeyhatchConfig } from '../config/schema.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { Directory } from '../directory/directory.js';

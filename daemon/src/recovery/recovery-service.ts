@@ -7,7 +7,7 @@
 // user types in full and that matches an enrolled one. Refused sessions are decoys that can never
 // succeed; the truth goes to the audit log.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ScopeCheck } from '../admin/population/recovery-scope.js';
+import type { ScopeCheck } from './recovery-scope.js';
 import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
 import type { Directory, DirectoryUser, OperationContext } from '../directory/directory.js';
 import { groupKeyOf, userKeyOf } from '../directory/directory.js';

@@ -44,6 +44,9 @@ export interface PopulationQuery {
   readonly offset?: number;
 }
 
+/** What happens to a user's enrollment when they leave the target groups (population.leaverRule). */
+export type LeaverRule = 'keep' | 'disable-enrollment' | 'delete-enrollment';
+
 export interface TargetGroup {
   readonly directoryId: string;
   /** AD: distinguished name; Entra: group object id. */

@@ -14,7 +14,7 @@ import { AdDirectory } from '../../../daemon/src/directory/ad/ad-directory.js';
 import { MemoryAudit } from '../../../daemon/src/log/audit.js';
 import { isKeyhatchError } from '../../../daemon/src/errors/catalogue.js';
 import { checkPasswordPolicyVisibility } from '../../../daemon/src/directory/ad/pso-visibility.js';
-import { formatChecks } from '../../../daemon/src/cli/doctor.js';
+import { formatChecks } from '../../../daemon/src/core/doctor.js';
 import { silentLogger } from '../../../daemon/src/log/logger.js';
 import type { AdConfig } from '../../../daemon/src/config/schema.js';
 

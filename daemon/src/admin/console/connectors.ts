@@ -2,8 +2,8 @@
 // console, with the last result kept for the status page. A summary state per run: connected,
 // unauthorized (the service account cannot bind or lacks a right) or unreachable (network, TLS).
 import { randomUUID } from 'node:crypto';
-import { runDoctor } from '../../cli/doctor.js';
-import type { Check } from '../../directory/ad/permission-check.js';
+import { runDoctor } from '../../core/doctor.js';
+import type { DirectoryCheck as Check } from '../../directory/directory.js';
 import type { CoreServices } from '../../core/core-services.js';
 
 export type ConnectorState = 'connected' | 'unauthorized' | 'unreachable' | 'failing';

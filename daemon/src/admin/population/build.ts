@@ -11,7 +11,7 @@ import type { Store } from '../../store/store.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import { SyncEngine } from '../sync/sync-engine.js';
 import { PopulationService } from './population-service.js';
-import { RecoveryScope } from './recovery-scope.js';
+import { RecoveryScope } from '../../recovery/recovery-scope.js';
 
 export const DEFAULT_DIRECTORY_ID = 'default';
 

@@ -12,7 +12,8 @@ import type { Store } from '../../store/store.js';
 import type { Membership, PopulationSession, PopulationSource, SourceUser } from '../../directory/population-source.js';
 
 /** What happens to a user's enrollment when they leave the target groups or are disabled. */
-export type LeaverRule = 'keep' | 'disable-enrollment' | 'delete-enrollment';
+export type { LeaverRule } from '../../store/population-repo.js';
+import type { LeaverRule } from '../../store/population-repo.js';
 
 export type SyncPhase = 'connect' | 'members' | 'users' | 'changes' | 'store' | 'done';
 export interface SyncProgress {

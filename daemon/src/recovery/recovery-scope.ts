@@ -2,9 +2,9 @@
 // population only. Recovery asks `allows` where it resolves the user and, when the answer is no,
 // refuses exactly like an unknown name (a decoy session), so scope is never visible to a caller.
 // With no target group configured anywhere, everyone is allowed (the behaviour before targeting).
-import { userKeyOf, type DirectoryUser } from '../../directory/directory.js';
-import type { Store } from '../../store/store.js';
-import type { LeaverRule } from '../sync/sync-engine.js';
+import { userKeyOf, type DirectoryUser } from '../directory/directory.js';
+import type { Store } from '../store/store.js';
+import type { LeaverRule } from '../store/population-repo.js';
 
 export interface ScopeCheck {
   allows(user: DirectoryUser): Promise<boolean>;

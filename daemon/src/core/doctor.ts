@@ -1,7 +1,7 @@
 // `keyhatch doctor`: one line per check; exit 0 only when all pass. The directory checks come from
 // the backend itself (Directory.doctorChecks): only it knows what its connection and rights need.
 import { access, mkdir, constants } from 'node:fs/promises';
-import type { CoreServices } from '../core/core-services.js';
+import type { CoreServices } from './core-services.js';
 import type { DirectoryCheck as Check } from '../directory/directory.js';
 import type { KeyhatchError } from '../errors/catalogue.js';
 import { machineChecks } from '../preflight/machine-checks.js';
