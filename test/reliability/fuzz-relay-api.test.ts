@@ -3,19 +3,16 @@
 // it forwards to the gateway over mutual TLS, and the kiosk page — KEYHATCH_FUZZ_RUNS hostile
 // requests each, with the directory behind the gateway failing now and then.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { APP_MOUNTS, implementedRoutes } from '../support/api-routes.js';
-import { REPO } from '../support/cli.js';
+import { RELAY_ROUTES } from '../../daemon/src/relay/relay-http.js';
 import { startFuzzEnv, ALICE_MAIL, PEOPLE, type FuzzEnv } from './fuzz-support/env.js';
 import type { Endpoint } from './fuzz-support/http-fuzz.js';
 import { call, LivePool } from './fuzz-support/live.js';
 import { fuzzEndpoints, type FuzzTarget } from './fuzz-support/suite.js';
 
-/** The relay's own paths, as relay-http.ts compares them, plus the recovery routes it forwards. */
+/** The relay's own paths (its route table, not the subtrees it forwards or serves), plus the recovery routes it forwards. */
 function endpoints(): Endpoint[] {
-  const src = readFileSync(join(REPO, 'daemon/src/relay/relay-http.ts'), 'utf8');
-  const own = [...src.matchAll(/pathname === '(\/api\/v1\/[^']+)' && req\.method === '(\w+)'/g)].map((m) => ({ method: m[2] as string, path: m[1] as string }));
+  const own = RELAY_ROUTES.filter((r) => !r.subtree).flatMap((r) => r.methods.map((method) => ({ method, path: r.path })));
   assert.ok(own.length >= 2, `found ${own.length} relay paths`);
   const forwarded = [...implementedRoutes(APP_MOUNTS)].filter((r) => r.includes(' /api/v1/recovery')).map((r) => {
     const [method, path] = r.split(' ') as [string, string];
