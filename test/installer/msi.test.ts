@@ -152,7 +152,7 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
     // The kiosk account step ran as the installed node.exe + bundle (its note in installer.log).
     assert.match(r.log, /Action (start|started)[^\n]*KioskAccountEnsure/);
     const ensure = installerLog().filter((l) => l.action === 'kiosk-account.ensure');
-    assert.equal(ensure.length, 1, JSON.stringify(installerLog()));
+    assert.equal(ensure.length, 1, `${JSON.stringify(installerLog())}\n${r.log.split('\n').filter((l) => /KioskAccount|CustomAction|return value 3|Error/i.test(l)).slice(0, 20).join('\n')}`);
     assert.equal(ensure[0]?.account, 'KeyhatchKiosk');
     // Windows: {result: success, exists: true, disabled: true}. Wine's NetUserAdd keeps no SAM account,
     // so the addon's look-up right after creating it fails with ERROR_NONE_MAPPED (1332).

@@ -7,7 +7,7 @@ export { diskError };
 
 /** The same store, with every repository method's disk errors mapped (the embedded SQLite store). */
 export function guardDiskErrors<S extends Store>(store: S): S {
-  for (const repo of ['factors', 'ephemeral', 'rates', 'leases', 'devices', 'joinTokens'] as const) {
+  for (const repo of ['factors', 'ephemeral', 'rates', 'leases', 'devices', 'joinTokens', 'population'] as const) {
     const r = store[repo] as unknown as Record<string, unknown>;
     for (const [name, fn] of Object.entries(r)) {
       if (typeof fn !== 'function') continue;

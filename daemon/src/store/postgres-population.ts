@@ -32,22 +32,13 @@ const toRecord = (r: Row): PopulationRecord => ({
 });
 const BATCH = 2000;
 
-export function postgresPopulation(pool: pg.Pool): PopulationRepo {
-  const q = async <R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> => pool.query<R>(sql, args);
-  const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
-  };
+/** The store's own query and transaction helpers: a lost database is STORE_UNAVAILABLE here too, and a broken client is never reused. */
+export interface PgHelpers {
+  q: <R extends pg.QueryResultRow>(sql: string, args?: unknown[]) => Promise<pg.QueryResult<R>>;
+  tx: <T>(fn: (c: pg.PoolClient) => Promise<T>) => Promise<T>;
+}
+
+export function postgresPopulation({ q, tx }: PgHelpers): PopulationRepo {
   const iso = (ms: number) => new Date(ms).toISOString();
   const where = (f: { directoryId?: string | undefined; status?: string | undefined; search?: string | undefined }): { sql: string; args: unknown[] } => {
     const parts: string[] = [];

@@ -223,7 +223,7 @@ export class PostgresStore implements Store {
       list: async (now) => (await q<TokenRow>('SELECT * FROM join_tokens WHERE expires_at > $1 AND uses_left > 0 ORDER BY created_at, id', [now])).rows.map(toToken),
       delete: async (id) => { await q('DELETE FROM join_tokens WHERE id = $1', [id]); },
     };
-    this.population = postgresPopulation(pool);
+    this.population = postgresPopulation({ q, tx });
   }
 
   async schemaVersion(): Promise<number> {
