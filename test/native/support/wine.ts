@@ -50,6 +50,9 @@ export function winePrefix(): Promise<WinePrefix> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyhatch-wine-'));
     const env: NodeJS.ProcessEnv = { ...process.env, WINEPREFIX: dir, WINEARCH: 'win64', WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
     delete env.DISPLAY;
+    // The Linux test runner's Node options (e.g. scripts/with-node24.sh's --require of a Linux path)
+    // would reach every Windows node.exe started in the prefix — even the MSI's custom actions — and stop it.
+    delete env.NODE_OPTIONS;
     const prefix: WinePrefix = { dir, env, driveC: path.join(dir, 'drive_c') };
     process.once('exit', () => cleanup(prefix));
     await run('wineboot', ['-i'], env);
