@@ -120,3 +120,17 @@ export function likePattern(s: string): string {
 }
 
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/** A population row as both SQL stores return it (PostgreSQL hands BIGINT back as a string). */
+export interface PopulationRow {
+  directory_id: string; object_id: string; user_key: string; dn: string; account_name: string; display_name: string; mail: string;
+  in_scope: number; disabled: number; lockout_until: number | string; enrolled: number; status: string; last_change: string; synced_at: string;
+}
+
+export function toPopulationRecord(r: PopulationRow): PopulationRecord {
+  return {
+    directoryId: r.directory_id, objectId: r.object_id, userKey: r.user_key, dn: r.dn, accountName: r.account_name, displayName: r.display_name,
+    mail: r.mail, inScope: Number(r.in_scope) === 1, disabled: Number(r.disabled) === 1, lockoutUntil: Number(r.lockout_until),
+    enrolled: Number(r.enrolled) === 1, status: r.status as PopulationStatus, lastChange: r.last_change, syncedAt: r.synced_at,
+  };
+}

@@ -1,8 +1,8 @@
 // PopulationRepo on SQLite (see population-repo.ts for the meaning of each call).
 import type { SqliteDb, SqlValue } from './sqlite-driver.js';
 import {
-  emptyCounts, likePattern, POPULATION_STATUSES, statusSql,
-  type DailyCounts, type PopulationRecord, type PopulationRepo, type PopulationStatus, type StatusCounts, type TargetGroup,
+  emptyCounts, likePattern, POPULATION_STATUSES, statusSql, toPopulationRecord,
+  type DailyCounts, type PopulationRow, type PopulationRepo, type PopulationStatus, type StatusCounts, type TargetGroup,
 } from './population-repo.js';
 
 /** Migration 3 (same version and meaning as PG_MIGRATIONS[2]). */
@@ -20,15 +20,8 @@ export const POPULATION_MIGRATION = `
   CREATE TABLE population_daily (day TEXT NOT NULL, directory_id TEXT NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (day, directory_id));
   CREATE TABLE notices (kind TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, user_key, day));`;
 
-interface Row {
-  directory_id: string; object_id: string; user_key: string; dn: string; account_name: string; display_name: string; mail: string;
-  in_scope: number; disabled: number; lockout_until: number; enrolled: number; status: string; last_change: string; synced_at: string;
-}
-const toRecord = (r: Row): PopulationRecord => ({
-  directoryId: r.directory_id, objectId: r.object_id, userKey: r.user_key, dn: r.dn, accountName: r.account_name, displayName: r.display_name,
-  mail: r.mail, inScope: Number(r.in_scope) === 1, disabled: Number(r.disabled) === 1, lockoutUntil: Number(r.lockout_until),
-  enrolled: Number(r.enrolled) === 1, status: r.status as PopulationStatus, lastChange: r.last_change, syncedAt: r.synced_at,
-});
+type Row = PopulationRow;
+const toRecord = toPopulationRecord;
 
 export function sqlitePopulation(db: SqliteDb): PopulationRepo {
   const iso = (ms: number) => new Date(ms).toISOString();
