@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'native/**/build/**', 'kiosk-ui/dist/**', 'admin-ui/dist/**', 'build/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'native/**/build/**', 'kiosk-ui/dist/**', 'admin-ui/dist/**', 'build/**', 'test-artifacts/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
