@@ -1,6 +1,7 @@
 // Builds discovery and sync from the configuration: the population sources the directory backends
 // give (named like the directory; "default" for the single-directory form), the sync engine,
-// the admin-facing service, recovery's scope check and the periodic scheduler.
+// the admin-facing service and the periodic scheduler (recovery's scope check is built with recovery,
+// core/core-services.ts).
 // Entra ID directories are not synchronised yet (no delta-query source; see docs/admin.md).
 import type { KeyhatchConfig } from '../../config/schema.js';
 import type { Directory } from '../../directory/directory.js';
@@ -11,14 +12,12 @@ import type { Store } from '../../store/store.js';
 import { SyncScheduler } from '../sync/scheduler.js';
 import { SyncEngine } from '../sync/sync-engine.js';
 import { PopulationService } from './population-service.js';
-import { RecoveryScope } from '../../recovery/recovery-scope.js';
 
 export const DEFAULT_DIRECTORY_ID = 'default';
 
 export interface PopulationParts {
   readonly engine: SyncEngine;
   readonly service: PopulationService;
-  readonly scope: RecoveryScope;
   readonly scheduler: SyncScheduler;
 }
 
@@ -46,7 +45,6 @@ export function buildPopulation(d: PopulationBuildDeps): PopulationParts {
   return {
     engine,
     service: new PopulationService({ store: d.store, engine, licenceLimit: p.licenceLimit, ...(d.audit ? { audit: d.audit } : {}) }),
-    scope: new RecoveryScope(d.store, p.leaverRule),
     scheduler: new SyncScheduler(engine, p.syncIntervalSeconds * 1000, d.log),
   };
 }
