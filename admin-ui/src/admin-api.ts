@@ -1,6 +1,6 @@
 // The console's client for /admin/api: the session cookie travels by itself (same origin); the
 // CSRF token the server handed out goes in a header on every state-changing request.
-import { ApiError, NETWORK_ERROR } from '../../kiosk-ui/src/shared/api.js';
+import { ApiError, NETWORK_ERROR, readAnswer } from '../../kiosk-ui/src/shared/api.js';
 
 export type Role = 'admin' | 'helpdesk';
 export interface SessionView { signedIn: boolean; csrf: string; user?: { name: string; displayName: string; role: Role }; expiresAt?: string; endsAt?: string; idleSeconds?: number }
@@ -41,15 +41,7 @@ export class AdminApi {
     } catch (err) {
       throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err));
     }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let json: unknown;
-    try { json = text === '' ? undefined : JSON.parse(text); } catch { json = undefined; }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      throw new ApiError(res.status, typeof e?.code === 'string' ? e.code : 'INTERNAL', typeof e?.message === 'string' ? e.message : res.statusText);
-    }
-    return json as T;
+    return readAnswer<T>(res);
   }
 
   uiConfig(): Promise<{ defaultLocale: string; locales: string[] }> {

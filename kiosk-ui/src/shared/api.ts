@@ -63,16 +63,7 @@ export class Api {
     } catch (err) {
       throw new ApiError(0, NETWORK_ERROR, err instanceof Error ? err.message : String(err));
     }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let json: unknown;
-    try { json = text === '' ? undefined : JSON.parse(text); } catch { json = undefined; }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: unknown; message?: unknown; violations?: unknown } } | undefined)?.error;
-      throw new ApiError(res.status, typeof e?.code === 'string' ? e.code : 'INTERNAL',
-        typeof e?.message === 'string' ? e.message : res.statusText, Array.isArray(e?.violations) ? e.violations as Violation[] : []);
-    }
-    return json as T;
+    return readAnswer<T>(res);
   }
 
   uiConfig(): Promise<UiConfig> { return this.request('GET', '/ui-config'); }
@@ -122,4 +113,18 @@ const enc = encodeURIComponent;
 export function errorKey(code: string, has: (key: string) => boolean): string {
   const key = `error.${code}`;
   return has(key) ? key : 'error.INTERNAL';
+}
+
+/** The JSON body of an API answer, or the catalogue error it carries as an ApiError (kiosk, portal and admin console). */
+export async function readAnswer<T>(res: Response): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown;
+  try { json = text === '' ? undefined : JSON.parse(text); } catch { json = undefined; }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: unknown; message?: unknown; violations?: unknown } } | undefined)?.error;
+    throw new ApiError(res.status, typeof e?.code === 'string' ? e.code : 'INTERNAL',
+      typeof e?.message === 'string' ? e.message : res.statusText, Array.isArray(e?.violations) ? e.violations as Violation[] : []);
+  }
+  return json as T;
 }
