@@ -7,6 +7,9 @@ import { KeyhatchError } from '../errors/catalogue.js';
 import type { DeviceIdentity } from './device-identity.js';
 import { pinnedServerIdentity, trustAnchors } from './gateway-tls.js';
 
+/** Sockets whose TLS handshake completed (a freed socket is handed to a queued request as not "reused"). */
+const handshaken = new WeakSet<object>();
+
 export type GatewayState = 'ok' | 'unreachable' | 'untrusted' | 'refused' | 'unknown';
 
 export interface GatewayStatus {
@@ -115,18 +118,23 @@ export class GatewayClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       });
-      // A gateway that does not even complete the handshake in time counts as unreachable.
-      const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'GATEWAY_CONNECT_TIMEOUT' })), this.o.connectTimeoutMs ?? 10_000);
+      // A gateway that does not even complete the handshake in time counts as unreachable. The clock
+      // starts when the request gets a socket: time spent queued behind busy sockets is not the
+      // gateway's fault, and a request handed a socket that is already through its handshake (kept
+      // alive, or freed by an earlier request) has nothing to wait for.
+      let connectTimer: NodeJS.Timeout | undefined;
+      let reused = false;
       req.on('socket', (s) => {
-        // A kept-alive socket is already through its handshake; only a new one is waited for.
-        if (req.reusedSocket) clearTimeout(connectTimer);
-        else s.once('secureConnect', () => clearTimeout(connectTimer));
+        reused = handshaken.has(s);
+        if (reused) return;
+        connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { code: 'GATEWAY_CONNECT_TIMEOUT' })), this.o.connectTimeoutMs ?? 10_000);
+        s.once('secureConnect', () => { handshaken.add(s); clearTimeout(connectTimer); });
       });
       req.on('close', () => clearTimeout(connectTimer));
       req.on('timeout', () => req.destroy(Object.assign(new Error('gateway timeout'), { code: 'GATEWAY_TIMEOUT' })));
       req.on('error', (err: NodeJS.ErrnoException) => {
         // A kept-alive socket the gateway closed meanwhile: the request never reached it.
-        if (req.reusedSocket && err.code === 'ECONNRESET') err.code = 'GATEWAY_STALE_SOCKET';
+        if ((req.reusedSocket || reused) && err.code === 'ECONNRESET') err.code = 'GATEWAY_STALE_SOCKET';
         reject(err);
       });
       req.end(body);
