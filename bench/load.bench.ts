@@ -1,23 +1,35 @@
-// Load through relay → gateway (mutual TLS), gateway on SQLite and on PostgreSQL: a burst of 500
-// concurrent recovery flows, then a soak at a steady rate. Reported: errors, flow p99, and the
-// gateway process's RSS band, open file descriptors and sockets (/proc/PID), sampled every 5 s.
+// Load through relays → gateway (mutual TLS), gateway on SQLite and on PostgreSQL:
+// 1. latency: the same recovery flow through a relay and directly against the gateway (the same
+//    mutual-TLS client the relay uses, in this process), interleaved one at a time (target: relay p50
+//    ≤ 1.15× direct);
+// 2. throughput: bursts with 50 and 500 flows in flight at once, spread over RELAYS workstation relays
+//    (each relay keeps at most 16 sockets to the gateway, so the rest wait in the relays' queues);
+// 3. soak at a steady rate: errors, flow p99, and the gateway process's RSS band, open file
+//    descriptors and sockets (/proc/PID), sampled every 5 s.
 // Knobs: KEYHATCH_BENCH_SOAK_SECONDS (default 60; the issue's figure is 600),
-// KEYHATCH_BENCH_SOAK_RATE (flows per second, default 20), KEYHATCH_BENCH_BURST_FLOWS (default 2000),
+// KEYHATCH_BENCH_SOAK_RATE (flows per second, default 20), KEYHATCH_BENCH_BURST_FLOWS (per level,
+// default 2000), KEYHATCH_BENCH_LATENCY_FLOWS (default 200), KEYHATCH_BENCH_RELAYS (default 4),
 // KEYHATCH_BENCH_USERS (default 12000; must exceed the flows run within one 30 s TOTP step).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as OTPAuth from 'otpauth';
 import { benchSecretFor } from './support/bench-secret.js';
 import { summary } from './stats.js';
 import { PostgresServer } from '../test/support/postgres.js';
+import { joinGateway } from '../daemon/src/relay/join.js';
+import { GatewayClient } from '../daemon/src/relay/gateway-client.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const USERS = Number(process.env.KEYHATCH_BENCH_USERS ?? 12_000);
 const SOAK_SECONDS = Number(process.env.KEYHATCH_BENCH_SOAK_SECONDS ?? 60);
 const SOAK_RATE = Number(process.env.KEYHATCH_BENCH_SOAK_RATE ?? 20);
 const BURST_FLOWS = Number(process.env.KEYHATCH_BENCH_BURST_FLOWS ?? 2000);
+const LATENCY_FLOWS = Number(process.env.KEYHATCH_BENCH_LATENCY_FLOWS ?? 200);
+const RELAYS = Number(process.env.KEYHATCH_BENCH_RELAYS ?? 4);
 
 async function child(script: string, args: string[]): Promise<{ proc: ChildProcess; info: Record<string, string> }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -26,6 +38,28 @@ async function child(script: string, args: string[]): Promise<{ proc: ChildProce
     proc.once('exit', (c) => reject(new Error(`${script} exited ${c}`)));
   });
   return { proc, info };
+}
+
+/** One API call of a flow: through a relay (kiosk → loopback HTTP) or straight to the gateway. */
+type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; json: Record<string, unknown> }>;
+
+function viaRelay(base: string, kioskSecret: string): Call {
+  const headers = { 'content-type': 'application/json', 'x-keyhatch-kiosk': kioskSecret };
+  return async (method, path, body) => {
+    const r = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: r.status, json: await r.json() as Record<string, unknown> };
+  };
+}
+
+function direct(client: GatewayClient): Call {
+  // What a relay sends for one kiosk launch: the hash binding the session to it.
+  const binding = 'b'.repeat(43);
+  return async (method, path, body) => {
+    const headers: Record<string, string> = { 'x-keyhatch-kiosk-binding': binding, accept: 'application/json' };
+    if (body) headers['content-type'] = 'application/json';
+    const r = await client.send(method, path, headers, body ? Buffer.from(JSON.stringify(body)) : undefined);
+    return { status: r.status, json: JSON.parse(r.body.toString('utf8')) as Record<string, unknown> };
+  };
 }
 
 interface Sample { rssMb: number; fds: number; sockets: number }
@@ -40,26 +74,29 @@ const band = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
 
 async function runStore(label: string, databaseUrl?: string): Promise<Record<string, unknown>> {
   const gw = await child('./support/load-gateway.ts', [String(USERS), ...(databaseUrl ? [databaseUrl] : [])]);
-  const relay = await child('./support/load-relay.ts', [gw.info.url as string, gw.info.pin as string, gw.info.token as string]);
-  const base = relay.info.url as string;
-  const headers = { 'content-type': 'application/json', 'x-keyhatch-kiosk': relay.info.kioskSecret as string };
+  const { url, pin, token } = gw.info as { url: string; pin: string; token: string };
+  const relays = await Promise.all(Array.from({ length: RELAYS }, () => child('./support/load-relay.ts', [url, pin, token])));
+  const relayCalls = relays.map((r) => viaRelay(r.info.url as string, r.info.kioskSecret as string));
+  const identity = await joinGateway({ url, token, pin, dataDir: mkdtempSync(join(tmpdir(), 'keyhatch-bench-direct-')), name: 'bench-direct' });
+  const client = new GatewayClient({ identity, urls: [url], pin });
+  const directCall = direct(client);
+
   let user = 0;
   const errors = new Map<string, number>();
-  const flow = async (): Promise<number> => {
+  const flow = async (call: Call): Promise<number> => {
     const i = user++ % USERS; // each user's TOTP step is used once: USERS ≫ flows per 30 s
     const t0 = performance.now();
     try {
       const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(benchSecretFor(i)) }).generate();
-      const call = async (method: string, path: string, body?: unknown) => {
-        const r = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-        const j = await r.json() as { error?: { code?: string }; recoveryId?: string; verified?: boolean };
-        if (r.status >= 300) throw new Error(`${r.status} ${j.error?.code ?? ''}`);
-        return j;
+      const ok = async (method: string, path: string, body?: unknown) => {
+        const r = await call(method, path, body);
+        if (r.status >= 300) throw new Error(`${r.status} ${(r.json.error as { code?: string } | undefined)?.code ?? ''}`);
+        return r.json;
       };
-      const s = await call('POST', '/api/v1/recovery', { username: `u${i}` });
-      await call('POST', `/api/v1/recovery/${s.recoveryId as string}/challenge`, { factor: 'f1' });
-      await call('POST', `/api/v1/recovery/${s.recoveryId as string}/verify`, { factor: 'f1', response: code });
-      const st = await call('GET', `/api/v1/recovery/${s.recoveryId as string}`);
+      const s = await ok('POST', '/api/v1/recovery', { username: `u${i}` });
+      await ok('POST', `/api/v1/recovery/${s.recoveryId as string}/challenge`, { factor: 'f1' });
+      await ok('POST', `/api/v1/recovery/${s.recoveryId as string}/verify`, { factor: 'f1', response: code });
+      const st = await ok('GET', `/api/v1/recovery/${s.recoveryId as string}`);
       if (st.verified !== true) throw new Error('not verified');
     } catch (err) {
       const key = (err as Error).message.slice(0, 60);
@@ -67,18 +104,42 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
     }
     return performance.now() - t0;
   };
+  const takeErrors = (): { count: number; kinds: string } => {
+    const count = [...errors.values()].reduce((a, b) => a + b, 0);
+    const kinds = [...errors.entries()].map(([k, v]) => `${k}: ${v}`).join('; ');
+    errors.clear();
+    return { count, kinds };
+  };
   const pid = gw.proc.pid as number;
   try {
-    // Burst: 500 flows in flight at once.
-    const burstLat: number[] = [];
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: 500 }, async () => { while (next++ < BURST_FLOWS) burstLat.push(await flow()); }));
-    const burstSecs = (performance.now() - t0) / 1000;
-    const burst = summary(burstLat);
-    const burstErrors = [...errors.values()].reduce((a, b) => a + b, 0);
-    console.log(`  ${label} burst: ${BURST_FLOWS} flows at 500 concurrent in ${burstSecs.toFixed(1)} s (${(BURST_FLOWS / burstSecs).toFixed(0)} flows/s), flow p50 ${burst.p50.toFixed(0)} ms p99 ${burst.p99.toFixed(0)} ms, errors ${burstErrors}`);
-    errors.clear();
+    // Latency, one flow at a time, relay and direct interleaved so both see the same machine.
+    const viaRelayMs: number[] = [];
+    const directMs: number[] = [];
+    for (let k = 0; k < 10; k++) { await flow(relayCalls[0] as Call); await flow(directCall); } // warm both paths
+    for (let k = 0; k < LATENCY_FLOWS; k++) {
+      if (k % 2 === 0) { viaRelayMs.push(await flow(relayCalls[0] as Call)); directMs.push(await flow(directCall)); }
+      else { directMs.push(await flow(directCall)); viaRelayMs.push(await flow(relayCalls[0] as Call)); }
+    }
+    const lr = summary(viaRelayMs);
+    const ld = summary(directMs);
+    const latencyErrors = takeErrors();
+    console.log(`  ${label} one flow at a time (${LATENCY_FLOWS} each, interleaved): relay→gateway p50 ${lr.p50.toFixed(1)} ms vs direct ${ld.p50.toFixed(1)} ms (${(lr.p50 / ld.p50).toFixed(2)}×, target ≤ 1.15×), errors ${latencyErrors.count}`);
+
+    // Throughput: a fixed number of flows with 50, then 500, in flight at once over the relays.
+    const bursts: Record<string, unknown> = {};
+    for (const concurrency of [50, 500]) {
+      const lat: number[] = [];
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+        while (next++ < BURST_FLOWS) lat.push(await flow(relayCalls[w % RELAYS] as Call));
+      }));
+      const secs = (performance.now() - t0) / 1000;
+      const b = summary(lat);
+      const e = takeErrors();
+      console.log(`  ${label} ${String(concurrency).padStart(3)} in flight: ${BURST_FLOWS} flows in ${secs.toFixed(1)} s (${(BURST_FLOWS / secs).toFixed(0)} flows/s), flow p50 ${b.p50.toFixed(0)} ms p99 ${b.p99.toFixed(0)} ms, errors ${e.count}${e.kinds ? ` (${e.kinds})` : ''}`);
+      bursts[`c${concurrency}`] = { flows: BURST_FLOWS, concurrency, seconds: secs, flowsPerSecond: BURST_FLOWS / secs, p50: b.p50, p99: b.p99, errors: e.count };
+    }
 
     // Soak: a steady rate; samples every 5 s after a 10 s settle.
     const soakLat: number[] = [];
@@ -91,8 +152,8 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
     while (performance.now() - start < SOAK_SECONDS * 1000) {
       const due = Math.floor(((performance.now() - start) / 1000) * SOAK_RATE);
       while (launched < due) {
-        launched++;
-        const p: Promise<void> = flow().then((ms) => { soakLat.push(ms); inFlight.delete(p); });
+        const call = relayCalls[launched++ % RELAYS] as Call;
+        const p: Promise<void> = flow(call).then((ms) => { soakLat.push(ms); inFlight.delete(p); });
         inFlight.add(p);
       }
       if (performance.now() - lastSample >= 5_000) { lastSample = performance.now(); if (performance.now() - start > 10_000) samples.push(sample(pid)); }
@@ -101,25 +162,27 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
     await Promise.all([...inFlight]);
     samples.push(sample(pid));
     const soak = summary(soakLat);
-    const soakErrors = [...errors.values()].reduce((a, b) => a + b, 0);
-    const rss = band(samples.map((s) => s.rssMb));
-    const fds = band(samples.map((s) => s.fds));
-    const socks = band(samples.map((s) => s.sockets));
-    console.log(`  ${label} soak: ${launched} flows over ${SOAK_SECONDS} s at ${SOAK_RATE}/s, flow p50 ${soak.p50.toFixed(0)} ms p99 ${soak.p99.toFixed(0)} ms, errors ${soakErrors}${errors.size ? ` (${[...errors.entries()].map(([k, v]) => `${k}: ${v}`).join('; ')})` : ''}`);
-    console.log(`  ${label} gateway: RSS ${rss.min.toFixed(0)}–${rss.max.toFixed(0)} MiB (after burst ${first.rssMb.toFixed(0)}), fds ${fds.min}–${fds.max}, sockets ${socks.min}–${socks.max} over ${samples.length} samples`);
+    const soakErrors = takeErrors();
+    const rss = band(samples.map((x) => x.rssMb));
+    const fds = band(samples.map((x) => x.fds));
+    const socks = band(samples.map((x) => x.sockets));
+    console.log(`  ${label} soak: ${launched} flows over ${SOAK_SECONDS} s at ${SOAK_RATE}/s, flow p50 ${soak.p50.toFixed(0)} ms p99 ${soak.p99.toFixed(0)} ms, errors ${soakErrors.count}${soakErrors.kinds ? ` (${soakErrors.kinds})` : ''}`);
+    console.log(`  ${label} gateway: RSS ${rss.min.toFixed(0)}–${rss.max.toFixed(0)} MiB (after bursts ${first.rssMb.toFixed(0)}), fds ${fds.min}–${fds.max}, sockets ${socks.min}–${socks.max} over ${samples.length} samples`);
     return {
-      burst: { flows: BURST_FLOWS, concurrency: 500, seconds: burstSecs, p50: burst.p50, p99: burst.p99, errors: burstErrors },
-      soak: { seconds: SOAK_SECONDS, rate: SOAK_RATE, flows: launched, p50: soak.p50, p99: soak.p99, errors: soakErrors, rssMb: rss, fds, sockets: socks, samples: samples.length },
+      latency: { flows: LATENCY_FLOWS, relayP50: lr.p50, directP50: ld.p50, ratio: lr.p50 / ld.p50, relayP99: lr.p99, directP99: ld.p99, errors: latencyErrors.count },
+      bursts,
+      soak: { seconds: SOAK_SECONDS, rate: SOAK_RATE, flows: launched, p50: soak.p50, p99: soak.p99, errors: soakErrors.count, rssMb: rss, fds, sockets: socks, samples: samples.length },
     };
   } finally {
-    relay.proc.kill('SIGTERM');
+    client.close();
+    for (const r of relays) r.proc.kill('SIGTERM');
     gw.proc.kill('SIGTERM');
-    await Promise.all([relay.proc, gw.proc].map((p) => new Promise((r) => (p.exitCode !== null ? r(undefined) : p.once('exit', r)))));
+    await Promise.all([...relays.map((r) => r.proc), gw.proc].map((p) => new Promise((r) => (p.exitCode !== null ? r(undefined) : p.once('exit', r)))));
   }
 }
 
 export async function runLoadBench(): Promise<Record<string, unknown>> {
-  console.log(`\nload: relay → gateway (mutual TLS), memory directory, TOTP; flow = start + challenge + verify + status`);
+  console.log(`\nload: ${RELAYS} relays → gateway (mutual TLS), memory directory, TOTP; flow = start + challenge + verify + status`);
   const out: Record<string, unknown> = { sqlite: await runStore('SQLite    ') };
   const pg = await PostgresServer.start();
   try {

@@ -32,6 +32,6 @@ for (let i = 0; i < users; i++) {
   const id = `bench-${i}`;
   await store.factors.insert({ id, userKey: `mem:u${i}`, type: 'totp', hint: 'app', confirmed: true, data: { secret: totp.sealSecret(benchSecretFor(i), id) }, createdAt: new Date().toISOString() });
 }
-const { token } = await createJoinToken(store.joinTokens, { uses: 1, ttlMs: 600_000, createdBy: 'bench', now: Date.now() });
+const { token } = await createJoinToken(store.joinTokens, { uses: 16, ttlMs: 600_000, createdBy: 'bench', now: Date.now() });
 process.stdout.write(`${JSON.stringify({ url: gateway.url, pin: site.caPin, token })}\n`);
 process.on('SIGTERM', () => { void gateway.close().then(() => process.exit(0)); });
