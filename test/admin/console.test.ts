@@ -11,6 +11,7 @@ import { logDir } from '../../daemon/src/core/core-services.js';
 import { csvCell } from '../../daemon/src/admin/console/csv.js';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { rememberSecret } from '../support/run-dir.js';
+import { REPO } from '../support/cli.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
 import { consoleWorld, type ConsoleClient, type ConsoleWorld } from './console-setup.js';
 
@@ -316,6 +317,37 @@ describe('admin console API (gateway, Samba AD DC, SMTP)', function () {
     await audited((e) => e.action === 'console.sync' && e.result === 'success' && e.actor === `console:${w.users.kadmin.name}`, 'sync audited');
     // Back to everyone, so other tests are unaffected.
     assert.equal((await kadmin.call('POST', '/population/targets', { directory: 'default', groups: [] })).status, 200);
+  });
+
+  it('answers every documented console operation with one of its documented statuses, for an admin, an agent and nobody', async () => {
+    type Op = { responses: Record<string, unknown> };
+    const doc = JSON.parse(readFileSync(join(REPO, 'docs', 'openapi.json'), 'utf8')) as { paths: Record<string, Record<string, Op>> };
+    const a = w.client();
+    assert.equal((await a.signIn(w.users.kadmin.name, w.users.kadmin.password)).status, 200);
+    const h = w.client();
+    assert.equal((await h.signIn(w.users.agent.name, w.users.agent.password)).status, 200);
+    const ref = (await a.call('POST', '/users/lookup', { name: w.users.caller.name })).body.ref as string;
+    const bodies: Record<string, unknown> = {
+      'POST /session': { username: w.users.kadmin.name, password: 'Not-The-Password-1!' }, 'POST /users/lookup': { name: w.users.caller.name },
+      'POST /users/{ref}/verify': { factorId: '00000000-0000-4000-8000-000000000000' }, 'POST /users/{ref}/verify/confirm': { code: '000000' },
+      'POST /population/targets': { directory: 'nope', groups: [] }, 'POST /population/sync': { directory: 'nope' },
+    };
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/admin/api/'))) {
+      for (const [method, op] of Object.entries(ops)) {
+        const rel = path.slice('/admin/api'.length);
+        const key = `${method.toUpperCase()} ${rel}`;
+        if (key === 'POST /session/end') continue; // would end the sessions used here; its own test is below
+        const concrete = rel.replace('{ref}', ref).replace('{id}', 'dev_nonexistent') + (rel === '/population/sync' || rel === '/population/groups' ? '?directory=default' : '');
+        for (const [who, c] of [['admin', a], ['agent', h], ['nobody', w.client()]] as const) {
+          const r = await c.call(method.toUpperCase(), concrete, method === 'get' ? undefined : (bodies[key] ?? {}));
+          assert.ok(Object.keys(op.responses).includes(String(r.status)), `${key} as ${who} answered ${r.status} ${r.text.slice(0, 200)}; documented ${Object.keys(op.responses).join(',')}`);
+          if (r.status >= 400) assert.ok(r.body?.error?.code, `${key} as ${who}: error without a catalogue code`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 60, `${checked} calls`);
   });
 
   it('ends a session when idle, and on sign-out', async () => {

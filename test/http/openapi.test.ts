@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../support/cli.js';
-import { implementedRoutes } from '../support/api-routes.js';
+import { CONSOLE_MOUNTS, implementedRoutes } from '../support/api-routes.js';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain } from '../support/global-domain.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { DomainAdmin } from '../support/domain-admin.js';
@@ -43,9 +43,10 @@ function gatewayRelayRoutes(): Set<string> {
   return out;
 }
 
-/** Routes as the source declares them (test/support/api-routes.ts) and the gateway's relay API as registered. */
+/** Routes as the source declares them (test/support/api-routes.ts: the app's and the admin console's)
+ *  and the gateway's relay API as registered. */
 function implemented(): Set<string> {
-  return new Set([...implementedRoutes(), ...gatewayRelayRoutes()]);
+  return new Set([...implementedRoutes(), ...implementedRoutes(CONSOLE_MOUNTS), ...gatewayRelayRoutes()]);
 }
 
 describe('OpenAPI document', () => {
@@ -55,6 +56,17 @@ describe('OpenAPI document', () => {
     assert.ok(impl.size >= 20, `found ${impl.size} routes`);
     assert.deepEqual([...impl].filter((r) => !docd.has(r)).sort(), [], 'undocumented routes');
     assert.deepEqual([...docd].filter((r) => !impl.has(r)).sort(), [], 'documented but missing');
+  });
+
+  it('documents the admin console API as gateway-only, behind the console session (and the CSRF token on every change)', () => {
+    const consoleOps = operations().filter((o) => o.path.startsWith('/admin/api/'));
+    assert.ok(consoleOps.length >= 20, `${consoleOps.length} console operations documented`);
+    for (const o of consoleOps) {
+      assert.deepEqual(o.op['x-keyhatch-roles'], ['gateway'], o.key);
+      if (o.path === '/admin/api/session') continue; // signing in is what makes the session
+      const needs = o.method === 'GET' ? [{ consoleSession: [] }] : [{ consoleSession: [], csrfToken: [] }];
+      assert.deepEqual(o.op.security, needs, `${o.key} security`);
+    }
   });
 
   it('documents every route of the gateway\'s relay API, gateway-only and behind the device certificate where it needs one', () => {

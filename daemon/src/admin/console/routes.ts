@@ -183,24 +183,23 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
     const body = parseBody(z.strictObject({ code: z.string().min(1).max(32) }), req.body);
     res.json(await callers.confirm(signedIn(res), parseBody(refParam, req.params.ref), body.code, cid()));
   }));
-  const act = (path: string, fn: (s: ConsoleSession, user: DirectoryUser, correlationId: string) => Promise<unknown>) => {
-    api.post(`/users/:ref/${path}`, anyRole, handle(async (req, res) => {
-      parseBody(z.strictObject({}), req.body ?? {});
-      const s = signedIn(res);
-      const ref = parseBody(refParam, req.params.ref);
-      const correlationId = cid();
-      let user: DirectoryUser;
-      try { user = await callers.requireVerified(s, ref); } catch (err) {
-        const target = await callers.user(s, ref).then((u) => u.accountName ?? u.id, () => ref);
-        core.audit.write({ action: `console.${path}`, actor: actorOf(s), target, result: 'refused', reason: (err as KeyhatchError).code, correlationId, details: { role: s.role } });
-        throw err;
-      }
-      res.json(await fn(s, user, correlationId));
-    }));
-  };
-  act('unlock', (s, u, id) => actions.unlock(s, u, id));
-  act('helpdesk-code', (s, u, id) => actions.helpdeskCode(s, u, id));
-  act('reset-enrollment', (s, u, id) => actions.resetEnrollment(s, u, id));
+  /** A help-desk action on a verified caller; refusals are audited under `console.<action>`. */
+  const act = (action: string, fn: (s: ConsoleSession, user: DirectoryUser, correlationId: string) => Promise<unknown>) => handle(async (req, res) => {
+    parseBody(z.strictObject({}), req.body ?? {});
+    const s = signedIn(res);
+    const ref = parseBody(refParam, req.params.ref);
+    const correlationId = cid();
+    let user: DirectoryUser;
+    try { user = await callers.requireVerified(s, ref); } catch (err) {
+      const target = await callers.user(s, ref).then((u) => u.accountName ?? u.id, () => ref);
+      core.audit.write({ action: `console.${action}`, actor: actorOf(s), target, result: 'refused', reason: (err as KeyhatchError).code, correlationId, details: { role: s.role } });
+      throw err;
+    }
+    res.json(await fn(s, user, correlationId));
+  });
+  api.post('/users/:ref/unlock', anyRole, act('unlock', (s, u, id) => actions.unlock(s, u, id)));
+  api.post('/users/:ref/helpdesk-code', anyRole, act('helpdesk-code', (s, u, id) => actions.helpdeskCode(s, u, id)));
+  api.post('/users/:ref/reset-enrollment', anyRole, act('reset-enrollment', (s, u, id) => actions.resetEnrollment(s, u, id)));
 
   // Admins only.
   api.get('/devices', adminOnly, handle(async (_req, res) => {
