@@ -141,6 +141,43 @@ describe('discovery and sync (Samba AD DC)', function () {
     assert.equal(series[0]?.counts.DISCOVERED, 2);
   });
 
+  it('LOCKED lasts as long as the policy that applies to the user: a fine-grained policy\'s lockout duration wins over the domain\'s', async () => {
+    // st-p gets a policy with a 5 s lockout; st-q keeps the domain's 30 min.
+    const group = dn('Sync PSO Group');
+    await admin.addGroup(group, 'Sync PSO Group');
+    for (const n of ['st-p', 'st-q']) { await admin.addUser({ name: n, password: pw }, ou); await admin.addMember(group, dn(n)); }
+    await admin.ldap.add(`CN=SyncShortLockout,CN=Password Settings Container,CN=System,${d.dc.baseDn}`, {
+      objectClass: ['top', 'msDS-PasswordSettings'], 'msDS-PasswordSettingsPrecedence': '5', 'msDS-PasswordReversibleEncryptionEnabled': 'FALSE',
+      'msDS-PasswordHistoryLength': '0', 'msDS-PasswordComplexityEnabled': 'FALSE', 'msDS-MinimumPasswordLength': '1', 'msDS-MinimumPasswordAge': '0',
+      'msDS-MaximumPasswordAge': '-36288000000000', 'msDS-LockoutThreshold': '3', 'msDS-LockoutObservationWindow': '-50000000',
+      'msDS-LockoutDuration': '-50000000', 'msDS-PSOAppliesTo': dn('st-p'),
+    });
+    const r = rig();
+    await r.service.setTargetGroups('corp', [{ groupId: group, name: 'Sync PSO Group' }]);
+    await r.service.syncNow('corp');
+    await admin.lockOut(dn('st-p'));
+    await admin.lockOut(dn('st-q'));
+    await r.service.syncNow('corp');
+    assert.equal(await r.status('st-p'), 'LOCKED');
+    assert.equal(await r.status('st-q'), 'LOCKED');
+    // Wait until the DC itself says st-p's lockout is over (its computed flag), however slow the machine.
+    const lockedOnDc = async (name: string) => {
+      const { searchEntries } = await admin.ldap.search(dn(name), { scope: 'base', attributes: ['msDS-User-Account-Control-Computed'] });
+      return (Number(searchEntries[0]?.['msDS-User-Account-Control-Computed'] ?? 0) & 0x10) !== 0;
+    };
+    for (let i = 0; i < 600 && await lockedOnDc('st-p'); i++) await new Promise((res) => setTimeout(res, 200));
+    assert.equal(await lockedOnDc('st-p'), false, 'the DC ended the 5 s lockout');
+    assert.equal(await lockedOnDc('st-q'), true, 'the domain lockout lasts 30 min');
+    // Nothing changed in the directory meanwhile (no uSN moved for st-p): the incremental sync re-rates
+    // statuses by the time each lockout ends, which must be the user's own policy's.
+    assert.equal((await r.service.syncNow('corp')).mode, 'incremental');
+    assert.equal(await r.status('st-p'), 'DISCOVERED');
+    assert.equal(await r.status('st-q'), 'LOCKED');
+    await r.service.syncNow('corp', undefined, { full: true });
+    assert.equal(await r.status('st-p'), 'DISCOVERED');
+    assert.equal(await r.status('st-q'), 'LOCKED');
+  });
+
   it('without the right to list Deleted Objects: a deleted member is found when the groups are walked; the full sync reconciles the rest', async () => {
     const t = rig();
     await t.service.setTargetGroups('corp', [{ groupId: top, name: 'Sync Top' }]);

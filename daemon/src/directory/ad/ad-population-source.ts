@@ -11,7 +11,8 @@ import { escapeFilterValue, isDnWithin, normalizeDn } from './ldap-escape.js';
 import type { ChangeSet, GroupHit, Membership, PasswordExpiry, PopulationSession, PopulationSource, SourceUser } from '../population-source.js';
 
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
-const USER_ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime'];
+// msDS-ResultantPSO: the fine-grained policy that applies to the user, whose lockout duration wins over the domain's.
+const USER_ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime', 'msDS-ResultantPSO'];
 const PAGE_SIZE = 1000;
 /** LDAP_SERVER_SHOW_DELETED_OID: deleted objects (tombstones) become visible to the search. */
 const SHOW_DELETED = '1.2.840.113556.1.4.417';
@@ -33,6 +34,11 @@ function guidString(hex: string): string {
   const b = Buffer.from(hex, 'hex');
   const le = (start: number, len: number) => Buffer.from(b.subarray(start, start + len)).reverse().toString('hex');
   return `${le(0, 4)}-${le(4, 2)}-${le(6, 2)}-${b.subarray(8, 10).toString('hex')}-${b.subarray(10, 16).toString('hex')}`;
+}
+/** A lockout duration attribute (negative 100 ns interval) in ms; 0 or the minimum: until an administrator unlocks. */
+function durationMs(v: unknown): number {
+  const raw = BigInt(str(v) || '0');
+  return raw === 0n || raw <= -0x7fffffffffffffffn ? FOREVER : Number(-raw / 10_000n);
 }
 /** FILETIME (100 ns since 1601) to epoch ms. */
 const fileTimeMs = (ft: bigint): number => Number(ft / 10_000n) - 11_644_473_600_000;
@@ -61,6 +67,8 @@ export class AdPopulationSource implements PopulationSource {
 
 class AdSession implements PopulationSession {
   private lockoutMs: number | undefined;
+  /** Normalised PSO DN → its lockout duration (undefined: not readable), read once per sync. */
+  private readonly psoLockoutMs = new Map<string, number | undefined>();
   /** The domain's naming context: groups and tombstones may live outside the users' search base. */
   private nc: string | undefined;
   constructor(private readonly c: Client, private readonly o: AdSourceOptions) {}
@@ -142,16 +150,39 @@ class AdSession implements PopulationSession {
 
   private async lockoutDurationMs(): Promise<number> {
     if (this.lockoutMs !== undefined) return this.lockoutMs;
-    const { searchEntries } = await this.c.search(this.o.baseDn, { scope: 'base', filter: '(objectClass=*)', attributes: ['lockoutDuration'] });
-    const raw = BigInt(str(searchEntries[0]?.lockoutDuration) || '0');
-    // Negative 100 ns interval; 0 or the minimum value: locked until an administrator unlocks.
-    this.lockoutMs = raw === 0n || raw <= -0x7fffffffffffffffn ? FOREVER : Number(-raw / 10_000n);
+    // The domain object holds it, not the OU the users' base may name (an OU has none: "forever").
+    const { searchEntries } = await this.c.search(await this.namingContext(), { scope: 'base', filter: '(objectClass=*)', attributes: ['lockoutDuration'] });
+    this.lockoutMs = durationMs(searchEntries[0]?.lockoutDuration);
     return this.lockoutMs;
   }
 
-  private toUser(e: Entry, lockoutMs: number): SourceUser | undefined {
+  /**
+   * Reads the lockout duration of every fine-grained policy these entries name that this sync has not
+   * read yet. A policy the service account may not read (the DC withholds the attribute; `keyhatch
+   * doctor` warns about it) falls back to the domain's duration.
+   */
+  private async readPsoLockouts(entries: readonly Entry[]): Promise<void> {
+    for (const e of entries) {
+      const pso = str(e['msDS-ResultantPSO']);
+      if (!pso || this.psoLockoutMs.has(normalizeDn(pso))) continue;
+      const { searchEntries } = await this.c.search(pso, { scope: 'base', filter: '(objectClass=msDS-PasswordSettings)', attributes: ['msDS-LockoutDuration'] })
+        .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
+      const value = searchEntries[0]?.['msDS-LockoutDuration'];
+      this.psoLockoutMs.set(normalizeDn(pso), value === undefined || (Array.isArray(value) && value.length === 0) ? undefined : durationMs(value));
+    }
+  }
+
+  private async toUsers(entries: readonly Entry[]): Promise<SourceUser[]> {
+    const domainMs = await this.lockoutDurationMs();
+    await this.readPsoLockouts(entries);
+    return entries.map((e) => this.toUser(e, domainMs)).filter((u): u is SourceUser => u !== undefined);
+  }
+
+  private toUser(e: Entry, domainMs: number): SourceUser | undefined {
     const objectId = guidHex(e.objectGUID);
     if (!objectId) return undefined;
+    const pso = str(e['msDS-ResultantPSO']);
+    const lockoutMs = (pso ? this.psoLockoutMs.get(normalizeDn(pso)) : undefined) ?? domainMs;
     const lockoutTime = BigInt(str(e.lockoutTime) || '0');
     const until = lockoutTime > 0n ? (lockoutMs === FOREVER ? FOREVER : fileTimeMs(lockoutTime) + lockoutMs) : 0;
     return {
@@ -168,7 +199,6 @@ class AdSession implements PopulationSession {
   }
 
   async allUsers(onPage: (users: SourceUser[]) => Promise<void>): Promise<void> {
-    const lockoutMs = await this.lockoutDurationMs();
     const pages = this.c.searchPaginated(this.o.baseDn, {
       scope: 'sub', filter: USER_FILTER, attributes: USER_ATTRS, explicitBufferAttributes: ['objectGUID'], paged: { pageSize: this.o.pageSize ?? PAGE_SIZE },
     });
@@ -179,15 +209,14 @@ class AdSession implements PopulationSession {
       if (r.done) return;
       // Ask for the next page before handling this one: the DC works while we store.
       next = it.next();
-      await onPage(r.value.searchEntries.map((e) => this.toUser(e, lockoutMs)).filter((u): u is SourceUser => u !== undefined));
+      await onPage(await this.toUsers(r.value.searchEntries));
     }
   }
 
   async changesSince(mark: string): Promise<ChangeSet> {
-    const lockoutMs = await this.lockoutDurationMs();
     const nc = await this.namingContext();
     const from = (BigInt(mark) + 1n).toString();
-    const users: SourceUser[] = [];
+    const userEntries: Entry[] = [];
     const changedGroupIds: string[] = [];
     const deletedIds: string[] = [];
     // The whole naming context: target groups may live outside the users' base, and a user moved
@@ -201,7 +230,7 @@ class AdSession implements PopulationSession {
         const classes = ([] as unknown[]).concat(e.objectClass ?? []).map((c) => String(c).toLowerCase());
         if (classes.includes('group')) changedGroupIds.push(guidHex(e.objectGUID));
         else if (!isDnWithin(e.dn, this.o.baseDn)) deletedIds.push(guidHex(e.objectGUID));
-        else { const u = this.toUser(e, lockoutMs); if (u) users.push(u); }
+        else userEntries.push(e);
       }
     }
     // Tombstones keep objectGUID; they live in the naming context's Deleted Objects container.
@@ -209,7 +238,7 @@ class AdSession implements PopulationSession {
       scope: 'one', filter: `(&(isDeleted=TRUE)(uSNChanged>=${from}))`, attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'],
     }, new Control(SHOW_DELETED, { critical: true }));
     deletedIds.push(...deleted.searchEntries.map((e) => guidHex(e.objectGUID)));
-    return { users, changedGroupIds, deletedIds: deletedIds.filter((g) => g !== '') };
+    return { users: await this.toUsers(userEntries), changedGroupIds, deletedIds: deletedIds.filter((g) => g !== '') };
   }
 
   async passwordExpiries(onPage: (rows: PasswordExpiry[]) => Promise<void>): Promise<void> {
@@ -248,14 +277,12 @@ class AdSession implements PopulationSession {
   }
 
   async usersByDn(dns: readonly string[]): Promise<SourceUser[]> {
-    const lockoutMs = await this.lockoutDurationMs();
-    const out: SourceUser[] = [];
+    const out: Entry[] = [];
     for (const dn of dns) {
       const { searchEntries } = await this.c.search(dn, { scope: 'base', filter: USER_FILTER, attributes: USER_ATTRS, explicitBufferAttributes: ['objectGUID'] })
         .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
-      const u = searchEntries[0] ? this.toUser(searchEntries[0], lockoutMs) : undefined;
-      if (u) out.push(u);
+      if (searchEntries[0]) out.push(searchEntries[0]);
     }
-    return out;
+    return this.toUsers(out);
   }
 }
