@@ -66,6 +66,8 @@ export interface Fault {
   target?: 'graph' | 'token';
   /** Only requests whose path contains this. */
   pathIncludes?: string;
+  /** Only requests with this method (GET and PATCH share /users/{id}). */
+  method?: string;
 }
 
 export interface RecordedRequest {
@@ -224,8 +226,9 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     }, headers);
   };
 
-  const takeFault = (target: 'graph' | 'token', path: string): Fault | undefined => {
-    const f = state.faults.find((x) => (x.target ?? 'graph') === target && (x.pathIncludes === undefined || path.includes(x.pathIncludes)) && (x.times ?? 1) > 0);
+  const takeFault = (target: 'graph' | 'token', path: string, method: string): Fault | undefined => {
+    const f = state.faults.find((x) => (x.target ?? 'graph') === target && (x.pathIncludes === undefined || path.includes(x.pathIncludes))
+      && (x.method === undefined || x.method === method) && (x.times ?? 1) > 0);
     if (!f) return undefined;
     f.times = (f.times ?? 1) - 1;
     if (f.times <= 0) state.faults.splice(state.faults.indexOf(f), 1);
@@ -272,7 +275,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     const masked: Record<string, string> = {};
     for (const [k, v] of form) masked[k] = k === 'client_secret' || k === 'client_assertion' ? '[masked]' : v;
     rec.body = masked;
-    const fault = takeFault('token', rec.path);
+    const fault = takeFault('token', rec.path, rec.method);
     if (fault) {
       return tokenError(res, rec, fault.status, fault.status === 429 ? 'temporarily_unavailable' : 'server_error', fault.status === 429 ? 50196 : 90033,
         fault.status === 429 ? 'The server encountered a client request loop and is throttling.' : 'A transient error has occurred. Please try again.',
@@ -375,7 +378,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
   const advancedOk = (rec: RecordedRequest, q: Record<string, string>) => rec.headers.consistencylevel === 'eventual' && q.$count === 'true';
 
   const handleGraph = (res: ServerResponse, rec: RecordedRequest, raw: string, authz: string | undefined) => {
-    const fault = takeFault('graph', rec.path);
+    const fault = takeFault('graph', rec.path, rec.method);
     if (fault) {
       const code = fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'serviceNotAvailable' : fault.status === 504 ? 'timeout' : 'UnknownError';
       const msg = fault.status === 429 ? 'Too many requests.' : 'The service is temporarily unavailable.';
