@@ -3,8 +3,8 @@
 // half-written state (the reset is refused before it touches AD: Kerberos proves the old password
 // still works), and service resumes without a restart once the disk is writable again.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
@@ -28,7 +28,7 @@ function fillUp(dir: string): string {
   return file;
 }
 
-describe('faults: disk full and read-only data directory (tmpfs and bind mounts)', function () {
+describe('faults: disk full and read-only data directory (tmpfs, bind mounts, ext4 on a loop device)', function () {
   this.timeout(300_000);
   let d: TestDomain;
   let admin: DomainAdmin;
@@ -106,9 +106,50 @@ describe('faults: disk full and read-only data directory (tmpfs and bind mounts)
     } finally { await k.close(); step('closed'); }
   });
 
-  // Not yet green: a data directory remounted read-only under a running daemon still answers one
-  // reset with 500 INTERNAL (an error code from the read-only SQLite/journal path that is not mapped
-  // yet); the start-up refusal below and the disk-full case are covered.
+  it('the file system under a running daemon turns read-only (ext4 error → emergency read-only): starts and resets answer 503 DATA_DIR_UNWRITABLE, never 500, AD untouched; after repair a restart serves again', async () => {
+    // A real ext4 on a loop device, mounted errors=remount-ro; the kernel's own error trigger makes it
+    // read-only with the daemon's files open for writing — what a failing disk does. (A bind remount
+    // cannot: it refuses while files are open for writing.)
+    const user = await newUser('ro');
+    const base = freshDir('ext4');
+    const image = join(base, 'disk.img');
+    const dir = join(base, 'mnt');
+    mkdirSync(dir);
+    execFileSync('truncate', ['-s', '64M', image]);
+    execFileSync('mkfs.ext4', ['-q', '-F', image]);
+    mount('-o', 'loop,errors=remount-ro', image, dir);
+    mounted.push(dir);
+    const device = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === dir)?.split(' ')[0] ?? '';
+    assert.match(device, /^\/dev\/loop\d+$/, 'mounted on a loop device');
+    const dataDir = join(dir, 'data');
+    mkdirSync(dataDir);
+    let k = await startTestDaemon(d, { dataDir, recovery: { preEnrollFromDirectory: true } });
+    try {
+      const id = await verifiedSession(k, user);
+      writeFileSync(`/sys/fs/ext4/${device.slice('/dev/'.length)}/trigger_fs_error`, 'keyhatch test');
+      for (let i = 0; i < 100 && !/emergency_ro|\bro\b/.test(readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === dir) ?? ''); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.throws(() => writeFileSync(join(dataDir, 'probe'), 'x'), /EROFS/);
+      step('read-only');
+      const starts = await Promise.all(Array.from({ length: 20 }, () => k.api('POST', '/api/v1/recovery', { username: user.name })));
+      for (const s of starts) assert.ok(s.status === 201 || (s.status === 503 && s.body.error.code === 'DATA_DIR_UNWRITABLE'), `${s.status} ${JSON.stringify(s.body)}`);
+      const pw = 'Disk-Ro-New-1!';
+      rememberSecret(pw);
+      await assertRefusedCleanly(k, id, user, dataDir, pw);
+      assert.equal((await k.api('GET', '/api/v1/health')).status, 200, 'still serving');
+      step('reset refused cleanly');
+      // The admin's repair: stop, unmount, fsck, mount, start. Nothing the daemon wrote before is lost.
+      await k.close();
+      execFileSync('umount', [dir]);
+      const fsck = spawnSync('e2fsck', ['-f', '-y', image], { stdio: 'ignore' });
+      assert.ok(fsck.status === 0 || fsck.status === 1, `e2fsck exit ${fsck.status} (0: clean, 1: errors corrected)`);
+      mount('-o', 'loop,errors=remount-ro', image, dir);
+      k = await startTestDaemon(d, { dataDir, recovery: { preEnrollFromDirectory: true } });
+      const again = await verifiedSession(k, user);
+      const ok = await k.api('POST', `/api/v1/recovery/${again}/reset`, { newPassword: pw });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal((await d.dc.kinit(user.name, pw)).ok, true);
+    } finally { await k.close(); }
+  });
 
   it('keyhatch serve refuses to start on a read-only data directory with one clear line', async () => {
     const dataDir = freshDir('rostart');
