@@ -7,6 +7,7 @@ import { runKioskBench } from './kiosk.bench.js';
 import { runRelayBench } from './relay.bench.js';
 import { runDiscoveryBench } from './discovery.bench.js';
 import { runLoadBench } from './load.bench.js';
+import { runWineLaunchBench } from './wine-launch.bench.js';
 
 const only = process.argv.slice(2);
 const benches: Record<string, () => Promise<Record<string, unknown>>> = {
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   relay: runRelayBench,
   discovery: runDiscoveryBench,
   load: runLoadBench,
+  'wine-launch': runWineLaunchBench,
 };
 
 const results: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };

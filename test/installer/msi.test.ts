@@ -160,25 +160,80 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
     else assert.deepEqual([ensure[0]?.result, ensure[0]?.code], ['failure', 'WIN32_1332']);
   });
 
-  it('the service host runs and reports progress to the SCM while the daemon is not ready (Wine: see docs/windows-deployment.md)', async () => {
-    // Under Wine the daemon cannot get ready (its native store modules have no Windows build until
-    // the Node 24 move), so the host stays START_PENDING, restarting node.exe with back-off and
-    // advancing its checkpoint; RUNNING needs a real Windows check.
-    const state = async (): Promise<{ state: string; checkpoint: number }> => {
-      const q = await wine(prefix, ['sc', 'query', 'Keyhatch']);
-      const m = /STATE\s+:\s+\d+\s+(\w+)[\s\S]*CHECKPOINT\s+:\s+0x([0-9a-f]+)/i.exec(q.stdout);
-      assert.ok(m, q.stdout);
-      return { state: m[1] as string, checkpoint: parseInt(m[2] as string, 16) };
-    };
-    const first = await state();
-    assert.match(first.state, /^(START_PENDING|RUNNING)$/);
-    if (first.state === 'START_PENDING') {
+  /** The SCM's view of the service (sc query). */
+  const serviceState = async (): Promise<{ state: string; checkpoint: number; raw: string }> => {
+    const q = await wine(prefix, ['sc', 'query', 'Keyhatch']);
+    const m = /STATE\s+:\s+\d+\s+(\w+)[\s\S]*CHECKPOINT\s+:\s+0x([0-9a-f]+)/i.exec(q.stdout);
+    assert.ok(m, q.stdout);
+    return { state: m[1] as string, checkpoint: parseInt(m[2] as string, 16), raw: q.stdout };
+  };
+  /**
+   * The daemon's console as the host writes it. The host puts it under %ProgramData%, which Wine
+   * 8's services.exe sets to C:\users\Public (msiexec and cmd see C:\ProgramData): look in both.
+   */
+  const serviceConsole = (): string => [path.join(prefix.driveC, 'users', 'Public'), path.join(prefix.driveC, 'ProgramData')]
+    .map((d) => path.join(d, 'Keyhatch', 'logs', 'service-console.log')).filter((f) => fs.existsSync(f))
+    .map((f) => `${f}:\n${fs.readFileSync(f, 'utf8').slice(-3000)}`).join('\n') || '(no service-console.log)';
+  /** Polls sc query until `want` or a generous deadline (the machine is shared; no timing is asserted). */
+  const waitForState = async (want: RegExp, deadlineMs = 300_000): Promise<string> => {
+    const deadline = Date.now() + deadlineMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const s = await serviceState();
+      last = s.raw;
+      if (want.test(s.state)) return s.state;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.fail(`the service did not reach ${want} within ${deadlineMs / 1000} s; sc query:\n${last}\n${serviceConsole()}`);
+  };
+  let pipeProbe = '';
+  const pipeStatus = async (): Promise<Record<string, unknown>> => {
+    const r = await wine(prefix, ['C:\\Program Files\\Keyhatch\\node.exe', pipeProbe, 'status']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    return JSON.parse(r.stdout.trim().split(/\r?\n/).pop() as string) as Record<string, unknown>;
+  };
+
+  it('a workstation install (ROLE=relay, no config file) runs the relay: the service reports RUNNING, the daemon answers health and the launch pipe', async () => {
+    const out = path.join(prefix.driveC, 'probe', 'launch-pipe-probe.cjs');
+    await bundleForWindowsNode(path.join(repoRoot, 'test/installer/fixtures/launch-pipe-probe.ts'), out);
+    pipeProbe = 'C:\\probe\\launch-pipe-probe.cjs';
+    // The host reports RUNNING only once the daemon has created its ready file (it does so once it serves).
+    await waitForState(/^RUNNING$/);
+    // Not joined to any gateway (the install had no JOINTOKEN): the relay still serves and says so.
+    const res = await fetch('http://127.0.0.1:7788/api/v1/health');
+    assert.equal(res.status, 200);
+    const health = await res.json() as { status: string; role: string; gateway: { state: string } };
+    assert.deepEqual([health.role, health.status, health.gateway.state], ['relay', 'unavailable', 'not-joined'], JSON.stringify(health));
+    // What the credential provider asks before it shows its links: answered, and "not available" (no gateway).
+    assert.deepEqual(await pipeStatus(), { v: 1, ok: true, available: false });
+  });
+
+  it('a daemon that cannot get ready keeps the service START_PENDING with progress, never RUNNING; the next ready start is RUNNING', async () => {
+    // Group Policy makes this machine standalone, which needs a directory (and the embedded store,
+    // whose native module has no Windows build yet): that daemon exits at start, over and over.
+    assert.equal((await wine(prefix, ['sc', 'stop', 'Keyhatch'])).code, 0);
+    await waitForState(/^STOPPED$/);
+    const policyKey = 'HKLM\\SOFTWARE\\Policies\\Keyhatch';
+    assert.equal((await wine(prefix, ['reg', 'add', policyKey, '/v', 'Role', '/t', 'REG_SZ', '/d', 'standalone', '/f'])).code, 0);
+    try {
+      assert.equal((await wine(prefix, ['sc', 'start', 'Keyhatch'])).code, 0);
+      const first = await serviceState();
+      assert.equal(first.state, 'START_PENDING', serviceConsole());
       await new Promise((r) => setTimeout(r, 3000));
-      const later = await state();
+      const later = await serviceState();
       // The checkpoint moves while the host is alive and pending; it starts again at 1 when the host
       // itself is restarted (its failure actions), so "moved" — not "grew" — is the sign of life.
-      assert.ok(later.state === 'RUNNING' || (later.state === 'START_PENDING' && later.checkpoint !== first.checkpoint), `the host stopped reporting progress: ${JSON.stringify([first, later])}`);
+      assert.ok(later.state === 'START_PENDING' && later.checkpoint !== first.checkpoint, `the host stopped reporting progress: ${JSON.stringify([first, later])}`);
+      assert.match(serviceConsole(), /role standalone|no directory configured/);
+    } finally {
+      await wine(prefix, ['reg', 'delete', policyKey, '/v', 'Role', '/f']);
     }
+    // Stop is accepted while pending; the relay then starts as before.
+    await wine(prefix, ['sc', 'stop', 'Keyhatch']);
+    await waitForState(/^STOPPED$/);
+    assert.equal((await wine(prefix, ['sc', 'start', 'Keyhatch'])).code, 0);
+    await waitForState(/^RUNNING$/);
+    assert.equal((await pipeStatus()).ok, true);
   });
 
   it('Group Policy written with reg add changes the effective config, with provenance, and the watch fires', async () => {
@@ -187,6 +242,7 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
     const before = await wine(prefix, [node, probe, 'config'], { env });
     assert.equal(before.code, 0, before.stderr);
     assert.equal(JSON.parse(before.stdout).logLevel, 'info');
+    assert.equal(JSON.parse(before.stdout).role, 'relay', 'the role the MSI recorded (HKLM\\SOFTWARE\\Keyhatch\\Role)');
     const watcher = wineBackground(prefix, [node, probe, 'watch'], env);
     try {
       await waitForFile(watcher.stdoutFile, (t) => t.includes('watching'), 60_000);

@@ -1,5 +1,5 @@
-// The configuration layers before validation: JSON file, then Group Policy, then KEYHATCH_*
-// environment variables, merged. No schema here (and no zod): the relay validates its own small
+// The configuration layers before validation: what the installer recorded (the machine's role), then
+// the JSON file, then Group Policy, then KEYHATCH_* environment variables, merged. No schema here (and no zod): the relay validates its own small
 // subset by hand (relay-config.ts); every other role validates with the schema (load.ts).
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -143,11 +143,12 @@ export async function readLayers(opts: LoadOptions): Promise<{ merged: RawConfig
     }
   }
   if (file) await assertPrivateIfSecret(file, fromFile, opts.platform ?? process.platform);
+  const fromInstall = (await opts.policy?.installed?.()) ?? {};
   const fromPolicy = opts.policy ? await opts.policy.read() : {};
   const fromEnv = envOverrides(env);
-  const merged = deepMerge(deepMerge(deepMerge({ dataDir: defaultDataDir(env) }, fromFile), fromPolicy), fromEnv);
+  const merged = deepMerge(deepMerge(deepMerge(deepMerge({ dataDir: defaultDataDir(env) }, fromInstall), fromFile), fromPolicy), fromEnv);
   const envNames = Object.fromEntries(ENV_MAP.filter(([name]) => env[name]).map(([name, path]) => [path, name]));
-  return { merged, layers: { file: fromFile, fileName: file, policy: fromPolicy, env: fromEnv, envNames } };
+  return { merged, layers: { installed: fromInstall, file: fromFile, fileName: file, policy: fromPolicy, env: fromEnv, envNames } };
 }
 
 

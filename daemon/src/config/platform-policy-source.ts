@@ -14,5 +14,6 @@ export async function platformPolicySource(onError: (err: unknown) => void = () 
   const { RegistryPolicySource } = await import('./registry-policy-source.js');
   const registry = new RegistryPolicySource(loadNativeAddon(), (what) => onError(new Error(`ignored policy value of the wrong type: ${what}`)));
   const lastGood = new LastGoodPolicySource(registry, onError);
-  return { read: () => lastGood.read(), watch: (onChange) => registry.watch(onChange) };
+  // The installed role is read once per load; it changes only with a (re)install, which restarts the service.
+  return { read: () => lastGood.read(), installed: () => registry.installed().catch((err: unknown) => { onError(err); return {}; }), watch: (onChange) => registry.watch(onChange) };
 }

@@ -5,6 +5,12 @@ export type RawConfig = Record<string, unknown>;
 
 export interface PolicySource {
   read(): Promise<RawConfig>;
+  /**
+   * What the installer recorded for this machine (Windows: the MSI's ROLE in HKLM\SOFTWARE\Keyhatch),
+   * the lowest layer, under the JSON file: a workstation installed with ROLE=relay runs as a relay
+   * without a config file, and a file, Group Policy or the environment can still say otherwise.
+   */
+  installed?(): Promise<RawConfig>;
 }
 
 export class NoPolicySource implements PolicySource {

@@ -1,11 +1,13 @@
-// Where each effective config value came from (default, file, Group Policy, environment), for
+// Where each effective config value came from (default, installer, file, Group Policy, environment), for
 // `keyhatch doctor`. load.ts records the layers next to the frozen config; nothing else changes.
 import { POLICY_VALUES, policyLocation } from './policy-map.js';
 import type { RawConfig } from './policy-source.js';
 
-export type ValueSource = 'default' | 'file' | 'policy' | 'env';
+export type ValueSource = 'default' | 'install' | 'file' | 'policy' | 'env';
 
 export interface ConfigLayers {
+  /** What the installer recorded (HKLM\SOFTWARE\Keyhatch), under the file. */
+  installed?: RawConfig;
   file: RawConfig;
   fileName?: string;
   policy: RawConfig;
@@ -60,6 +62,7 @@ export function provenanceOf(config: object): ValueOrigin[] {
     if (envPath && has(l.env, envPath)) return { ...base, source: 'env' as const, where: l.envNames[envPath] };
     if (has(l.policy, path)) return { ...base, source: 'policy' as const, where: policyWhere.get(path) };
     if (has(l.file, path)) return { ...base, source: 'file' as const, where: l.fileName };
+    if (l.installed && has(l.installed, path)) return { ...base, source: 'install' as const, where: 'HKLM\\SOFTWARE\\Keyhatch\\Role' };
     return { ...base, source: 'default' as const };
   });
 }

@@ -54,6 +54,15 @@ export function policyFromTree(tree: RegistryTree | null): { config: RawConfig; 
   return { config, ignored };
 }
 
+/** Where the MSI records the machine's role (installer/keyhatch.wxs, component InstallInfo). */
+export const INSTALL_ROOT = 'SOFTWARE\\Keyhatch';
+
+/** The installed role as a partial config; an empty or non-string value says nothing (validation judges the rest). */
+export function installedFromTree(tree: RegistryTree | null): RawConfig {
+  const role = tree?.values.Role;
+  return typeof role === 'string' && role.trim() !== '' ? { role: role.trim() } : {};
+}
+
 export class RegistryPolicySource implements PolicySource {
   constructor(private readonly reader: RegistryReader, private readonly onIgnored: (what: string) => void = () => undefined) {}
 
@@ -61,6 +70,10 @@ export class RegistryPolicySource implements PolicySource {
     const { config, ignored } = policyFromTree(await this.reader.readRegistryTree(POLICY_ROOT));
     for (const what of ignored) this.onIgnored(what);
     return config;
+  }
+
+  async installed(): Promise<RawConfig> {
+    return installedFromTree(await this.reader.readRegistryTree(INSTALL_ROOT));
   }
 
   /**
