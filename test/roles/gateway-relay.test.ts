@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { testDomain, type TestDomain } from '../support/global-domain.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { adConfig } from '../support/ad-env.js';
@@ -208,6 +209,41 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     assert.equal(await relay.available(), false);
     const health = await (await fetch(`${relay.url}/api/v1/health`)).json() as { status: string; gateway: { state: string } };
     assert.deepEqual([health.status, health.gateway.state], ['unavailable', 'refused']);
+  });
+
+  it('answers "available" from its last ping at once while the gateway hangs (the provider has 100 ms); the stale answer is refreshed in the background', async () => {
+    // A TCP proxy in front of the gateway that can turn into a black hole: connections accepted, never answered.
+    const upstream = new URL(gw.url);
+    let blackHole = false;
+    const open = new Set<Socket>();
+    const track = (s: Socket) => { open.add(s); s.on('close', () => open.delete(s)); s.on('error', () => s.destroy()); };
+    const proxy = createNetServer((client) => {
+      track(client);
+      if (blackHole) return;
+      const up = connect(Number(upstream.port), upstream.hostname);
+      track(up);
+      client.pipe(up).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const dir = freshDir('relay');
+      await joinGateway({ url: gw.url, token: await token(), pin: site.caPin, dataDir: dir, name: 'pc-hang' });
+      const relay = await startRelay(validateConfig({ role: 'relay', dataDir: dir, listen: '127.0.0.1:0', gateway: { urls: [`https://127.0.0.1:${(proxy.address() as { port: number }).port}`], pin: site.caPin } }), { pingSeconds: 600 });
+      relays.push(relay);
+      assert.equal(await relay.available(), true);
+      blackHole = true;
+      for (const s of open) s.destroy();
+      await new Promise((r) => setTimeout(r, 5_500)); // the last ping is now stale
+      const answer = await Promise.race([relay.available(), new Promise((r) => setTimeout(() => r('still waiting'), 3_000))]);
+      assert.equal(answer, true, 'answered from the last ping, not after a gateway that never answers');
+      // The refresh it started meanwhile gives up on the silent gateway (connect timeout) and says so.
+      for (let i = 0; i < 300 && await relay.available(); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(await relay.available(), false);
+      assert.equal(relay.status().gateway.state, 'unreachable');
+    } finally {
+      for (const s of open) s.destroy();
+      proxy.close();
+    }
   });
 
   it('refuses a used-up and an expired join token', async () => {

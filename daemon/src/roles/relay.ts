@@ -75,15 +75,20 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   try { url = await listenOn(server, config.listen, 'http'); } catch (err) { gateway?.close(); await log.close(); throw err; }
 
   let lastPing = 0;
-  const ping = async (): Promise<GatewayStatus | undefined> => {
-    if (!gateway) return undefined;
-    const before = gateway.status().state;
-    const s = await gateway.ping();
-    lastPing = Date.now();
-    if (s.state !== before) (s.state === 'ok' ? log.info : log.warn)('gateway state', { state: s.state, url: s.url, detail: s.detail });
-    return s;
+  let pinging: Promise<GatewayStatus | undefined> | undefined;
+  const ping = (): Promise<GatewayStatus | undefined> => {
+    if (!gateway) return Promise.resolve(undefined);
+    // One ping at a time: a burst of status questions must not become a burst of gateway calls.
+    pinging ??= (async () => {
+      const before = gateway.status().state;
+      const s = await gateway.ping();
+      lastPing = Date.now();
+      if (s.state !== before) (s.state === 'ok' ? log.info : log.warn)('gateway state', { state: s.state, url: s.url, detail: s.detail });
+      return s;
+    })().finally(() => { pinging = undefined; });
+    return pinging;
   };
-  void ping();
+  const firstPing = ping();
   const timer = setInterval(() => { void ping(); }, (opts.pingSeconds ?? 15) * 1000);
   timer.unref();
 
@@ -91,7 +96,10 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
     url, kioskSecret, identity, status, recentResets,
     async available() {
       if (!gateway) return false;
-      if (Date.now() - lastPing > 5_000) await ping();
+      // The credential provider asks with a 100 ms budget: answer from the last ping (waiting only
+      // for the very first one), and refresh a stale answer in the background.
+      if (lastPing === 0) await firstPing;
+      else if (Date.now() - lastPing > 5_000) void ping();
       return gateway.status().state === 'ok';
     },
     async close() {
