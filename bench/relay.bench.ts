@@ -53,7 +53,7 @@ export async function runRelayBench(): Promise<Record<string, unknown>> {
   const bc = summary(raw.map((x) => x.ms)).p50;
   const rr = summary(relay.map((x) => x.rssMb)).p50;
   const br = summary(raw.map((x) => x.rssMb)).p50;
-  console.log(`  cold start (median of ${RUNS}): relay ${rc.toFixed(0)} ms vs bare node:http ${bc.toFixed(0)} ms (${(rc / bc).toFixed(2)}×, target ≤ 1.3×)`);
+  console.log(`  cold start (median of ${RUNS}, Node ${process.version}): relay ${rc.toFixed(0)} ms vs bare node:http ${bc.toFixed(0)} ms (${(rc / bc).toFixed(2)}×, target ≤ 1.3×)`);
   console.log(`  idle RSS (median of ${RUNS}):  relay ${rr.toFixed(1)} MiB vs bare ${br.toFixed(1)} MiB (${(rr / br).toFixed(2)}×, target ≤ 1.3×)`);
   return { runs: RUNS, relayColdMs: rc, rawColdMs: bc, coldRatio: rc / bc, relayIdleRssMb: rr, rawIdleRssMb: br, rssRatio: rr / br };
 }

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (npm run build). Exit code and stderr follow CONTRACTS.md.
-import { runCli } from '../dist/daemon/src/cli/main.js';
+import module from 'node:module';
 
+// Node 22.1+: reuse V8's compiled code across starts (the relay starts on every PC at boot).
+// Imported after enabling it, so the CLI's own modules are cached too.
+module.enableCompileCache?.();
+const { runCli } = await import('../dist/daemon/src/cli/main.js');
 process.exitCode = await runCli(process.argv.slice(2));
