@@ -48,6 +48,8 @@ export interface EmuUserInput {
   onPremisesSecurityIdentifier?: string | null;
   lastPasswordChangeDateTime?: string;
   passwordPolicies?: string | null;
+  /** 'Member' (default) or 'Guest' (B2B). */
+  userType?: 'Member' | 'Guest';
   password?: string;
   /** Directory role template ids the user holds (makes them an administrator). */
   roles?: string[];
@@ -120,6 +122,11 @@ export interface EmulatorState {
   appDirectoryRoles: string[];
   p2Licensed: boolean;
   maxPageSize: number;
+  /**
+   * Delta rounds from a token return only the id and the properties changed since (Graph documents
+   * "at least the properties that changed"); default false: every selected property.
+   */
+  deltaChangedPropertiesOnly: boolean;
   tokensIssued: number;
   /** Client assertions that carried an x5c chain (subject name + issuer authentication). */
   readonly assertionsWithX5c: number;
@@ -210,6 +217,9 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
   let seq = 0;
   const changes = new Map<string, number>();
   const touch = (id: string) => { changes.set(id, ++seq); };
+  /** Per user: counter at creation and at the last change of each property (for deltaChangedPropertiesOnly). */
+  const createdAt = new Map<string, number>();
+  const propChanged = new Map<string, Map<string, number>>();
   /** Deleted objects (soft or permanent) with the counter at deletion. */
   const tombstones = new Map<string, { seq: number; kind: 'users' | 'groups'; permanent: boolean }>();
   /** Direct membership changes, for members@delta. */
@@ -226,6 +236,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       lastPasswordChangeDateTime: '2026-01-01T00:00:00Z', ...u, id, passwordHistory: u.password ? [u.password] : [] };
     users.set(id, user);
     touch(id);
+    createdAt.set(id, seq);
     return user;
   };
   const mustUser = (key: string) => { const u = findUser(key); if (!u) throw new Error(`no emulated user ${key}`); return u; };
@@ -249,6 +260,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     appDirectoryRoles: opts.appDirectoryRoles ?? [ROLE.userAdministrator],
     p2Licensed: opts.p2Licensed ?? true,
     maxPageSize: opts.maxPageSize ?? 999,
+    deltaChangedPropertiesOnly: false,
     tokensIssued: 0,
     get assertionsWithX5c() { return x5cSeen; },
     clock,
@@ -266,6 +278,9 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       const u = mustUser(key);
       Object.assign(u, patch);
       touch(u.id);
+      const props = propChanged.get(u.id) ?? new Map<string, number>();
+      for (const k of Object.keys(patch)) props.set(k, seq);
+      propChanged.set(u.id, props);
       return u;
     },
     deleteUser(key, o = {}) {
@@ -542,7 +557,15 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     for (const id of session.ids.slice(offset, offset + size)) {
       const gone = tombstones.get(id);
       if (gone && !users.has(id) && !groups.has(id)) { value.push({ id, '@removed': { reason: gone.permanent ? 'deleted' : 'changed' } }); continue; }
-      if (r === 'users') { const u = users.get(id); if (u) value.push(project(u, select)); continue; }
+      if (r === 'users') {
+        const u = users.get(id);
+        if (!u) continue;
+        const full = project(u, select);
+        if (!state.deltaChangedPropertiesOnly || session.from < 0 || (createdAt.get(id) ?? 0) > session.from) { value.push(full); continue; }
+        const props = propChanged.get(id);
+        value.push(Object.fromEntries(Object.entries(full).filter(([k]) => k === 'id' || (props?.get(k) ?? 0) > session.from)));
+        continue;
+      }
       const g = groups.get(id);
       if (!g) continue;
       const o = projectGroup(g, select?.filter((x) => x.toLowerCase() !== 'members'));

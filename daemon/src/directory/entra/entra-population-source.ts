@@ -67,13 +67,13 @@ class EntraSession implements PopulationSession {
   idKey(id: string): string { return key(id); }
 
   /** Pages of a collection, following @odata.nextLink verbatim; returns the @odata.deltaLink of a delta round. */
-  private async walk<T>(first: GraphRequest, onPage: (items: T[]) => Promise<void> | void): Promise<string | undefined> {
+  private async walk<T>(first: GraphRequest, onPage: (items: T[]) => Promise<void> | void, enough = () => false): Promise<string | undefined> {
     let req = first;
     for (;;) {
       const r = await this.o.graph.request<Page<T>>(req);
       await onPage(r.body?.value ?? []);
       const next = r.body?.['@odata.nextLink'];
-      if (!next) return r.body?.['@odata.deltaLink'];
+      if (!next || enough()) return r.body?.['@odata.deltaLink'];
       req = { path: next, ...(first.context ? { context: first.context } : {}), ...(first.advanced ? { advanced: true } : {}) };
     }
   }
@@ -98,8 +98,10 @@ class EntraSession implements PopulationSession {
     const req: GraphRequest = q
       ? { path: '/groups', query: { $search: `"displayName:${searchTerm(q)}" OR "description:${searchTerm(q)}"`, $select: 'id,displayName,description', $top: top }, advanced: true, context: 'groups' }
       : { path: '/groups', query: { $select: 'id,displayName,description', $top: top }, context: 'groups' };
-    const r = await this.o.graph.request<Page<GraphGroup>>(req);
-    return (r.body?.value ?? []).map((g) => ({ groupId: g.id, name: g.displayName ?? g.id, description: g.description ?? '' }))
+    const found: GraphGroup[] = [];
+    // The server may page below $top: read on until `limit` groups are in.
+    await this.walk<GraphGroup>(req, (items) => { found.push(...items); }, () => found.length >= limit);
+    return found.map((g) => ({ groupId: g.id, name: g.displayName ?? g.id, description: g.description ?? '' }))
       .sort((a, b) => a.name.localeCompare(b.name)).slice(0, limit);
   }
 
