@@ -8,6 +8,7 @@ import { PopulationService } from '../../daemon/src/admin/population/population-
 import { SyncEngine, type LeaverRule } from '../../daemon/src/admin/sync/sync-engine.js';
 import type { PasswordExpiry } from '../../daemon/src/directory/population-source.js';
 import { MemoryAudit } from '../../daemon/src/log/audit.js';
+import { RecoveryScope } from '../../daemon/src/recovery/recovery-scope.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { SqliteStore } from '../../daemon/src/store/sqlite-store.js';
 import { startGraphEmulator, type GraphEmulator } from '../support/graph-emulator/index.js';
@@ -111,6 +112,10 @@ describe('Entra ID discovery and sync (Graph emulator, delta queries)', function
     assert.equal(ann?.userKey, `entra:${ID.ann}`);
     assert.equal(ann?.displayName, 'Ann Archer');
     assert.equal(ann?.mail, 'ann@contoso.test');
+    // Recovery's scope check finds the rows by the key of the user EntraDirectory resolves.
+    const scope = new RecoveryScope(r.store, 'disable-enrollment');
+    assert.equal(await scope.allows((await r.dir.findUser('bob@eu.contoso.test'))!), true, 'nested member');
+    assert.equal(await scope.allows((await r.dir.findUser('dan@contoso.test'))!), false, 'not targeted');
     assert.equal((await r.service.connectorStatus('cloud')).state, 'Connected');
     const reqs = g.state.graphRequests();
     assert.ok(reqs.some((q) => q.path === '/v1.0/users' && q.query.$skiptoken !== undefined), 'users read page by page (nextLink)');
