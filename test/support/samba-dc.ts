@@ -286,6 +286,15 @@ export class SambaDomain {
     await gone;
   }
 
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) every process of the DC: a frozen DC neither answers nor
+   * replicates, so a test can keep a change from reaching it before the partner that has it dies.
+   */
+  freeze(frozen: boolean): void {
+    if (!this.child?.pid) throw new Error(`the DC on ${this.address} is not running`);
+    process.kill(-this.child.pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** Starts the DC again over the same database after stop() or kill() and waits for LDAPS. */
   async restart(): Promise<void> {
     if (this.child) throw new Error(`the DC on ${this.address} is still running`);
