@@ -263,8 +263,11 @@ export class SambaDomain {
       await dc.join(this);
       await dc.writeKrb5Conf();
       // No DNS here: each side's replication link names its partner by address, not <NTDS GUID>._msdcs.<forest>.
+      // Rewritten while each DC is down: a running one keeps its links in memory and writes them back.
       await dc.pointReplicationLinks({ [await this.ntdsGuid()]: this.address });
+      await this.stop();
       await this.pointReplicationLinks({ [await dc.ntdsGuid()]: dc.address });
+      await this.restart();
       await dc.start();
     } catch (err) {
       await dc.destroy();
@@ -358,7 +361,10 @@ export class SambaDomain {
   private async join(first: SambaDomain): Promise<void> {
     const args = ['domain', 'join', this.dnsDomain, 'DC', `--server=${first.address}`, `-U${this.netbios}\\Administrator%${this.adminPassword}`,
       `--targetdir=${join(this.dir, 'dc')}`, '--dns-backend=NONE', `--option=netbios name=${this.hostFqdn.split('.')[0]!.toUpperCase()}`,
-      `--option=realm=${this.realm}`, `--option=workgroup=${this.netbios}`, ...this.instanceOptions()];
+      `--option=realm=${this.realm}`, `--option=workgroup=${this.netbios}`,
+      // Pulls also run on a short timer, not only when the partner notifies: after the partner was
+      // killed, the first pull a notification starts fails on the dead connection (then 300 s by default).
+      '--option=dreplsrv:periodic_interval=15', ...this.instanceOptions()];
     try {
       await run('samba-tool', args, { maxBuffer: 16 * 1024 * 1024 });
     } catch (err) {
