@@ -167,6 +167,12 @@ export class AdDirectory implements Directory {
     return user.id;
   }
 
+  private async readStatus(c: Client, dn: string): Promise<Entry> {
+    const { searchEntries } = await c.search(dn, { scope: 'base', filter: '(objectClass=user)', attributes: STATUS_ATTRS });
+    if (!searchEntries[0]) throw new KeyhatchError('DIRECTORY_ERROR', { reason: 'user vanished' });
+    return searchEntries[0];
+  }
+
   async accountStatus(user: DirectoryUser): Promise<AccountStatus> {
     const [e] = await this.search(this.dnOf(user), '(objectClass=user)', STATUS_ATTRS);
     if (!e) throw new KeyhatchError('DIRECTORY_ERROR', { reason: 'user vanished' });
@@ -293,7 +299,9 @@ export class AdDirectory implements Directory {
    * - 0 (must change): step 1 landed and step 2 did not, so the account holds a temporary password
    *   nobody knows. Reported (audit + log + `interrupted`, once) until a new reset succeeds.
    * - newer than the entry: step 2 landed (`completed`, the user is told it worked).
-   * - older: step 1 never reached the DC; the old password still works (`not-applied`).
+   * - older: step 1 never reached the DC; the old password still works (`not-applied`). With several
+   *   DCs this is asked again of the DC that took step 1 (the one that answered may not have it yet,
+   *   and would hand the temporary password on later); while that DC does not answer, the entry stays.
    * - not 0 on an entry already reported: someone reset the account since (`settled`).
    * An entry whose account cannot be read (DC down) stays as it is and is returned.
    * (The DC's clock against ours only picks between completed and not-applied; it never hides a
@@ -308,10 +316,15 @@ export class AdDirectory implements Directory {
         unresolved.push(entry);
         continue;
       }
-      const outcome: ResetOutcome = status.mustChange
-        ? (entry.state === 'reported' ? 'still-open' : 'interrupted')
-        : entry.state !== 'temporary-set' ? 'settled'
-          : status.pwdLastSet && status.pwdLastSet > entry.startedAt ? 'completed' : 'not-applied';
+      let outcome = judgeEntry(entry, status);
+      if (outcome === 'not-applied' && entry.dc && this.conn.urls.length > 1 && this.conn.urls.includes(entry.dc)) {
+        // Another DC may not have received step 1 yet: only the DC that took it can say it never happened.
+        try { outcome = judgeEntry(entry, decodeAccountStatus(await this.conn.withServiceAt(entry.dc, (c) => this.readStatus(c, entry.userDn)), this.clock())); } catch (err) {
+          this.deps.log.warn('cannot check an interrupted reset yet: the DC that took its first step does not answer', { user: entry.user, dc: entry.dc, error: (err as Error).message });
+          unresolved.push(entry);
+          continue;
+        }
+      }
       const audit = { actor: 'keyhatch', target: entry.user, correlationId: entry.correlationId };
       if (outcome === 'still-open') { unresolved.push(entry); continue; }
       if (outcome === 'interrupted') {
@@ -336,4 +349,11 @@ export class AdDirectory implements Directory {
   }
 
   async close(): Promise<void> { await this.conn.close(); }
+}
+
+/** What a DC's view of the account says about a journal entry (see recoverInterruptedResets). */
+function judgeEntry(entry: JournalEntry, status: AccountStatus): ResetOutcome {
+  if (status.mustChange) return entry.state === 'reported' ? 'still-open' : 'interrupted';
+  if (entry.state !== 'temporary-set') return 'settled';
+  return status.pwdLastSet && status.pwdLastSet > entry.startedAt ? 'completed' : 'not-applied';
 }

@@ -19,6 +19,8 @@ export interface RootDse {
 export class AdConnection {
   private readonly ca: Buffer | undefined;
   private service: Client | undefined;
+  /** URL of the DC the service connection is bound to. */
+  private serviceUrl = '';
   private connecting: Promise<Client> | undefined;
   /** Index of the DC that answered last; the next connect starts there. */
   private preferred = 0;
@@ -90,6 +92,7 @@ export class AdConnection {
     this.connecting ??= this.connectAny((c) => c.bind(this.cfg.bindDn, this.cfg.bindPassword ?? ''), 'service-bind')
       .then(({ client, url }) => {
         this.service = client;
+        this.serviceUrl = url;
         this.log.debug('service connection bound', { url });
         return client;
       })
@@ -98,21 +101,35 @@ export class AdConnection {
   }
 
   /**
-   * Runs `fn` on the shared service connection. A read that fails because the connection broke
-   * is retried once on a fresh connection (which may be another DC); a write is not, because it
-   * may have been applied.
+   * Runs `fn` on the shared service connection (`dc` is the URL of the DC it is bound to). A read
+   * that fails because the connection broke is retried once on a fresh connection (which may be
+   * another DC); a write is not, because it may have been applied.
    */
-  async withService<T>(fn: (c: Client) => Promise<T>, kind: 'read' | 'write'): Promise<T> {
+  async withService<T>(fn: (c: Client, dc?: string) => Promise<T>, kind: 'read' | 'write'): Promise<T> {
     if (!this.cfg.bindPassword) throw new KeyhatchError('CONFIG_INVALID', { message: 'ad.bindPassword is not set (KEYHATCH_AD_BIND_PASSWORD)' });
     const client = await this.serviceClient();
     try {
-      return await fn(client);
+      return await fn(client, this.serviceUrl);
     } catch (err) {
       if (!isConnectionError(err)) throw err;
       this.dropService(client);
       if (kind === 'write') throw err;
-      return fn(await this.serviceClient());
+      const again = await this.serviceClient();
+      return fn(again, this.serviceUrl);
     }
+  }
+
+  /**
+   * Runs `fn` as the service account on one given DC (no failover), on a connection of its own:
+   * for what only that DC can tell, e.g. whether a write it took has replicated elsewhere.
+   */
+  async withServiceAt<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    if (!this.cfg.bindPassword) throw new KeyhatchError('CONFIG_INVALID', { message: 'ad.bindPassword is not set (KEYHATCH_AD_BIND_PASSWORD)' });
+    const client = await this.open(url);
+    try {
+      try { await client.bind(this.cfg.bindDn, this.cfg.bindPassword); } catch (err) { throw mapLdapError(err, 'service-bind'); }
+      return await fn(client);
+    } finally { await client.unbind().catch(() => undefined); }
   }
 
   private dropService(client: Client): void {

@@ -10,6 +10,7 @@ import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import { faultPoint } from '../../platform/fault-points.js';
 import type { OperationContext } from '../directory.js';
+import { fileTimeToIso } from './account-flags.js';
 import { isConnectionError, mapLdapError } from './ad-errors.js';
 import type { AdConnection } from './connection.js';
 import type { ResetJournal } from './reset-journal.js';
@@ -43,9 +44,23 @@ export function temporaryPassword(): string {
 
 interface PendingReset {
   readonly userDn: string;
-  readonly temp: string;
+  /** Replaced when step 1 is taken again on another DC (see stepTwo). */
+  temp: string;
   readonly startedAt: string;
+  /** URL of the DC that took step 1. */
+  dc?: string;
 }
+
+/**
+ * Step 1: a random temporary password and pwdLastSet=0. Step 2 is a password change, which the DC
+ * refuses on a locked-out account ("00000775"), and a locked-out user is who resets most: so step 1
+ * also clears the lockout.
+ */
+const stepOne = (temp: string): Change[] => [
+  pwdChange('replace', temp),
+  new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdLastSet', values: ['0'] }) }),
+  new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }),
+];
 
 export interface ResetTarget {
   readonly dn: string;
@@ -105,29 +120,32 @@ export class AdPasswordOps {
     if (!pending) {
       const temp = temporaryPassword();
       const startedAt = new Date().toISOString();
-      await this.journal.write({ operationId: opId, userDn: target.dn, user: target.name, startedAt, actor: ctx.actor, correlationId: ctx.correlationId, state: 'temporary-set' });
+      let stepOneDc: string | undefined;
       try {
-        // Step 2 is a password change, which the DC refuses on a locked-out account ("00000775"),
-        // and a locked-out user is who resets most: so this path also clears the lockout.
-        await this.conn.withService((c) => c.modify(target.dn, [
-          pwdChange('replace', temp),
-          new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdLastSet', values: ['0'] }) }),
-          new Change({ operation: 'replace', modification: new Attribute({ type: 'lockoutTime', values: ['0'] }) }),
-        ]), 'write');
+        await this.conn.withService(async (c, dc) => {
+          stepOneDc = dc;
+          // Journaled (with the DC that takes step 1) before step 1 touches anything.
+          await this.journal.write({ operationId: opId, userDn: target.dn, user: target.name, startedAt, actor: ctx.actor, correlationId: ctx.correlationId, state: 'temporary-set', ...(dc ? { dc } : {}) });
+          await c.modify(target.dn, stepOne(temp));
+        }, 'write');
       } catch (err) {
         // A refused modify changed nothing. A broken connection (DC lost) may have applied it:
         // the entry stays, and the journal check settles it from pwdLastSet once a DC answers.
         if (err instanceof KeyhatchError || !isConnectionError(err)) await this.journal.remove(opId);
         throw mapLdapError(err, 'password');
       }
-      pending = { userDn: target.dn, temp, startedAt };
+      pending = { userDn: target.dn, temp, startedAt, ...(stepOneDc ? { dc: stepOneDc } : {}) };
       this.pending.set(opId, pending);
       await faultPoint('between-reset-steps');
     }
     try {
-      await this.conn.withService((c: Client) => c.modify(target.dn, [pwdChange('delete', pending.temp), pwdChange('add', newPassword)]), 'write');
+      await this.stepTwo(target, pending, newPassword, ctx);
     } catch (err) {
-      const mapped = mapLdapError(err, 'password');
+      // Step 1 is in the directory and no DC took step 2: the user must hear that the reset is not
+      // done (not just "try again"); the operation stays open, so choosing a password again finishes it.
+      const mapped = isConnectionError(err)
+        ? new KeyhatchError('RESET_INCOMPLETE', { reason: `step 2 not taken, no DC answered: ${(err as Error).message}`, cause: err })
+        : mapLdapError(err, 'password');
       this.audit.write({ action: 'reset.step2-rejected', actor: ctx.actor, target: target.name, result: 'failure', reason: mapped.code, correlationId: ctx.correlationId,
         details: { violations: mapped.violations?.map((v) => v.code) } });
       if (isKeyhatchError(mapped, 'WRONG_PASSWORD')) {
@@ -141,6 +159,49 @@ export class AdPasswordOps {
     await faultPoint('after-reset');
     this.pending.delete(opId);
     await this.clearJournalFor(target.dn);
+  }
+
+  /**
+   * Step 2 on the service connection. When the DC is lost during it, the write may or may not have
+   * landed, and the next DC that answers may not have received step 1 yet (its change then fails
+   * with "wrong old password"). So that DC is asked first: a pwdLastSet newer than step 1 means
+   * step 2 landed; 0 means it holds step 1, and step 2 is applied; anything else means step 1 has
+   * not reached it, and both steps are taken there. Its changes are newer
+   * than the lost DC's, so they win replication when that DC comes back.
+   */
+  private async stepTwo(target: ResetTarget, pending: PendingReset, newPassword: string, ctx: OperationContext): Promise<void> {
+    const change = (c: Client) => c.modify(target.dn, [pwdChange('delete', pending.temp), pwdChange('add', newPassword)]);
+    let usedDc: string | undefined;
+    try {
+      await this.conn.withService((c, dc) => { usedDc = dc; return change(c); }, 'write');
+      return;
+    } catch (err) {
+      // "Wrong old password" from another DC than step 1's (the service connection failed over in
+      // between) is the same case as a lost DC: that DC may not have step 1 yet.
+      const otherDc = usedDc !== undefined && pending.dc !== undefined && usedDc !== pending.dc && isKeyhatchError(mapLdapError(err, 'password'), 'WRONG_PASSWORD');
+      if (!isConnectionError(err) && !otherDc) throw err;
+      this.log.warn('domain controller lost during step 2 of a reset; finishing it on the next one that answers', { error: (err as Error).message });
+    }
+    await this.conn.withService(async (c, dc) => {
+      const { searchEntries } = await c.search(target.dn, { scope: 'base', filter: '(objectClass=user)', attributes: ['pwdLastSet'] });
+      const raw = String(searchEntries[0]?.pwdLastSet ?? '');
+      const setAt = fileTimeToIso(raw);
+      if (setAt && setAt > pending.startedAt) {
+        this.log.info('step 2 of the reset had landed before the DC was lost', { dc: dc ?? '?' });
+        return;
+      }
+      if (raw !== '0') {
+        // The journal entry stays as it is: it names the lost DC, the one that may still hand its
+        // temporary password on, and only a finished reset (which clears it) makes that harmless.
+        const temp = temporaryPassword();
+        await c.modify(target.dn, stepOne(temp));
+        pending.temp = temp;
+        if (dc) pending.dc = dc;
+        this.audit.write({ action: 'reset.step1-retaken', actor: ctx.actor, target: target.name, result: 'info', correlationId: ctx.correlationId,
+          details: { note: 'the DC that took step 1 was lost; both steps are taken on the next one', dc: dc ?? '?' } });
+      }
+      await change(c);
+    }, 'write');
   }
 
   /** A finished reset settles every older journal entry for the same account. */

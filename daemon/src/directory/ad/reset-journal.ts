@@ -16,6 +16,11 @@ export interface JournalEntry {
   readonly actor: string;
   readonly correlationId: string;
   readonly state: JournalState;
+  /**
+   * URL of the DC that took step 1. With several DCs, only that one can tell that step 1 never
+   * happened: another may not have received it yet. Absent in entries written before it existed.
+   */
+  readonly dc?: string;
 }
 
 export class ResetJournal {
