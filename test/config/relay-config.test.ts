@@ -24,8 +24,8 @@ const POOLS: Record<string, { good: Pool; bad: Pool }> = {
   log: { good: [absent, {}, { level: 'debug' }, { dir: '/tmp/x', console: true }], bad: [{ level: 'verbose' }, { dir: '' }, { console: 'yes' }, { colour: true }, [], null] },
   http: { good: [absent, {}, { allowedHosts: ['pc1.corp.example'] }, { allowedHosts: ['x'.repeat(253)] }], bad: [{ allowedHosts: [''] }, { allowedHosts: ['x'.repeat(254)] }, { allowedHosts: 'pc1' }, { other: 1 }] },
   kiosk: {
-    good: [absent, {}, { requireSecret: false }, { idleSeconds: 30 }, { account: 'Kiosk_1' }, { language: 'de-AT' }, { executable: 'C:\\k.exe', language: 'fr', idleSeconds: 3600 }],
-    bad: [{ requireSecret: 'no' }, { idleSeconds: 29 }, { idleSeconds: 3600.5 }, { idleSeconds: Number.NaN }, { account: 'bad name' }, { language: 'DE' }, { executable: '' }],
+    good: [absent, {}, { requireSecret: false }, { idleSeconds: 30 }, { account: 'Kiosk_1' }, { language: 'de-AT' }, { executable: 'C:\\k.exe', language: 'fr', idleSeconds: 3600 }, { hostName: 'keyhatch-kiosk.corp.example' }],
+    bad: [{ requireSecret: 'no' }, { idleSeconds: 29 }, { idleSeconds: 3600.5 }, { idleSeconds: Number.NaN }, { account: 'bad name' }, { language: 'DE' }, { executable: '' }, { hostName: 'localhost' }, { hostName: 'kiosk.corp.example.' }, { hostName: 7 }],
   },
   gateway: {
     good: [absent, {}, { urls: ['https://gw.corp.example'] }, { urls: ['https://gw1:8443', 'https://gw2:8443'], pin: PIN }, { pin: PIN }, { trustedProxies: ['10.0.0.1'] }, { deviceCertDays: 30 }],

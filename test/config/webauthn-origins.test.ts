@@ -28,8 +28,9 @@ describe('webauthn origins and kiosk.hostName (configuration)', () => {
     refused({ webauthn: { rpId: 'corp.example', origins: ['https://keyhatch.corp.example/portal/'] } }, /must be an origin only/);
   });
 
-  it('refuses a kiosk.hostName that the relay would not serve or that lies outside the RP ID', () => {
-    refused({ role: 'relay', kiosk: { hostName: 'keyhatch-kiosk.corp.example' } }, /kiosk\.hostName: keyhatch-kiosk\.corp\.example must also be listed in http\.allowedHosts/);
+  it('accepts a kiosk.hostName alone (it is served without http.allowedHosts: one Group Policy value); refuses one outside the RP ID or not a DNS name', () => {
+    assert.equal(validateConfig({ ...DATA, role: 'relay', kiosk: { hostName: 'keyhatch-kiosk.corp.example' } }).kiosk.hostName, 'keyhatch-kiosk.corp.example');
+    refused({ role: 'relay', kiosk: { hostName: 'localhost' } }, /kiosk\.hostName: must be a DNS name/);
     refused({ webauthn: { rpId: 'corp.example' }, kiosk: { hostName: 'kiosk.other.example' }, http: { allowedHosts: ['kiosk.other.example'] } }, /kiosk\.hostName: kiosk\.other\.example is not under webauthn\.rpId corp\.example/);
   });
 

@@ -29,6 +29,7 @@ export const POLICY_VALUES: readonly PolicyValue[] = [
   daemon('Relay', 'UpdateCachedCredentials', 'flag', 'gateway.updateCachedCredentials'),
   daemon('Kiosk', 'IdleSeconds', 'dword', 'kiosk.idleSeconds'),
   daemon('Kiosk', 'Language', 'string', 'kiosk.language'),
+  daemon('Kiosk', 'HostName', 'string', 'kiosk.hostName'),
   daemon('Recovery', 'EnabledFactors', 'list', 'recovery.enabledFactors'),
   daemon('Recovery', 'UnlockFactors', 'dword', 'recovery.unlock.factors'),
   daemon('Recovery', 'UnlockMinWeight', 'dword', 'recovery.unlock.minWeight'),

@@ -7,7 +7,7 @@
 import type { KeyhatchConfig } from './schema.js';
 import { isLoopbackHost } from './listen-check.js';
 import type { RawConfig } from './policy-source.js';
-import { DEFAULT_KIOSK_EXECUTABLE, DEFAULT_LISTEN, GATEWAY_PIN, HOST_PORT, KIOSK_ACCOUNT, LANGUAGE_TAG, isHttpsUrl } from './patterns.js';
+import { DEFAULT_KIOSK_EXECUTABLE, DEFAULT_LISTEN, GATEWAY_PIN, HOST_PORT, KIOSK_ACCOUNT, KIOSK_HOST_NAME, LANGUAGE_TAG, isHttpsUrl } from './patterns.js';
 
 /** What the relay reads (roles/relay.ts, cli/relay-doctor.ts, the kiosk launch pipe). */
 export type RelaySettings = Pick<KeyhatchConfig, 'listen' | 'dataDir' | 'log' | 'http' | 'kiosk' | 'gateway'>;
@@ -54,12 +54,15 @@ export function checkRelayConfig(raw: RawConfig): RelayConfig | undefined {
   const allowedHosts = http?.allowedHosts ?? [];
   if (!Array.isArray(allowedHosts) || !allowedHosts.every((h) => isText(h, 253))) return undefined;
 
-  const kiosk = section(raw, 'kiosk', ['requireSecret', 'executable', 'account', 'idleSeconds', 'language']);
+  const kiosk = section(raw, 'kiosk', ['requireSecret', 'executable', 'account', 'idleSeconds', 'language', 'hostName']);
   if (kiosk === false) return undefined;
   const k: RawConfig = { requireSecret: true, executable: DEFAULT_KIOSK_EXECUTABLE, account: 'KeyhatchKiosk', idleSeconds: 300, ...kiosk };
   if (typeof k.requireSecret !== 'boolean' || !isText(k.executable) || typeof k.account !== 'string' || !KIOSK_ACCOUNT.test(k.account)) return undefined;
   if (typeof k.idleSeconds !== 'number' || !Number.isInteger(k.idleSeconds) || k.idleSeconds < 30 || k.idleSeconds > 3600) return undefined;
   if (k.language !== undefined && (typeof k.language !== 'string' || !LANGUAGE_TAG.test(k.language))) return undefined;
+  // Without webauthn settings (a relay has none) the schema checks the host name against rpId
+  // 'localhost', which any hostName passes: the pattern is all there is to judge.
+  if (k.hostName !== undefined && (typeof k.hostName !== 'string' || !KIOSK_HOST_NAME.test(k.hostName))) return undefined;
 
   // Gateway-side keys (trustedProxies, deviceCertDays) are the schema's to judge.
   const gateway = section(raw, 'gateway', ['urls', 'pin', 'updateCachedCredentials']);
@@ -78,6 +81,7 @@ export function checkRelayConfig(raw: RawConfig): RelayConfig | undefined {
     kiosk: {
       requireSecret: k.requireSecret, executable: k.executable, account: k.account, idleSeconds: k.idleSeconds,
       ...(k.language !== undefined ? { language: k.language } : {}),
+      ...(k.hostName !== undefined ? { hostName: k.hostName } : {}),
     },
     gateway: { ...(urls ? { urls: [...urls] as string[] } : {}), ...(pin !== undefined ? { pin } : {}), trustedProxies: [], deviceCertDays: 825, updateCachedCredentials },
   };

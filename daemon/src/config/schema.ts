@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { webauthnOriginProblems } from './webauthn-origins.js';
 import { checkDirectories } from './directories-check.js';
-import { DEFAULT_KIOSK_EXECUTABLE, DEFAULT_LISTEN, GATEWAY_PIN, HOST_PORT, KIOSK_ACCOUNT, LANGUAGE_TAG, isHttpsUrl } from './patterns.js';
+import { DEFAULT_KIOSK_EXECUTABLE, DEFAULT_LISTEN, GATEWAY_PIN, HOST_PORT, KIOSK_ACCOUNT, KIOSK_HOST_NAME, LANGUAGE_TAG, isHttpsUrl } from './patterns.js';
 
 const hostPort = HOST_PORT;
 
@@ -275,7 +275,7 @@ export const configSchema = z.strictObject({
     /** Kiosk language (en, de, fr, es, nl, or a region of one); default: the display language. */
     language: z.string().regex(LANGUAGE_TAG, 'must be a language tag like de or de-AT').optional(),
     /** A DNS name under webauthn.rpId the kiosk loads its page from; the kiosk maps it to loopback itself (docs/webauthn.md). */
-    hostName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a DNS name like keyhatch-kiosk.corp.example').optional(),
+    hostName: z.string().regex(KIOSK_HOST_NAME, 'must be a DNS name like keyhatch-kiosk.corp.example').optional(),
   }).prefault({}),
   entra: entraSchema.optional(),
   /** Several AD domains / Entra tenants at once; the single `ad` / `entra` keys are the one-directory form. */
@@ -313,16 +313,15 @@ export type AdConfig = z.infer<typeof adSchema>;
 export type EntraConfig = z.infer<typeof entraSchema>;
 export type DirectoryEntryConfig = z.infer<typeof directoryEntrySchema>;
 
-/** WebAuthn origins a browser would refuse, and a kiosk host name the relay would not serve, fail at load. */
-function checkWebAuthn(c: { webauthn: { rpId?: string; origins?: string[]; kioskOrigins?: string[] }; kiosk: { hostName?: string }; http: { allowedHosts: string[] } }, ctx: z.RefinementCtx): void {
+/** WebAuthn origins a browser would refuse, and a kiosk host name outside the rpId, fail at load. */
+function checkWebAuthn(c: { webauthn: { rpId?: string; origins?: string[]; kioskOrigins?: string[] }; kiosk: { hostName?: string } }, ctx: z.RefinementCtx): void {
   const rpId = c.webauthn.rpId ?? 'localhost';
   for (const key of ['origins', 'kioskOrigins'] as const) {
     for (const p of webauthnOriginProblems(rpId, c.webauthn[key] ?? [], key === 'kioskOrigins')) ctx.addIssue({ code: 'custom', path: ['webauthn', key], message: p });
   }
+  // The kiosk host name is served without being listed in http.allowedHosts (roles/relay.ts,
+  // roles/standalone.ts): one Group Policy value is enough on a workstation.
   const host = c.kiosk.hostName;
-  if (host && !c.http.allowedHosts.some((h) => h.toLowerCase() === host.toLowerCase())) {
-    ctx.addIssue({ code: 'custom', path: ['kiosk', 'hostName'], message: `${host} must also be listed in http.allowedHosts (the kiosk page is served under it)` });
-  }
   if (host && rpId !== 'localhost' && host.toLowerCase() !== rpId.toLowerCase() && !host.toLowerCase().endsWith(`.${rpId.toLowerCase()}`)) {
     ctx.addIssue({ code: 'custom', path: ['kiosk', 'hostName'], message: `${host} is not under webauthn.rpId ${rpId}: security keys would not work at the kiosk` });
   }

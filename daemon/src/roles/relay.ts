@@ -64,7 +64,7 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   const onAnswer = resetFollowUp(await resetListeners({ config, log, recentResets, ...opts.cachedCredentials }),
     (err) => log.warn('reset follow-up failed', { error: err.message }));
   const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false }, relayHandler({
-    gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
+    gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, ...(config.kiosk.hostName ? [config.kiosk.hostName] : []), splitListen(config.listen).host],
     uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status, onAnswer,
   }));
   server.keepAliveTimeout = 5_000;

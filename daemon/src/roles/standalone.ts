@@ -36,7 +36,7 @@ export async function startStandalone(config: KeyhatchConfig, opts: StandaloneOp
   const kioskSecret = opts.kioskSecret ?? randomBytes(32).toString('base64url');
   const app = createApp({
     recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
-    identifyKiosk: opts.identifyKiosk ?? staticKiosk(kioskSecret), allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
+    identifyKiosk: opts.identifyKiosk ?? staticKiosk(kioskSecret), allowedHosts: [...config.http.allowedHosts, ...(config.kiosk.hostName ? [config.kiosk.hostName] : []), splitListen(config.listen).host],
     requireKioskSecret: config.kiosk.requireSecret, defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
