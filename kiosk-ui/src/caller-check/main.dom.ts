@@ -14,6 +14,8 @@ const alerts = new Alerts(byId('error'), byId('announce'));
 const view = byId('view');
 const token = new URLSearchParams(location.hash.replace(/^#/, '')).get('t') ?? '';
 if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+// A newer link pasted into this tab changes only the fragment (no load): start over with its token.
+window.addEventListener('hashchange', () => { if (/^#(.*&)?t=/.test(location.hash)) location.reload(); });
 
 let t: Translator;
 let step: Step = token ? 'ready' : 'invalid';
