@@ -59,6 +59,7 @@ export class AdminApi {
   user(ref: string): Promise<UserDetail> { return this.request('GET', `/users/${enc(ref)}`); }
   verify(ref: string, factorId: string): Promise<CallerState> { return this.request('POST', `/users/${enc(ref)}/verify`, { factorId }); }
   confirm(ref: string, code: string): Promise<CallerState> { return this.request('POST', `/users/${enc(ref)}/verify/confirm`, { code }); }
+  cancelVerify(ref: string): Promise<CallerState> { return this.request('POST', `/users/${enc(ref)}/verify/cancel`, {}); }
   unlock(ref: string): Promise<{ unlocked: boolean }> { return this.request('POST', `/users/${enc(ref)}/unlock`, {}); }
   helpdeskCode(ref: string): Promise<{ code: string; expiresAt: string }> { return this.request('POST', `/users/${enc(ref)}/helpdesk-code`, {}); }
   resetEnrollment(ref: string): Promise<{ removed: number }> { return this.request('POST', `/users/${enc(ref)}/reset-enrollment`, {}); }

@@ -302,7 +302,7 @@ describe('caller verification with a security key on a link the user opens (gate
       assert.deepEqual(Object.keys(r.body.error).sort(), ['code', 'message']);
       assert.equal(r.body.error.code, 'CALLER_LINK_INVALID');
     }
-    await audited((e) => e.action === 'console.caller-verify' && e.result === 'failure' && e.reason === 'CALLER_LINK_INVALID' && e.details?.why === 'replaced by a newer check', 'replaced link audited');
+    await audited((e) => e.action === 'console.caller-verify' && e.result === 'failure' && e.reason === 'CALLER_LINK_INVALID' && e.details?.why === 'unknown, used or expired link', 'the replaced link (deleted when A started over) audited');
     await audited((e) => e.action === 'console.caller-verify' && e.result === 'failure' && e.reason === 'CALLER_LINK_INVALID' && /session ended/.test(String(e.details?.why)), 'ended session audited');
   });
 
@@ -313,5 +313,17 @@ describe('caller verification with a security key on a link the user opens (gate
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'FACTOR_UNAVAILABLE');
     assert.equal((await c.call('GET', `/users/${ref}`)).body.caller.pending?.type, 'webauthn');
+  });
+
+  it('the agent\'s Cancel ends a key check on the server: the link no longer works', async () => {
+    const c = await signedInAgent();
+    const { ref, token } = await startKeyCheck(c);
+    assert.equal((await linkApi('options', { token })).status, 200);
+    const r = await c.call('POST', `/users/${ref}/verify/cancel`, {});
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.pending, undefined);
+    assert.equal(r.body.verified, false);
+    assert.equal((await linkApi('options', { token })).body.error.code, 'CALLER_LINK_INVALID');
+    await audited((e) => e.action === 'console.caller-verify' && e.reason === 'cancelled' && e.details?.method === 'webauthn', 'cancel audited');
   });
 });

@@ -74,7 +74,7 @@ export class CallerPage implements ConsolePage {
     const usable = u.factors.filter((f) => f.canVerify);
     if (c.pending?.type === 'webauthn') {
       this.watch(ctx, u.ref);
-      const cancel = h('button', { type: 'button', id: 'cancel-verify', onclick: () => { u.caller = { verified: false }; void ctx.rerender(); } }, t.t('portal.cancel'));
+      const cancel = h('button', { type: 'button', id: 'cancel-verify', onclick: (e: Event) => this.cancel(ctx, u, e.currentTarget as HTMLElement) }, t.t('portal.cancel'));
       return h('div', { class: 'panel', id: 'verify-panel' }, verdict,
         h('p', { id: 'verify-ask' }, t.t('admin.verify.linkSent', { target: c.pending.sentTo ?? '' })),
         h('p', { id: 'verify-wait', 'data-opened': String(c.pending.opened === true) }, t.t(c.pending.opened ? 'admin.verify.opened' : 'admin.verify.waiting')),
@@ -86,7 +86,7 @@ export class CallerPage implements ConsolePage {
       const code = field({ id: 'caller-code', label: t.t('admin.verify.code'), inputmode: 'numeric', autocomplete: 'off', autofocus: true, maxlength: 32 });
       const form = h('form', { novalidate: true }, code.wrap, h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary', id: 'check-code' }, t.t('admin.verify.check')),
-        h('button', { type: 'button', id: 'cancel-verify', onclick: () => { u.caller = { verified: false }; void ctx.rerender(); } }, t.t('portal.cancel'))));
+        h('button', { type: 'button', id: 'cancel-verify', onclick: (e: Event) => this.cancel(ctx, u, e.currentTarget as HTMLElement) }, t.t('portal.cancel'))));
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         const value = code.input.value.replace(/\s+/g, '');
@@ -112,6 +112,15 @@ export class CallerPage implements ConsolePage {
         await ctx.rerender();
       }) }, f.type === 'totp' ? t.t('admin.verify.withTotp') : f.type === 'webauthn' ? t.t('admin.verify.withKey', { target: f.hint }) : t.t('admin.verify.sendTo', { target: f.hint })))));
     return h('div', { class: 'panel', id: 'verify-panel' }, verdict, h('p', {}, t.t('admin.verify.choose')), choices);
+  }
+
+  /** Cancel ends the check on the server too: the code or link is no longer accepted. */
+  private cancel(ctx: PageContext, u: UserDetail, button: HTMLElement): void {
+    void ctx.busy(button, async () => {
+      u.caller = await ctx.api.cancelVerify(u.ref);
+      this.failed = false;
+      await ctx.rerender();
+    });
   }
 
   private verdictText(ctx: PageContext, u: UserDetail): string {

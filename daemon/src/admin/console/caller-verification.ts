@@ -312,6 +312,17 @@ export class CallerVerification {
     return this.state(next);
   }
 
+  /** Ends a pending check (the agent's Cancel): a code is no longer accepted, a link no longer works. */
+  async cancel(s: ConsoleSession, ref: string, correlationId: string): Promise<CallerState> {
+    const r = await this.record(s, ref);
+    if (!r.pending) return this.state(r);
+    if (r.pending.link) await this.d.store.ephemeral.delete(LINK_KIND, r.pending.link.hash);
+    const next: CallerRecord = { user: r.user };
+    await this.save(s, ref, next);
+    this.d.audit.write({ action: 'console.caller-verify', actor: actorOf(s), target: nameOf(r.user), result: 'info', reason: 'cancelled', correlationId, details: { method: r.pending.type, role: s.role } });
+    return this.state(next);
+  }
+
   /** The user, when this session verified them as the caller and the verification has not expired. */
   async requireVerified(s: ConsoleSession, ref: string): Promise<DirectoryUser> {
     const r = await this.record(s, ref);

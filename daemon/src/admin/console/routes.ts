@@ -201,6 +201,10 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
     const body = parseBody(z.strictObject({ code: z.string().min(1).max(32) }), req.body);
     res.json(await callers.confirm(signedIn(res), parseBody(refParam, req.params.ref), body.code, cid()));
   }));
+  api.post('/users/:ref/verify/cancel', anyRole, handle(async (req, res) => {
+    parseBody(z.strictObject({}), req.body ?? {});
+    res.json(await callers.cancel(signedIn(res), parseBody(refParam, req.params.ref), cid()));
+  }));
   /** A help-desk action on a verified caller; refusals are audited under `console.<action>`. */
   const act = (action: string, fn: (s: ConsoleSession, user: DirectoryUser, correlationId: string) => Promise<unknown>) => handle(async (req, res) => {
     parseBody(z.strictObject({}), req.body ?? {});
