@@ -120,6 +120,12 @@ describe('recovery and enrollment API (Samba AD DC + SMTP)', function () {
     assert.equal((await d.dc.kinit(user.name, fresh)).ok, true);
     assert.equal((await d.dc.kinit(user.name, user.password)).ok, false);
     assert.equal((await k.api('GET', `/api/v1/recovery/${id}`)).status, 410, 'a finished reset closes the session');
+    // A repeated reset (its answer lost on the way) learns it already happened, and changes nothing.
+    const repeat = await k.api('POST', `/api/v1/recovery/${id}/reset`, { newPassword: 'Another-Journey-43!' });
+    assert.equal(repeat.status, 409, JSON.stringify(repeat.body));
+    assert.equal(repeat.body.error.code, 'RESET_ALREADY_DONE');
+    assert.equal((await k.api('POST', `/api/v1/recovery/${id}/unlock`, {})).status, 410, 'nothing else works on a closed session');
+    assert.equal((await d.dc.kinit(user.name, fresh)).ok, true, 'the password is still the one reset');
     await k.smtp.waitFor(user.mail, /was reset at/);
   });
 

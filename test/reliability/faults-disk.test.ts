@@ -103,6 +103,11 @@ describe('faults: disk full and read-only data directory (tmpfs, bind mounts, ex
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
       assert.equal((await d.dc.kinit(user.name, pw)).ok, true);
       step('reset after freeing space');
+      // The audit trail works again too: the log files' writers survived the full disk.
+      const auditFile = join(dataDir, 'logs', 'audit.log');
+      const audited = () => existsSync(auditFile) && readFileSync(auditFile, 'utf8').split('\n').some((l) => l.includes('"recovery.reset"') && l.includes('"success"') && l.includes(user.name));
+      for (let i = 0; i < 100 && !audited(); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(audited(), 'the successful reset after the disk was freed is in the audit log');
     } finally { await k.close(); step('closed'); }
   });
 

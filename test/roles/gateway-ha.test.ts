@@ -35,6 +35,8 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
   /** The shared database, as `keyhatch device token create` on any gateway would use it. */
   let store: Store;
   const relays: RunningRelay[] = [];
+  let restartA: () => Promise<ServeProcess>;
+  const crowd = Array.from({ length: 8 }, (_, i) => ({ name: `hacrowd${i}`, password: `Ha-Crowd-Start-${i}!`, mail: `hacrowd${i}@mail.keyhatch.test` }));
   const users = {
     blocked: { name: 'hablock1', password: 'Ha-Block-Start-7!', mail: 'hablock1@mail.keyhatch.test' },
     moved: { name: 'hamove1', password: 'Ha-Move-Start-7!', mail: 'hamove1@mail.keyhatch.test' },
@@ -82,7 +84,7 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
   before(async () => {
     d = await testDomain();
     admin = await DomainAdmin.connect(d.dc);
-    for (const u of Object.values(users)) {
+    for (const u of [...Object.values(users), ...crowd]) {
       rememberSecret(u.password);
       await admin.addUser({ name: u.name, password: u.password, displayName: `Ha ${u.name}`, mail: u.mail }, d.seed.peopleOu);
     }
@@ -101,6 +103,7 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
       return raw;
     };
     a = await startServeProcess(dirA, config(dirA), secretEnv);
+    restartA = () => startServeProcess(dirA, config(dirA), secretEnv);
     // The second gateway gets the first one's keys (code MAC, TOTP seal, decoys, device CA), as an
     // admin copies them when adding a gateway; everything else comes from the shared database.
     for (const sub of ['secrets', 'gateway']) cpSync(join(dirA, sub), join(dirB, sub), { recursive: true });
@@ -108,6 +111,7 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
     store = await openStore({ dataDir: freshDir('ha-cli'), databaseUrl });
     await enroll(a, users.blocked);
     await enroll(a, users.moved);
+    for (const u of crowd) await enroll(a, u);
   });
   after(async () => {
     for (const r of relays) await r.close();
@@ -146,6 +150,46 @@ describe('two gateways sharing PostgreSQL (Samba AD DC, SMTP, mutual TLS on loop
       assert.ok(ch.status === 429 || v.status === 429, `blocked on ${relay === viaA ? 'A' : 'B'}: challenge ${ch.status}, verify ${v.status} ${JSON.stringify(v.body)}`);
       assert.notEqual(v.status, 200);
     }
+  });
+
+  it('gateway A is SIGKILLed while 8 verified resets are in flight through 4 relays: each one lands (on A before it died, or on B when the kiosk repeats it); never a 500, kinit proves every password', async () => {
+    const viaRelays = await Promise.all(Array.from({ length: 4 }, () => relayFor([a!.url, b.url])));
+    const sessions = await Promise.all(crowd.map(async (u, i) => {
+      const relay = viaRelays[i % viaRelays.length] as RunningRelay;
+      const s = await startWithCode(relay, u);
+      const v = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${s.id}/verify`, { factor: s.factor, response: s.code });
+      assert.equal(v.status, 200, JSON.stringify(v.body));
+      return { u, relay, id: s.id, fresh: `Ha-Crowd-Fresh-${i}-9!x` };
+    }));
+    for (const s of sessions) rememberSecret(s.fresh);
+    // All resets go out at once; A dies as soon as the first of them is answered, the rest in flight.
+    const resets = sessions.map((s) => kioskCall(s.relay.url, s.relay.kioskSecret, 'POST', `/api/v1/recovery/${s.id}/reset`, { newPassword: s.fresh, unlock: true }));
+    await Promise.race(resets);
+    assert.equal(await a!.kill('SIGKILL'), 'SIGKILL');
+    a = undefined;
+    const first = await Promise.all(resets);
+    const outcomes: string[] = [];
+    for (const [i, r] of first.entries()) {
+      const s = sessions[i] as (typeof sessions)[number];
+      assert.ok(r.status < 500 || ['GATEWAY_UNAVAILABLE', 'DIRECTORY_UNAVAILABLE', 'SESSION_BUSY'].includes(r.body?.error?.code), `${s.u.name}: ${r.status} ${JSON.stringify(r.body)}`);
+      if (r.status === 200) { outcomes.push('landed'); continue; }
+      // The kiosk repeats a call the gateway may never have answered; the relay is on B now. A session
+      // A died working on stays leased to A for up to 30 s: B says SESSION_BUSY and the kiosk waits.
+      let again = await kioskCall(s.relay.url, s.relay.kioskSecret, 'POST', `/api/v1/recovery/${s.id}/reset`, { newPassword: s.fresh, unlock: true });
+      for (let n = 0; n < 12 && again.status === 503 && again.body.error.code === 'SESSION_BUSY'; n++) {
+        await new Promise((r) => setTimeout(r, 5_000));
+        again = await kioskCall(s.relay.url, s.relay.kioskSecret, 'POST', `/api/v1/recovery/${s.id}/reset`, { newPassword: s.fresh, unlock: true });
+      }
+      // 409 RESET_ALREADY_DONE: A had reset it and closed the session before it died; 422 (history):
+      // A had set it but died before closing the session. Either way the user is told, and the
+      // password is the one they chose (kinit below).
+      const code = again.body?.error?.code;
+      assert.ok(again.status === 200 || (again.status === 409 && code === 'RESET_ALREADY_DONE') || (again.status === 422 && code === 'PASSWORD_POLICY'), `${s.u.name} repeated on B: ${again.status} ${JSON.stringify(again.body)}`);
+      outcomes.push(again.status === 200 ? 'repeated on B' : `had landed on A (${code})`);
+    }
+    if (process.env.KEYHATCH_TEST_VERBOSE) console.log(`      · ${outcomes.join(', ')}`);
+    for (const s of sessions) assert.equal((await d.dc.kinit(s.u.name, s.fresh)).ok, true, `${s.u.name}: new password works (${outcomes.join(', ')})`);
+    a = await restartA(); // the next test starts with both gateways again
   });
 
   it('a recovery verified on gateway A finishes on gateway B once A is gone; kinit proves the new password', async () => {

@@ -122,7 +122,8 @@ describe('rate gates (Samba AD DC, two daemon processes on one store)', function
         rememberSecret(code);
         const wrong = (i: number) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0');
         const results = await Promise.all(Array.from({ length: 100 }, (_, i) => call(i % 2 ? second.url : k.url, launches.a, 'POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: wrong(i) })));
-        assert.ok(results.every((r) => r.status === 401 || r.status === 429), JSON.stringify(results.map((r) => r.status)));
+        // 503 SESSION_BUSY: waited 10 s for the session's lease (a very busy machine) and changed nothing.
+        assert.ok(results.every((r) => r.status === 401 || r.status === 429 || (r.status === 503 && r.body.error.code === 'SESSION_BUSY')), JSON.stringify(results.map((r) => r.status)));
         const right = await call(k.url, launches.a, 'POST', `/api/v1/recovery/${id}/verify`, { factor: 'f1', response: code });
         assert.equal(right.status, 401, 'the code allowed 3 tries in all, whichever process judged them');
       } finally { await second.close(); }

@@ -1,6 +1,7 @@
 // The configuration layers before validation: what the installer recorded (the machine's role), then
-// the JSON file, then Group Policy, then KEYHATCH_* environment variables, merged. No schema here (and no zod): the relay validates its own small
-// subset by hand (relay-config.ts); every other role validates with the schema (load.ts).
+// the JSON file, then Group Policy, then KEYHATCH_* environment variables, merged. No schema here
+// (and no zod): the relay validates its own small subset by hand (relay-config.ts); every other
+// role validates with the schema (load.ts).
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyhatchError } from '../errors/catalogue.js';

@@ -1,5 +1,5 @@
 // What discovery and sync (admin/sync) need from a directory, whatever its vendor. The AD implementation
-// is ad/ad-population-source.ts; an Entra one would answer the same calls with Graph delta queries.
+// is ad/ad-population-source.ts; the Entra one (entra/entra-population-source.ts) answers them with Graph delta queries.
 
 export interface GroupHit {
   /** AD: the group's DN; Entra: its object id. What `setTargetGroups` takes. */

@@ -421,6 +421,9 @@ export class RecoveryService {
   /** `account` is for the daemon's follow-ups (the logon tile, the offline cache): never put it in a kiosk answer. */
   async reset(id: unknown, newPassword: unknown, alsoUnlock: unknown, client: ClientInfo): Promise<{ reset: true; unlocked: boolean; account?: WindowsAccount }> {
     return this.sessions.locked(id, client, async (s) => {
+      // A repeat of a reset whose answer was lost (e.g. the gateway that made it died before
+      // answering): say it happened rather than "session ended", which would leave the user unsure.
+      if (s.done) throw new KeyhatchError('RESET_ALREADY_DONE');
       const user = this.requireVerified(s, 'reset');
       if (typeof newPassword !== 'string' || newPassword.length === 0 || newPassword.length > 512) throw new KeyhatchError('BAD_REQUEST', { reason: 'newPassword' });
       const ctx = this.ctx(s, client);
@@ -435,7 +438,8 @@ export class RecoveryService {
       }
       // The password has changed: whatever happens next, the session closes, the reset is audited
       // as done and the user is told. A failed unlock is audited on its own and reported as not unlocked.
-      await this.sessions.delete(s.ref);
+      // Closed, not deleted, until it expires: only a repeated reset can still see it (RESET_ALREADY_DONE).
+      await this.sessions.save({ ...s, verified: [], scratch: {}, tries: {}, done: true });
       this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'success', details: { factors: this.verifiedTypes(s) } });
       let unlocked = false;
       try {
@@ -451,7 +455,7 @@ export class RecoveryService {
       await this.notices.send(user, 'reset', s.locale, ctx.correlationId);
       const account = windowsAccountOf(user);
       return { reset: true, unlocked, ...(account ? { account } : {}) };
-    });
+    }, { done: true });
   }
 
   async cancel(id: unknown, client: ClientInfo): Promise<void> {

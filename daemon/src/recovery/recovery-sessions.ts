@@ -39,6 +39,13 @@ export interface RecoverySession {
   tries: Record<string, number>;
   requirements: Requirements;
   unlocked?: boolean;
+  /** The password was reset: the session stays, closed, until it expires (see RecoveryService.reset). */
+  done?: boolean;
+}
+
+export interface LoadOptions {
+  /** Return a closed (done) session instead of answering SESSION_EXPIRED. */
+  readonly done?: boolean;
 }
 
 export class RecoverySessions {
@@ -49,7 +56,7 @@ export class RecoverySessions {
   }
 
   /** Unknown, expired and someone else's sessions all look the same: SESSION_EXPIRED. */
-  async load(id: unknown, client: ClientInfo): Promise<RecoverySession> {
+  async load(id: unknown, client: ClientInfo, opts: LoadOptions = {}): Promise<RecoverySession> {
     if (typeof id !== 'string' || id.length > 64) throw new KeyhatchError('SESSION_EXPIRED', { reason: 'malformed id' });
     const s = await this.d.store.ephemeral.get<RecoverySession>(KIND, hashId(id), this.d.now());
     if (!s) throw new KeyhatchError('SESSION_EXPIRED', { reason: 'no such session' });
@@ -57,6 +64,7 @@ export class RecoverySessions {
       this.d.audit.write({ action: 'recovery.binding-mismatch', actor: 'unknown', target: s.username, result: 'refused', reason: 'SESSION_EXPIRED', correlationId: corr(s), device: client.device, source: client.source });
       throw new KeyhatchError('SESSION_EXPIRED', { reason: 'client binding mismatch' });
     }
+    if (s.done && !opts.done) throw new KeyhatchError('SESSION_EXPIRED', { reason: 'session closed after its reset' });
     return s;
   }
 
@@ -64,17 +72,18 @@ export class RecoverySessions {
    * Runs `fn` holding the session's lease, so two requests for one session — on this process or on
    * another sharing the store — never read and write its state (tries, answered prompts) at once.
    */
-  async locked<T>(id: unknown, client: ClientInfo, fn: (s: RecoverySession) => Promise<T>): Promise<T> {
+  async locked<T>(id: unknown, client: ClientInfo, fn: (s: RecoverySession) => Promise<T>, opts: LoadOptions = {}): Promise<T> {
     if (typeof id !== 'string' || id.length > 64) throw new KeyhatchError('SESSION_EXPIRED', { reason: 'malformed id' });
     const key = `${KIND}:${hashId(id)}`;
     const holder = randomUUID();
     const deadline = Date.now() + LEASE_WAIT_MS;
     while (!await this.d.store.leases.acquire(key, holder, this.d.now(), LEASE_MS)) {
-      if (Date.now() > deadline) throw new KeyhatchError('RATE_LIMITED', { reason: 'session busy' });
+      // Held that long: a request still running, or a gateway that died holding it (the lease expires).
+      if (Date.now() > deadline) throw new KeyhatchError('SESSION_BUSY', { reason: 'session lease held' });
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
     }
     try {
-      return await fn(await this.load(id, client));
+      return await fn(await this.load(id, client, opts));
     } finally {
       await this.d.store.leases.release(key, holder);
     }

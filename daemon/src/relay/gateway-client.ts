@@ -133,8 +133,11 @@ export class GatewayClient {
       req.on('close', () => clearTimeout(connectTimer));
       req.on('timeout', () => req.destroy(Object.assign(new Error('gateway timeout'), { code: 'GATEWAY_TIMEOUT' })));
       req.on('error', (err: NodeJS.ErrnoException) => {
-        // A kept-alive socket the gateway closed meanwhile: the request never reached it.
-        if ((req.reusedSocket || reused) && err.code === 'ECONNRESET') err.code = 'GATEWAY_STALE_SOCKET';
+        // A kept-alive socket the gateway closed meanwhile: the request never reached it — or the
+        // gateway died working on it, which looks the same. So only a read is sent again; a write
+        // (verify, reset) fails as GATEWAY_UNAVAILABLE and the user repeats it (idle sockets close
+        // at 4 s, before the gateway's 5 s, so the first case is rare).
+        if ((req.reusedSocket || reused) && err.code === 'ECONNRESET' && (method === 'GET' || method === 'HEAD')) err.code = 'GATEWAY_STALE_SOCKET';
         reject(err);
       });
       req.end(body);

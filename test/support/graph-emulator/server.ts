@@ -6,6 +6,12 @@
 //  - PATCH /v1.0/users/{id} with passwordProfile (complexity, role and sync checks)
 //  - GET /v1.0/users/{id}/transitiveMemberOf[/microsoft.graph.group], /v1.0/groups/{id}/transitiveMembers
 //  - GET /v1.0/identityProtection/riskyUsers/{id}, POST /v1.0/identityProtection/riskyUsers/dismiss
+//  - GET /v1.0/users/delta and /v1.0/groups/delta (change tracking: pages with @odata.nextLink, a last
+//    page with @odata.deltaLink; the deltaLink returns only what changed since, deletions as `@removed`;
+//    groups carry `members@delta` when members are selected; `$deltatoken=latest` = "sync from now")
+//  - GET /v1.0/groups ($search with ConsistencyLevel: eventual, $filter, $select, $top), GET /v1.0/domains
+// Change tracking needs real changes: mutate through the state's helpers (addUser, updateUser,
+// deleteUser, addGroup, addGroupMember, removeGroupMember, deleteGroup), which bump a change counter.
 // Server-driven paging returns @odata.nextLink and only accepts links it issued, byte for byte.
 // Every request is recorded (secrets masked); faults (429 + Retry-After, 503, 500) can be injected.
 import { createHash, createPublicKey, createSign, createVerify, randomUUID, constants as cc, X509Certificate, type KeyObject } from 'node:crypto';
@@ -42,6 +48,8 @@ export interface EmuUserInput {
   onPremisesSecurityIdentifier?: string | null;
   lastPasswordChangeDateTime?: string;
   passwordPolicies?: string | null;
+  /** 'Member' (default) or 'Guest' (B2B). */
+  userType?: 'Member' | 'Guest';
   password?: string;
   /** Directory role template ids the user holds (makes them an administrator). */
   roles?: string[];
@@ -49,12 +57,14 @@ export interface EmuUserInput {
   riskState?: 'none' | 'atRisk' | 'confirmedCompromised' | 'remediated' | 'dismissed';
 }
 
-export interface EmuGroupInput { id?: string; displayName: string; /** user ids/UPNs or group ids/names */ members?: string[] }
+export interface EmuGroupInput { id?: string; displayName: string; description?: string; /** user ids/UPNs or group ids/names */ members?: string[] }
 
 export interface EmuUser extends Required<Pick<EmuUserInput, 'id' | 'userPrincipalName'>>, Omit<EmuUserInput, 'id' | 'userPrincipalName'> {
   passwordHistory: string[];
 }
-export interface EmuGroup { id: string; displayName: string; members: string[] }
+export interface EmuGroup { id: string; displayName: string; description?: string; members: string[] }
+/** A verified domain of the tenant; passwordValidityPeriodInDays 2147483647 = passwords never expire. */
+export interface EmuDomain { id: string; passwordValidityPeriodInDays?: number; passwordNotificationWindowInDays?: number; isDefault?: boolean; isVerified?: boolean }
 
 export interface Fault {
   status: 429 | 500 | 503 | 504;
@@ -97,6 +107,8 @@ export interface EmulatorOptions {
   p2Licensed?: boolean;
   /** Largest page the server returns, whatever $top says (server-driven paging). */
   maxPageSize?: number;
+  /** The tenant's domains (default: one per UPN suffix of the initial users, passwords never expire). */
+  domains?: EmuDomain[];
   clock?: () => Date;
 }
 
@@ -110,6 +122,11 @@ export interface EmulatorState {
   appDirectoryRoles: string[];
   p2Licensed: boolean;
   maxPageSize: number;
+  /**
+   * Delta rounds from a token return only the id and the properties changed since (Graph documents
+   * "at least the properties that changed"); default false: every selected property.
+   */
+  deltaChangedPropertiesOnly: boolean;
   tokensIssued: number;
   /** Client assertions that carried an x5c chain (subject name + issuer authentication). */
   readonly assertionsWithX5c: number;
@@ -119,6 +136,18 @@ export interface EmulatorState {
   findUser(idOrUpn: string): EmuUser | undefined;
   graphRequests(): RecordedRequest[];
   tokenRequests(): RecordedRequest[];
+  domains: EmuDomain[];
+  /** Object id → value of the tenant's change counter at the object's last change (what delta queries compare). */
+  readonly changes: ReadonlyMap<string, number>;
+  addUser(input: EmuUserInput): EmuUser;
+  /** Changes properties of a user (displayName, accountEnabled, …) as an administrator would. */
+  updateUser(idOrUpn: string, patch: Partial<Omit<EmuUserInput, 'id'>>): EmuUser;
+  /** Deletes a user (soft: restorable, delta says reason "changed"; permanent: reason "deleted"); it leaves its groups. */
+  deleteUser(idOrUpn: string, opts?: { permanent?: boolean }): void;
+  addGroup(input: EmuGroupInput): EmuGroup;
+  addGroupMember(group: string, member: string): void;
+  removeGroupMember(group: string, member: string): void;
+  deleteGroup(group: string): void;
 }
 
 export interface GraphEmulator {
@@ -143,6 +172,8 @@ const DEFAULT_SELECT = ['businessPhones', 'displayName', 'givenName', 'jobTitle'
 /** Properties Graph only filters on as an advanced query (ConsistencyLevel: eventual + $count=true). */
 const ADVANCED_ONLY_PROPS = new Set(['onpremisessamaccountname']);
 const ADVANCED_ONLY_OPS = new Set(['ne', 'not', 'endswith']);
+const GROUP_PROPS = ['id', 'displayName', 'description'];
+const NEVER_EXPIRES = 2147483647;
 
 /** Entra's rule for cloud passwords: 8–256 characters, 3 of 4 classes, only the allowed characters. */
 export function entraPasswordOk(pw: string): boolean {
@@ -177,10 +208,51 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
   const groups = new Map<string, EmuGroup>();
   for (const g of opts.groups ?? []) {
     const id = g.id ?? randomUUID();
-    groups.set(id, { id, displayName: g.displayName, members: g.members ?? [] });
+    groups.set(id, { id, displayName: g.displayName, ...(g.description !== undefined ? { description: g.description } : {}), members: g.members ?? [] });
   }
   const findUser = (key: string) => users.get(key) ?? [...users.values()].find((u) => u.userPrincipalName.toLowerCase() === key.toLowerCase());
   const findGroup = (key: string) => groups.get(key) ?? [...groups.values()].find((g) => g.displayName === key);
+
+  // Change tracking: one counter for the tenant; every object remembers the value at its last change.
+  let seq = 0;
+  const changes = new Map<string, number>();
+  const touch = (id: string) => { changes.set(id, ++seq); };
+  /** Per user: counter at creation and at the last change of each property (for deltaChangedPropertiesOnly). */
+  const createdAt = new Map<string, number>();
+  const propChanged = new Map<string, Map<string, number>>();
+  /** Deleted objects (soft or permanent) with the counter at deletion. */
+  const tombstones = new Map<string, { seq: number; kind: 'users' | 'groups'; permanent: boolean }>();
+  /** Direct membership changes, for members@delta. */
+  const memberLog: Array<{ groupId: string; memberId: string; type: 'user' | 'group'; op: 'add' | 'remove'; seq: number }> = [];
+  const resolveMember = (m: string): { id: string; type: 'user' | 'group' } | undefined => {
+    const u = findUser(m);
+    if (u) return { id: u.id, type: 'user' };
+    const g = findGroup(m);
+    return g ? { id: g.id, type: 'group' } : undefined;
+  };
+  const newUser = (u: EmuUserInput): EmuUser => {
+    const id = u.id ?? randomUUID();
+    const user: EmuUser = { accountEnabled: true, onPremisesSyncEnabled: null, otherMails: [], riskLevel: 'none', riskState: 'none', mail: null, mobilePhone: null,
+      lastPasswordChangeDateTime: '2026-01-01T00:00:00Z', ...u, id, passwordHistory: u.password ? [u.password] : [] };
+    users.set(id, user);
+    touch(id);
+    createdAt.set(id, seq);
+    return user;
+  };
+  const mustUser = (key: string) => { const u = findUser(key); if (!u) throw new Error(`no emulated user ${key}`); return u; };
+  const mustGroup = (key: string) => { const g = findGroup(key); if (!g) throw new Error(`no emulated group ${key}`); return g; };
+  const removeMemberRefs = (g: EmuGroup, id: string, type: 'user' | 'group') => {
+    const before = g.members.length;
+    g.members = g.members.filter((m) => resolveMember(m)?.id !== id);
+    if (g.members.length === before) return false;
+    touch(g.id);
+    memberLog.push({ groupId: g.id, memberId: id, type, op: 'remove', seq });
+    return true;
+  };
+  for (const u of users.values()) touch(u.id);
+  for (const g of groups.values()) touch(g.id);
+  const domains: EmuDomain[] = opts.domains ?? [...new Set([...users.values()].map((u) => u.userPrincipalName.split('@')[1]?.toLowerCase()).filter((d): d is string => !!d))]
+    .map((id, i) => ({ id, passwordValidityPeriodInDays: NEVER_EXPIRES, passwordNotificationWindowInDays: 14, isDefault: i === 0, isVerified: true }));
 
   const state: EmulatorState = {
     users, groups, requests: [], faults: [], clientSecret,
@@ -188,6 +260,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     appDirectoryRoles: opts.appDirectoryRoles ?? [ROLE.userAdministrator],
     p2Licensed: opts.p2Licensed ?? true,
     maxPageSize: opts.maxPageSize ?? 999,
+    deltaChangedPropertiesOnly: false,
     tokensIssued: 0,
     get assertionsWithX5c() { return x5cSeen; },
     clock,
@@ -195,8 +268,58 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       const u = findUser(key);
       if (!u) throw new Error(`no emulated user ${key}`);
       u.lastPasswordChangeDateTime = (at ?? clock()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      touch(u.id);
     },
     findUser,
+    domains,
+    changes,
+    addUser: (input) => newUser(input),
+    updateUser(key, patch) {
+      const u = mustUser(key);
+      Object.assign(u, patch);
+      touch(u.id);
+      const props = propChanged.get(u.id) ?? new Map<string, number>();
+      for (const k of Object.keys(patch)) props.set(k, seq);
+      propChanged.set(u.id, props);
+      return u;
+    },
+    deleteUser(key, o = {}) {
+      const u = mustUser(key);
+      // Entra removes a deleted user's memberships (a restore brings them back): its groups change too.
+      for (const g of groups.values()) removeMemberRefs(g, u.id, 'user');
+      users.delete(u.id);
+      changes.delete(u.id);
+      tombstones.set(u.id, { seq: ++seq, kind: 'users', permanent: o.permanent ?? false });
+    },
+    addGroup(input) {
+      const id = input.id ?? randomUUID();
+      const g: EmuGroup = { id, displayName: input.displayName, ...(input.description !== undefined ? { description: input.description } : {}), members: [] };
+      groups.set(id, g);
+      touch(id);
+      for (const m of input.members ?? []) this.addGroupMember(id, m);
+      return g;
+    },
+    addGroupMember(group, member) {
+      const g = mustGroup(group);
+      const m = resolveMember(member);
+      if (!m) throw new Error(`no emulated user or group ${member}`);
+      if (g.members.some((x) => resolveMember(x)?.id === m.id)) return;
+      g.members.push(m.id);
+      touch(g.id);
+      memberLog.push({ groupId: g.id, memberId: m.id, type: m.type, op: 'add', seq });
+    },
+    removeGroupMember(group, member) {
+      const g = mustGroup(group);
+      const m = resolveMember(member);
+      if (!m || !removeMemberRefs(g, m.id, m.type)) throw new Error(`${member} is not a member of ${group}`);
+    },
+    deleteGroup(group) {
+      const g = mustGroup(group);
+      for (const other of groups.values()) removeMemberRefs(other, g.id, 'group');
+      groups.delete(g.id);
+      changes.delete(g.id);
+      tombstones.set(g.id, { seq: ++seq, kind: 'groups', permanent: false });
+    },
     graphRequests() { return this.requests.filter((r) => r.path.startsWith('/v1.0/')); },
     tokenRequests() { return this.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')); },
   };
@@ -377,6 +500,126 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
 
   const advancedOk = (rec: RecordedRequest, q: Record<string, string>) => rec.headers.consistencylevel === 'eventual' && q.$count === 'true';
 
+  const projectGroup = (g: EmuGroup, select: string[] | undefined): Obj => {
+    const out: Obj = {};
+    for (const k of select ?? GROUP_PROPS) {
+      const key = GROUP_PROPS.find((p) => p.toLowerCase() === k.toLowerCase());
+      if (key) out[key] = (g as unknown as Obj)[key] ?? null;
+    }
+    out.id = g.id;
+    return out;
+  };
+
+  /** Delta sessions in progress: the ids to report, fixed at the first page, and the counter they report up to. */
+  const deltaSessions = new Map<string, { r: 'users' | 'groups'; ids: string[]; from: number; to: number; sel: string | undefined }>();
+  const deltaLinkFor = (r: 'users' | 'groups', to: number, sel: string | undefined) => {
+    const token = b64url(JSON.stringify({ r, s: to, sel: sel ?? null, n: randomUUID() }));
+    const link = `${base}/v1.0/${r}/delta?$deltatoken=${token}`;
+    issuedLinks.add(link);
+    return link;
+  };
+  const handleDelta = (res: ServerResponse, rec: RecordedRequest, r: 'users' | 'groups', q: Record<string, string>) => {
+    let session;
+    let offset = 0;
+    let sid: string;
+    if (q.$skiptoken !== undefined) {
+      if (!issuedLinks.has(`${base}${rec.url}`)) return graphError(res, rec, 400, 'Request_BadRequest', "Invalid or altered '$skiptoken' (nextLink must be used as returned).");
+      const [id, o] = q.$skiptoken.split('~');
+      sid = id ?? '';
+      session = deltaSessions.get(sid);
+      offset = Number(o);
+      if (!session || session.r !== r) return graphError(res, rec, 400, 'Request_BadRequest', 'Invalid skip token.');
+    } else {
+      let from = -1;
+      let sel = q.$select;
+      if (q.$deltatoken === 'latest') {
+        // "Sync from now": no resources, just a deltaLink for the current state.
+        return send(res, rec, 200, { '@odata.context': `${base}/v1.0/$metadata#${r}`, value: [], '@odata.deltaLink': deltaLinkFor(r, seq, sel) });
+      }
+      if (q.$deltatoken !== undefined) {
+        if (!issuedLinks.has(`${base}${rec.url}`)) return graphError(res, rec, 400, 'syncStateNotFound', 'The sync state generation is not found. The delta token is expired and data must be synchronized again.');
+        const t = JSON.parse(Buffer.from(q.$deltatoken, 'base64url').toString()) as { r: string; s: number; sel: string | null };
+        if (t.r !== r) return graphError(res, rec, 400, 'Request_BadRequest', 'The delta token belongs to another resource.');
+        from = t.s;
+        sel = t.sel ?? undefined;
+      }
+      const live = r === 'users' ? [...users.keys()] : [...groups.keys()];
+      const ids = from < 0 ? live.sort()
+        : [...live.filter((id) => (changes.get(id) ?? 0) > from), ...[...tombstones].filter(([, t]) => t.kind === r && t.seq > from).map(([id]) => id)].sort();
+      sid = randomUUID();
+      session = { r, ids, from, to: seq, sel };
+      deltaSessions.set(sid, session);
+    }
+    const select = session.sel ? session.sel.split(',').map((x) => x.trim()) : undefined;
+    const withMembers = select?.some((x) => x.toLowerCase() === 'members') ?? false;
+    const size = Math.min(state.maxPageSize, 999);
+    const value: Obj[] = [];
+    for (const id of session.ids.slice(offset, offset + size)) {
+      const gone = tombstones.get(id);
+      if (gone && !users.has(id) && !groups.has(id)) { value.push({ id, '@removed': { reason: gone.permanent ? 'deleted' : 'changed' } }); continue; }
+      if (r === 'users') {
+        const u = users.get(id);
+        if (!u) continue;
+        const full = project(u, select);
+        if (!state.deltaChangedPropertiesOnly || session.from < 0 || (createdAt.get(id) ?? 0) > session.from) { value.push(full); continue; }
+        const props = propChanged.get(id);
+        value.push(Object.fromEntries(Object.entries(full).filter(([k]) => k === 'id' || (props?.get(k) ?? 0) > session.from)));
+        continue;
+      }
+      const g = groups.get(id);
+      if (!g) continue;
+      const o = projectGroup(g, select?.filter((x) => x.toLowerCase() !== 'members'));
+      if (withMembers) {
+        if (session.from < 0) {
+          o['members@delta'] = g.members.map(resolveMember).filter((m) => m !== undefined).map((m) => ({ '@odata.type': `#microsoft.graph.${m.type}`, id: m.id }));
+        } else {
+          // Only the membership changes since the token: the last change of each member, removals marked.
+          const last = new Map<string, (typeof memberLog)[number]>();
+          for (const e of memberLog) if (e.groupId === id && e.seq > session.from) last.set(e.memberId, e);
+          o['members@delta'] = [...last.values()].map((e) => ({ '@odata.type': `#microsoft.graph.${e.type}`, id: e.memberId, ...(e.op === 'remove' ? { '@removed': { reason: 'deleted' } } : {}) }));
+        }
+      }
+      value.push(o);
+    }
+    const body: Obj = { '@odata.context': `${base}/v1.0/$metadata#${r}`, value };
+    if (offset + size < session.ids.length) {
+      const link = `${base}/v1.0/${r}/delta?$skiptoken=${sid}~${offset + size}`;
+      issuedLinks.add(link);
+      body['@odata.nextLink'] = link;
+    } else {
+      deltaSessions.delete(sid);
+      body['@odata.deltaLink'] = deltaLinkFor(r, session.to, session.sel);
+    }
+    send(res, rec, 200, body);
+  };
+
+  /** $search="displayName:x" OR "description:y": every word of the value prefixes a word of the property (Graph tokenises). */
+  const parseSearch = (src: string): ((o: Obj) => boolean) | string => {
+    const clauses: Array<{ prop: string; words: string[] }> = [];
+    const ops: string[] = [];
+    const re = /\s*"((?:[^"\\]|\\.)*)"\s*(?:(OR|AND)\s*|$)/gy;
+    let m: RegExpExecArray | null;
+    let end = 0;
+    while ((m = re.exec(src)) !== null) {
+      const text = (m[1] as string).replace(/\\(.)/g, '$1');
+      const colon = text.indexOf(':');
+      if (colon <= 0) return `Syntax error: '${text}' is not property:value.`;
+      clauses.push({ prop: text.slice(0, colon), words: text.slice(colon + 1).toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean) });
+      if (m[2]) ops.push(m[2]);
+      end = re.lastIndex;
+      if (!m[2]) break;
+    }
+    if (clauses.length === 0 || end !== src.length || ops.length !== clauses.length - 1) return `Syntax error: invalid $search '${src}'.`;
+    const bad = clauses.find((c) => !['displayname', 'description'].includes(c.prop.toLowerCase()));
+    if (bad) return `Property '${bad.prop}' cannot be searched.`;
+    const hit = (o: Obj, c: { prop: string; words: string[] }) => {
+      const v = String(o[c.prop.toLowerCase() === 'displayname' ? 'displayName' : 'description'] ?? '');
+      const tokens = v.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      return c.words.every((w) => tokens.some((t) => t.startsWith(w)));
+    };
+    return (o) => clauses.reduce((acc, c, i) => (i === 0 ? hit(o, c) : ops[i - 1] === 'AND' ? acc && hit(o, c) : acc || hit(o, c)), false);
+  };
+
   const handleGraph = (res: ServerResponse, rec: RecordedRequest, raw: string, authz: string | undefined) => {
     const fault = takeFault('graph', rec.path, rec.method);
     if (fault) {
@@ -400,6 +643,49 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
     }
     const canReadUsers = roles.some((r) => ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].includes(r));
     const canReadMembers = roles.some((r) => ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].includes(r));
+
+    if ((seg[0] === 'users' || seg[0] === 'groups') && seg[1] === 'delta' && seg.length === 2 && rec.method === 'GET') {
+      if (seg[0] === 'users' ? !canReadUsers : !canReadMembers) return graphError(res, rec, 403, 'Authorization_RequestDenied', INSUFFICIENT);
+      if (seg[0] === 'groups' && select) {
+        const unknown = select.find((p) => ![...GROUP_PROPS, 'members'].some((x) => x.toLowerCase() === p.toLowerCase()));
+        if (unknown) return graphError(res, rec, 400, 'Request_BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.group'.`);
+      }
+      return handleDelta(res, rec, seg[0], q);
+    }
+
+    if (seg[0] === 'groups' && seg.length === 1 && rec.method === 'GET') {
+      if (!canReadMembers) return graphError(res, rec, 403, 'Authorization_RequestDenied', INSUFFICIENT);
+      let list: Obj[] = [...groups.values()].map((g) => projectGroup(g, undefined));
+      if (q.$search !== undefined) {
+        if (rec.headers.consistencylevel !== 'eventual') {
+          return graphError(res, rec, 400, 'Request_BadRequest', "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'");
+        }
+        const test = parseSearch(q.$search);
+        if (typeof test === 'string') return graphError(res, rec, 400, 'Request_BadRequest', test);
+        list = list.filter(test);
+      }
+      if (q.$filter !== undefined) {
+        let f;
+        try { f = parseFilter(q.$filter); } catch (err) {
+          if (err instanceof FilterSyntaxError) return graphError(res, rec, 400, 'BadRequest', `Invalid filter clause: ${err.message}`);
+          throw err;
+        }
+        for (const p of f.properties) if (!GROUP_PROPS.some((x) => x.toLowerCase() === p.toLowerCase())) return graphError(res, rec, 400, 'Request_BadRequest', `Could not find a property named '${p}' on type 'microsoft.graph.group'.`);
+        list = list.filter((g) => f.test(g));
+      }
+      if (select) {
+        const unknown = select.find((p) => !GROUP_PROPS.some((x) => x.toLowerCase() === p.toLowerCase()));
+        if (unknown) return graphError(res, rec, 400, 'Request_BadRequest', `Could not find a property named '${unknown}' on type 'microsoft.graph.group'.`);
+        list = list.map((g) => projectGroup(g as unknown as EmuGroup, select));
+      }
+      return page(res, rec, list, q, rec.path, 'groups');
+    }
+
+    if (seg[0] === 'domains' && seg.length === 1 && rec.method === 'GET') {
+      if (!roles.some((r) => ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].includes(r))) return graphError(res, rec, 403, 'Authorization_RequestDenied', INSUFFICIENT);
+      return page(res, rec, state.domains.map((d) => ({ id: d.id, isDefault: d.isDefault ?? false, isVerified: d.isVerified ?? true,
+        passwordValidityPeriodInDays: d.passwordValidityPeriodInDays ?? NEVER_EXPIRES, passwordNotificationWindowInDays: d.passwordNotificationWindowInDays ?? 14 })), q, rec.path, 'domains');
+    }
 
     if (seg[0] === 'users' && seg.length === 1 && rec.method === 'GET') {
       if (!canReadUsers) return graphError(res, rec, 403, 'Authorization_RequestDenied', INSUFFICIENT);
@@ -503,6 +789,7 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       if (u.riskState === 'atRisk') { u.riskState = 'remediated'; u.riskLevel = 'none'; }
     }
     for (const k of ['displayName', 'mobilePhone', 'accountEnabled'] as const) if (k in body) (u as unknown as Obj)[k] = body[k];
+    touch(u.id);
     send(res, rec, 204);
   };
 

@@ -2,7 +2,7 @@
 // give (named like the directory; "default" for the single-directory form), the sync engine,
 // the admin-facing service and the periodic scheduler (recovery's scope check is built with recovery,
 // core/core-services.ts).
-// Entra ID directories are not synchronised yet (no delta-query source; see docs/admin.md).
+// Entra ID directories sync through Graph delta queries (directory/entra/entra-population-source.ts).
 import type { KeyhatchConfig } from '../../config/schema.js';
 import type { Directory } from '../../directory/directory.js';
 import type { PopulationSource } from '../../directory/population-source.js';

@@ -6,11 +6,13 @@ import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
+import type { PopulationSource } from '../population-source.js';
 import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, OperationContext, PrivilegeInfo } from '../directory.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
 import { resolveEndpoints, type EntraEndpoints } from './endpoints.js';
 import { USER_SELECT, isEntraUser, toEntraUser, type EntraUser, type GraphUser } from './entra-user.js';
+import { EntraPopulationSource } from './entra-population-source.js';
 import { GraphClient } from './graph-client.js';
 import { odataString } from './graph-client.js';
 import { createHttpsFetch, readCaFile } from '../../net/https-fetch.js';
@@ -214,6 +216,11 @@ export class EntraDirectory implements Directory {
       query: { $select: 'id', $top: '999' }, advanced: true, context: 'groups',
     });
     return objs.filter((o) => o['@odata.type'] === undefined || o['@odata.type'] === '#microsoft.graph.user').map((o) => o.id);
+  }
+
+  /** Discovery and sync (admin/sync): target groups, users and changes through Graph delta queries. */
+  populationSources(name: string): PopulationSource[] {
+    return [new EntraPopulationSource({ directoryId: name, tenantId: this.cfg.tenantId, graph: this.graph })];
   }
 
   async isMember(user: DirectoryUser, groupId: string): Promise<boolean> {

@@ -267,7 +267,10 @@ export class HybridDirectory implements Directory {
     return [...await this.deps.entra.doctorChecks(), ...await this.deps.ad.doctorChecks?.() ?? []];
   }
 
-  /** Synced users live in AD: it is what sync reads (Entra delta queries are not implemented, docs/admin.md). */
+  /**
+   * Synced users live in AD: it is what sync reads. Entra's own source (delta queries) is not added
+   * here: synced users would be counted twice, and one name cannot carry two sources (docs/admin.md).
+   */
   populationSources(name: string): PopulationSource[] {
     return this.deps.ad.populationSources?.(name) ?? [];
   }
