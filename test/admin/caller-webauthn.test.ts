@@ -306,6 +306,18 @@ describe('caller verification with a security key on a link the user opens (gate
     await audited((e) => e.action === 'console.caller-verify' && e.result === 'failure' && e.reason === 'CALLER_LINK_INVALID' && /session ended/.test(String(e.details?.why)), 'ended session audited');
   });
 
+  it('a link without its token says so, in each of the five languages, with no accessibility or CSP violation', async () => {
+    const p = await page();
+    const expected: Record<string, RegExp> = { en: /incomplete/, de: /unvollständig/, fr: /incomplet/, es: /incompleto/, nl: /onvolledig/ };
+    for (const [lang, text] of Object.entries(expected)) {
+      await p.goto(`${portal}/caller-check/?lang=${lang}`);
+      await p.locator('#view[data-step="invalid"]').waitFor({ timeout: 60_000 });
+      assert.equal(await p.getAttribute('html', 'lang'), lang);
+      assert.match(await p.locator('#invalid').textContent() ?? '', text, lang);
+      await checkStep(p, `caller-key-no-token-${lang}`);
+    }
+  });
+
   it('a key check has no code to type: confirm is refused without ending it', async () => {
     const c = await signedInAgent();
     const { ref } = await startKeyCheck(c);
