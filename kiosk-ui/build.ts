@@ -1,4 +1,4 @@
-// Builds kiosk-ui/dist/{kiosk,portal,electron}: one minified ES bundle + CSS + HTML per page,
+// Builds kiosk-ui/dist/{kiosk,portal,caller-check,electron}: one minified ES bundle + CSS + HTML per page,
 // the locale files, and the Electron main/preload. Run: npx tsx kiosk-ui/build.ts
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,7 +14,7 @@ export interface BuildResult { [file: string]: number }
 /** Builds into `dist` (default kiosk-ui/dist); tests build into their own directory. */
 export async function buildKioskUi(dist = DIST): Promise<BuildResult> {
   rmSync(dist, { recursive: true, force: true });
-  const pages = { kiosk: 'src/renderer/main.dom.ts', portal: 'src/portal/main.dom.ts' } as const;
+  const pages = { kiosk: 'src/renderer/main.dom.ts', portal: 'src/portal/main.dom.ts', 'caller-check': 'src/caller-check/main.dom.ts' } as const;
   for (const [page, entry] of Object.entries(pages)) {
     const out = join(dist, page);
     mkdirSync(join(out, 'locales'), { recursive: true });
@@ -38,7 +38,7 @@ export async function buildKioskUi(dist = DIST): Promise<BuildResult> {
     format: 'cjs', platform: 'node', target: 'node20', external: ['electron'], logLevel: 'warning',
   });
   const sizes: BuildResult = {};
-  for (const page of ['kiosk', 'portal']) {
+  for (const page of Object.keys(pages)) {
     for (const f of ['index.html', 'app.js', 'app.css']) sizes[`${page}/${f}`] = statSync(join(dist, page, f)).size;
   }
   return sizes;

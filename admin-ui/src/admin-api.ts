@@ -5,7 +5,12 @@ import { ApiError, NETWORK_ERROR, readAnswer } from '../../kiosk-ui/src/shared/a
 export type Role = 'admin' | 'helpdesk';
 export interface SessionView { signedIn: boolean; csrf: string; user?: { name: string; displayName: string; role: Role }; expiresAt?: string; endsAt?: string; idleSeconds?: number }
 export interface FactorView { id: string; type: string; hint: string; confirmed: boolean; createdAt: string; canVerify: boolean }
-export interface CallerState { verified: boolean; verifiedUntil?: string; verifiedWith?: string; pending?: { factorId: string; type: string }; sentTo?: string }
+export interface CallerState {
+  verified: boolean; verifiedUntil?: string; verifiedWith?: string; sentTo?: string;
+  pending?: { factorId: string; type: string; expiresAt?: string; sentTo?: string; opened?: boolean };
+  /** How the last check ended without a verdict typed here: a security key rejected, or its link unused until it expired. */
+  failed?: { type: string; reason: 'rejected' | 'expired' };
+}
 export interface AuditEntry { timestamp: string; action: string; actor: string; target?: string; result: string; reason?: string; correlationId: string; source?: string; device?: string }
 export interface UserDetail {
   ref: string; name: string; displayName: string | null; userPrincipalName: string | null;
@@ -54,6 +59,7 @@ export class AdminApi {
   user(ref: string): Promise<UserDetail> { return this.request('GET', `/users/${enc(ref)}`); }
   verify(ref: string, factorId: string): Promise<CallerState> { return this.request('POST', `/users/${enc(ref)}/verify`, { factorId }); }
   confirm(ref: string, code: string): Promise<CallerState> { return this.request('POST', `/users/${enc(ref)}/verify/confirm`, { code }); }
+  cancelVerify(ref: string): Promise<CallerState> { return this.request('POST', `/users/${enc(ref)}/verify/cancel`, {}); }
   unlock(ref: string): Promise<{ unlocked: boolean }> { return this.request('POST', `/users/${enc(ref)}/unlock`, {}); }
   helpdeskCode(ref: string): Promise<{ code: string; expiresAt: string }> { return this.request('POST', `/users/${enc(ref)}/helpdesk-code`, {}); }
   resetEnrollment(ref: string): Promise<{ removed: number }> { return this.request('POST', `/users/${enc(ref)}/reset-enrollment`, {}); }

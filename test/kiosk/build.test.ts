@@ -1,5 +1,5 @@
 // The build: small bundles, no inline script or style anywhere (the daemon's CSP forbids them),
-// relative asset paths (served under /kiosk/ and /portal/), locales copied, Electron files built.
+// relative asset paths (served under /kiosk/, /portal/ and /caller-check/), locales copied, Electron files built.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ describe('kiosk-ui build', function () {
     assert.ok(sizes['kiosk/app.css']! < 10 * 1024);
   });
 
-  for (const page of ['kiosk', 'portal']) {
+  for (const page of ['kiosk', 'portal', 'caller-check']) {
     it(`${page}: HTML has no inline script, style or event handler; assets are relative`, () => {
       const html = readFileSync(join(dist, page, 'index.html'), 'utf8');
       assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, 'inline <script>');

@@ -11,8 +11,10 @@ export const APP_MOUNTS: readonly Mount[] = [['daemon/src/http/recovery-routes.t
 /** The gateway's relay API (daemon/src/roles/gateway.ts mounts it under /api/v1). */
 export const GATEWAY_MOUNTS: readonly Mount[] = [['daemon/src/gateway/relay-routes.ts', '/api/v1']];
 
-/** The admin console's API (daemon/src/admin/console/routes.ts, mounted at /admin/api on the gateway). */
-export const CONSOLE_MOUNTS: readonly Mount[] = [['daemon/src/admin/console/routes.ts', '/admin/api'], ['daemon/src/admin/console/population-routes.ts', '/admin/api']];
+/** The admin console's API (daemon/src/admin/console/routes.ts, mounted at /admin/api on the gateway), and the
+ *  API of the security-key link page a caller opens (caller-check-routes.ts, at /api/v1/caller-check on the gateway). */
+export const CONSOLE_MOUNTS: readonly Mount[] = [['daemon/src/admin/console/routes.ts', '/admin/api'], ['daemon/src/admin/console/population-routes.ts', '/admin/api'],
+  ['daemon/src/admin/console/caller-check-routes.ts', '/api/v1/caller-check']];
 /** "METHOD /path/{param}" for every route declared in the given files. */
 export function implementedRoutes(mounts: readonly Mount[] = APP_MOUNTS): Set<string> {
   const out = new Set<string>();

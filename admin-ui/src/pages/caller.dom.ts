@@ -1,7 +1,8 @@
 // Help a caller: type their name, "Verify caller" with one of their own enrolled methods (a code
-// sent to their e-mail or phone that they read back, or their authenticator app's current code),
-// see a clear verified / not verified verdict bound to that user, and only then unlock, give a
-// one-time help-desk code or reset the enrollment. The server enforces the same rule.
+// sent to their e-mail or phone that they read back, their authenticator app's current code, or
+// their security key on a link sent to their own e-mail or phone — the page polls until the user
+// has used it), see a clear verified / not verified verdict bound to that user, and only then
+// unlock, give a one-time help-desk code or reset the enrollment. The server enforces the same rule.
 import { field, h } from '../../../kiosk-ui/src/shared/ui.dom.js';
 import type { CallerState, FactorView, UserDetail } from '../admin-api.js';
 import { tableRegion, when, type ConsolePage, type PageContext } from '../page.js';
@@ -13,6 +14,8 @@ export class CallerPage implements ConsolePage {
   private user: UserDetail | undefined;
   private result: { kind: 'code'; code: string; expiresAt: string } | { kind: 'text'; key: string; params?: Record<string, string | number> } | undefined;
   private failed = false;
+  /** The timer of the poll that waits for a security-key link to be used. */
+  private poll: number | undefined;
 
   async render(ctx: PageContext): Promise<HTMLElement> {
     const { t } = ctx;
@@ -67,15 +70,23 @@ export class CallerPage implements ConsolePage {
     const who = u.displayName ?? u.name;
     const verdict = c.verified
       ? h('p', { class: 'verdict verified', id: 'verdict', 'data-verified': 'true', role: 'status', tabindex: '-1' }, t.t('admin.verify.verified', { user: who, method: t.t(`method.${c.verifiedWith ?? 'email'}`), time: when(t, c.verifiedUntil) }))
-      : h('p', { class: 'verdict', id: 'verdict', 'data-verified': 'false', role: 'status', tabindex: '-1' }, t.t(this.failed ? 'admin.verify.failed' : 'admin.verify.notVerified', { user: who }));
+      : h('p', { class: 'verdict', id: 'verdict', 'data-verified': 'false', role: 'status', tabindex: '-1' }, this.verdictText(ctx, u));
     const usable = u.factors.filter((f) => f.canVerify);
+    if (c.pending?.type === 'webauthn') {
+      this.watch(ctx, u.ref);
+      const cancel = h('button', { type: 'button', id: 'cancel-verify', onclick: (e: Event) => this.cancel(ctx, u, e.currentTarget as HTMLElement) }, t.t('portal.cancel'));
+      return h('div', { class: 'panel', id: 'verify-panel' }, verdict,
+        h('p', { id: 'verify-ask' }, t.t('admin.verify.linkSent', { target: c.pending.sentTo ?? '' })),
+        h('p', { id: 'verify-wait', 'data-opened': String(c.pending.opened === true) }, t.t(c.pending.opened ? 'admin.verify.opened' : 'admin.verify.waiting')),
+        h('div', { class: 'actions' }, cancel));
+    }
     if (c.pending) {
       const p = c.pending;
       const f = u.factors.find((x) => x.id === p.factorId);
       const code = field({ id: 'caller-code', label: t.t('admin.verify.code'), inputmode: 'numeric', autocomplete: 'off', autofocus: true, maxlength: 32 });
       const form = h('form', { novalidate: true }, code.wrap, h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary', id: 'check-code' }, t.t('admin.verify.check')),
-        h('button', { type: 'button', id: 'cancel-verify', onclick: () => { u.caller = { verified: false }; void ctx.rerender(); } }, t.t('portal.cancel'))));
+        h('button', { type: 'button', id: 'cancel-verify', onclick: (e: Event) => this.cancel(ctx, u, e.currentTarget as HTMLElement) }, t.t('portal.cancel'))));
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         const value = code.input.value.replace(/\s+/g, '');
@@ -99,8 +110,60 @@ export class CallerPage implements ConsolePage {
         this.failed = false;
         u.caller = state;
         await ctx.rerender();
-      }) }, f.type === 'totp' ? t.t('admin.verify.withTotp') : t.t('admin.verify.sendTo', { target: f.hint })))));
+      }) }, f.type === 'totp' ? t.t('admin.verify.withTotp') : f.type === 'webauthn' ? t.t('admin.verify.withKey', { target: f.hint }) : t.t('admin.verify.sendTo', { target: f.hint })))));
     return h('div', { class: 'panel', id: 'verify-panel' }, verdict, h('p', {}, t.t('admin.verify.choose')), choices);
+  }
+
+  /** Cancel ends the check on the server too: the code or link is no longer accepted. */
+  private cancel(ctx: PageContext, u: UserDetail, button: HTMLElement): void {
+    void ctx.busy(button, async () => {
+      u.caller = await ctx.api.cancelVerify(u.ref);
+      this.failed = false;
+      await ctx.rerender();
+    });
+  }
+
+  private verdictText(ctx: PageContext, u: UserDetail): string {
+    const who = u.displayName ?? u.name;
+    const f = u.caller.failed;
+    if (f) return ctx.t.t(f.reason === 'expired' ? 'admin.verify.linkExpired' : f.type === 'webauthn' ? 'admin.verify.keyFailed' : 'admin.verify.failed', { user: who });
+    return ctx.t.t(this.failed ? 'admin.verify.failed' : 'admin.verify.notVerified', { user: who });
+  }
+
+  /**
+   * While a security-key link is out, asks the server every 2 s what became of it: "opened" is
+   * announced in place; a verdict (verified, rejected, expired) re-renders the panel and takes focus.
+   * Stops when the panel is gone (another page, another user) or the check was cancelled here.
+   */
+  private watch(ctx: PageContext, ref: string): void {
+    if (this.poll !== undefined) return;
+    const waiting = () => this.user?.ref === ref && this.user.caller.pending?.type === 'webauthn' && document.getElementById('verify-wait') !== null;
+    const tick = async (): Promise<void> => {
+      this.poll = undefined;
+      if (!waiting()) return;
+      let next: UserDetail;
+      try { next = await ctx.api.user(ref); } catch { this.poll = window.setTimeout(() => void tick(), 2000); return; }
+      if (!waiting() || !this.user) return;
+      const was = this.user.caller.pending;
+      const now = next.caller.pending;
+      if (!next.caller.verified && now?.type === 'webauthn' && now.factorId === was?.factorId && now.expiresAt === was.expiresAt) {
+        if (now.opened && !was.opened) {
+          this.user.caller = next.caller;
+          const line = document.getElementById('verify-wait');
+          if (line) { line.textContent = ctx.t.t('admin.verify.opened'); line.dataset.opened = 'true'; }
+          ctx.alerts.say(ctx.t.t('admin.verify.opened'));
+        }
+        this.poll = window.setTimeout(() => void tick(), 2000);
+        return;
+      }
+      this.user = next;
+      this.failed = false;
+      await ctx.rerender(false);
+      const verdict = document.getElementById('verdict');
+      verdict?.focus();
+      ctx.alerts.say(verdict?.textContent ?? '');
+    };
+    this.poll = window.setTimeout(() => void tick(), 2000);
   }
 
   private actions(ctx: PageContext, u: UserDetail): HTMLElement {

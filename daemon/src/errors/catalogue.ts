@@ -58,6 +58,8 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: { status: 403, message: 'Your account may not do this here.', exit: 1 },
   CSRF_FAILED: { status: 403, message: 'This page has expired. Reload it and try again.', exit: 1 },
   CALLER_NOT_VERIFIED: { status: 403, message: 'Verify the caller with one of their own methods first.', exit: 1 },
+  CALLER_NO_CHANNEL: { status: 409, message: 'This user has no enrolled e-mail address or phone to send the security-key link to. Verify the caller another way.', exit: 1 },
+  CALLER_LINK_INVALID: { status: 410, message: 'This link is not valid any more. If you are on a call with your help desk, ask them to send a new one.', exit: 1 },
   INTERNAL: { status: 500, message: 'Something went wrong. Try again or contact your help desk.', exit: 1 },
   DATA_DIR_UNWRITABLE: { status: 503, message: 'Keyhatch cannot save anything right now because its disk is full or read-only. Try again later or call your help desk.', exit: 1 },
 } as const satisfies Record<string, CatalogueEntry>;

@@ -34,8 +34,8 @@ export interface AppDeps {
   uiDir?: string;
   /** Who may call the recovery API: default the kiosk secret; a gateway requires a device certificate. */
   recoveryAccess?: RequestHandler;
-  /** Pages served (default both); a gateway serves only the portal. */
-  pages?: ReadonlyArray<'kiosk' | 'portal'>;
+  /** Pages served (default kiosk and portal); a gateway serves the portal and the help desk's security-key link page. */
+  pages?: ReadonlyArray<'kiosk' | 'portal' | 'caller-check'>;
   /** Role-specific API routes mounted under /api/v1 (the gateway's relay API). */
   extraApi?: Router;
   /** After a reset: note the account in-process (standalone) or tell the calling relay (gateway). */

@@ -14,7 +14,8 @@ import { relayRoutes } from '../gateway/relay-routes.js';
 import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, splitListen } from './listen.js';
 import { answerClientError } from '../http/client-error.js';
-import { adminConsole } from '../admin/console/routes.js';
+import { adminConsole, consoleCallers } from '../admin/console/routes.js';
+import { callerCheckRoutes } from '../admin/console/caller-check-routes.js';
 
 export interface GatewayOptions extends GatewayPartsOptions {
   uiDir?: string;
@@ -45,16 +46,19 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   const trusted = config.gateway.trustedProxies;
   const device = requireDevice(registry, trusted);
   let admin: Awaited<ReturnType<typeof adminConsole>>;
+  let callers: Awaited<ReturnType<typeof consoleCallers>>;
   try {
-    admin = await adminConsole({ core, services, registry, trustedProxies: trusted, population: parts.population.service, ...(opts.now ? { now: opts.now } : {}), ...(opts.adminUiDir ? { adminUiDir: opts.adminUiDir } : {}) });
+    // One caller verification for the console and the security-key link page users open.
+    callers = await consoleCallers(core, services, opts.now);
+    admin = await adminConsole({ core, services, registry, trustedProxies: trusted, population: parts.population.service, callers, ...(opts.now ? { now: opts.now } : {}), ...(opts.adminUiDir ? { adminUiDir: opts.adminUiDir } : {}) });
   } catch (err) { await parts.close(); throw err; }
   const app = createApp({
     recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
     // Relays authenticate with their device certificate (recoveryAccess), never with a kiosk secret.
-    identifyKiosk: () => undefined, requireKioskSecret: false, recoveryAccess: device, pages: ['portal'],
+    identifyKiosk: () => undefined, requireKioskSecret: false, recoveryAccess: device, pages: ['portal', 'caller-check'],
     allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
     ...(opts.now ? { now: opts.now } : {}),
-    extraApi: relayRoutes(registry, device, trusted), mounts: [{ path: '/admin', handler: admin }],
+    extraApi: relayRoutes(registry, device, trusted), mounts: [{ path: '/admin', handler: admin }, { path: '/api/v1/caller-check', handler: callerCheckRoutes(callers, trusted) }],
     resetFollowUp: { accountHeader: true }, // the caller is a relay: it acts on the account, the kiosk never sees it
     defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),

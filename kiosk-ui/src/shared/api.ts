@@ -105,6 +105,10 @@ export class Api {
     return this.request('POST', `/enrollment/factors/${enc(id)}/confirm`, body);
   }
   removeFactor(id: string): Promise<void> { return this.request('DELETE', `/enrollment/factors/${enc(id)}`); }
+
+  // A help-desk security-key link (the user's browser; the link's token is the only credential)
+  callerCheckOptions(token: string): Promise<{ publicKey: unknown }> { return this.request('POST', '/caller-check/options', { token }); }
+  callerCheckVerify(token: string, response: unknown): Promise<{ verified: boolean }> { return this.request('POST', '/caller-check/verify', { token, response }); }
 }
 
 const enc = encodeURIComponent;

@@ -12,6 +12,7 @@ import type { DirectoryUser } from '../../directory/directory.js';
 import { userKeyOf } from '../../directory/directory.js';
 import { KeyhatchError } from '../../errors/catalogue.js';
 import { TotpFactor } from '../../factors/totp.js';
+import { WebAuthnFactor } from '../../factors/webauthn.js';
 import type { DeviceRegistry } from '../../gateway/device-registry.js';
 import { peerAddress } from '../../gateway/peer-address.js';
 import { apiNoStore, handle, jsonBody, jsonOnlySameOrigin, parseBody } from '../../http/middleware.js';
@@ -41,6 +42,8 @@ export interface ConsoleDeps {
   adminUiDir?: string;
   /** Discovery and sync (users, targeting, adoption pages); those pages are absent without it. */
   population?: PopulationService;
+  /** Caller verification shared with the security-key link API (the gateway builds it once). */
+  callers?: CallerVerification;
 }
 
 export const DEFAULT_ADMIN_UI_DIR = join(DEFAULT_UI_DIR, '..', '..', 'admin-ui', 'dist');
@@ -68,6 +71,27 @@ function auditFilter(q: Record<string, unknown>): AuditFilter {
   };
 }
 
+/** Caller verification as the console and the user's security-key link page share it. */
+export async function consoleCallers(core: CoreServices, services: RecoveryServices, now: () => number = () => Date.now()): Promise<CallerVerification> {
+  const c = core.config;
+  const settings = c.adminConsole;
+  const sessions = new ConsoleSessions(services.store, { idleSeconds: settings.idleSeconds, maxSeconds: settings.maxSeconds }, now);
+  const totp = services.registry.get('totp');
+  const wa = services.webauthnSettings;
+  return new CallerVerification({
+    directory: core.directory, store: services.store, limiter: services.limiter, outbox: services.outbox, audit: core.audit,
+    totp: totp instanceof TotpFactor && c.recovery.enabledFactors.includes('totp') ? totp : undefined,
+    // The link page is served on the portal: assertions must come from the portal's origins, never a
+    // kiosk's (webauthn.kioskOrigins). The origins array is shared, so the gateway's default origin,
+    // added once it listens, applies here too.
+    webauthn: services.registry.get('webauthn') && c.recovery.enabledFactors.includes('webauthn') ? new WebAuthnFactor({ rpId: wa.rpId, rpName: wa.rpName, origins: wa.origins }) : undefined,
+    portalOrigin: () => wa.origins[0],
+    sessionLive: (id) => sessions.live(id),
+    codeKey: await getOrCreateKey(services.secrets, 'code-mac'), now,
+    settings: { verifiedSeconds: settings.callerVerifiedSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries, locale: c.kiosk.language ?? 'en', sessionMaxSeconds: settings.maxSeconds },
+  });
+}
+
 export async function adminConsole(d: ConsoleDeps): Promise<Router> {
   const { core, services } = d;
   const c = core.config;
@@ -79,14 +103,8 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
     directory: core.directory, limiter: services.limiter, audit: core.audit, homeDomains, attempts: c.rateLimits.attempts,
     adminGroups: settings.adminGroups, helpdeskGroups: settings.helpdeskGroups,
   });
-  const totp = services.registry.get('totp');
   const locale = c.kiosk.language ?? 'en';
-  const callers = new CallerVerification({
-    directory: core.directory, store: services.store, limiter: services.limiter, outbox: services.outbox, audit: core.audit,
-    totp: totp instanceof TotpFactor && c.recovery.enabledFactors.includes('totp') ? totp : undefined,
-    codeKey: await getOrCreateKey(services.secrets, 'code-mac'), now,
-    settings: { verifiedSeconds: settings.callerVerifiedSeconds, codeSeconds: c.recovery.codeSeconds, codeTries: c.recovery.codeTries, locale, sessionMaxSeconds: settings.maxSeconds },
-  });
+  const callers = d.callers ?? await consoleCallers(core, services, now);
   const actions = new HelpdeskActions(core, services, now, locale);
   const connectors = new Connectors(core, now);
   const refusals = new ThrottledAudit(core.audit, now);
@@ -182,6 +200,10 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
   api.post('/users/:ref/verify/confirm', anyRole, handle(async (req, res) => {
     const body = parseBody(z.strictObject({ code: z.string().min(1).max(32) }), req.body);
     res.json(await callers.confirm(signedIn(res), parseBody(refParam, req.params.ref), body.code, cid()));
+  }));
+  api.post('/users/:ref/verify/cancel', anyRole, handle(async (req, res) => {
+    parseBody(z.strictObject({}), req.body ?? {});
+    res.json(await callers.cancel(signedIn(res), parseBody(refParam, req.params.ref), cid()));
   }));
   /** A help-desk action on a verified caller; refusals are audited under `console.<action>`. */
   const act = (action: string, fn: (s: ConsoleSession, user: DirectoryUser, correlationId: string) => Promise<unknown>) => handle(async (req, res) => {

@@ -85,5 +85,11 @@ export class ConsoleSessions {
     return next;
   }
 
+  /** Whether a session is live, without restarting its idle clock (a caller's security-key link asks for its agent's). */
+  async live(id: string): Promise<boolean> {
+    const found = await this.store.ephemeral.get<ConsoleSession>(KIND, id, this.now());
+    return !!found && this.expiry(found) > this.now();
+  }
+
   async end(id: string): Promise<void> { await this.store.ephemeral.delete(KIND, id); }
 }
