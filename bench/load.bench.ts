@@ -11,6 +11,7 @@
 // default 2000), KEYHATCH_BENCH_LATENCY_FLOWS (default 200), KEYHATCH_BENCH_RELAYS (default 4),
 // KEYHATCH_BENCH_USERS (default 12000; must exceed the flows run within one 30 s TOTP step).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,11 +45,26 @@ async function child(script: string, args: string[]): Promise<{ proc: ChildProce
 type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; json: Record<string, unknown> }>;
 
 function viaRelay(base: string, kioskSecret: string): Call {
-  const headers = { 'content-type': 'application/json', 'x-keyhatch-kiosk': kioskSecret };
-  return async (method, path, body) => {
-    const r = await fetch(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: r.status, json: await r.json() as Record<string, unknown> };
-  };
+  // node:http with a keep-alive agent, like the direct path's node:https client: the difference
+  // between the two paths is then the relay, not one HTTP client library against another.
+  const url = new URL(base);
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  return (method, path, body) => new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = httpRequest({
+      host: url.hostname, port: url.port, method, path, agent,
+      headers: { 'x-keyhatch-kiosk': kioskSecret, ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try { resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }); } catch (err) { reject(err as Error); }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 function direct(client: GatewayClient): Call {
