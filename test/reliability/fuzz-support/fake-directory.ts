@@ -136,16 +136,16 @@ export class FakeDirectory implements Directory {
   }
 
   /**
-   * A search inside a population session fails as AD's does there: a failure to connect or bind is
-   * mapped (ad/connection.ts serviceClient), an error from the search itself reaches the caller as
-   * ldapts threw it (AdPopulationSource runs its searches inside withService, which does not map).
+   * A call of a population session fails as AdPopulationSource's does: a failure to connect or bind
+   * as its bind (ad/connection.ts serviceClient), a failing search mapped as a search (its session
+   * wrapper). Before that wrapper existed the search's raw ldapts error reached the console as
+   * INTERNAL; fuzz-regressions.test.ts pins the real source's mapping.
    */
   async populationIo(): Promise<void> {
     await new Promise((r) => setImmediate(r));
     const make = FAULTS[this.fault];
     if (!make) return;
-    if (this.fault === 'dc-down' || this.fault === 'dc-tls' || this.fault === 'dc-bind') throw mapLdapError(make(), 'bind');
-    throw make();
+    throw mapLdapError(make(), this.fault === 'dc-down' || this.fault === 'dc-tls' || this.fault === 'dc-bind' ? 'service-bind' : 'search');
   }
 
   async effectivePolicy(u: DirectoryUser): Promise<PasswordPolicy> {

@@ -133,7 +133,7 @@ async function resolve(ctx: FuzzContext, ep: Endpoint, c: FuzzCase): Promise<{ r
     return bearer === undefined ? [] : [[n, v.replace('\u0000bearer', bearer)]];
   });
   for (const h of hs) {
-    // The NUL marks a placeholder: no header a client can send holds one, so it never collides with fuzzed text.
+    // A NUL marks a placeholder (as in bodies): fuzzed header values hold NUL alone, never this pattern.
     // eslint-disable-next-line no-control-regex
     for (const m of [...h[1].matchAll(/\u0000live:([a-z:-]+)#(\d+);/g)]) {
       const kind = m[1] as string;
