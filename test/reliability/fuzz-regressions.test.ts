@@ -3,8 +3,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BusyError, InsufficientAccessError, UnavailableError, UnwillingToPerformError, type Client } from 'ldapts';
 import type { CliIo, runCli as RunCli } from '../../daemon/src/cli/main.js';
-import { ERROR_CATALOGUE } from '../../daemon/src/errors/catalogue.js';
+import { AdPopulationSource } from '../../daemon/src/directory/ad/ad-population-source.js';
+import type { AdConnection } from '../../daemon/src/directory/ad/connection.js';
+import type { PopulationSession } from '../../daemon/src/directory/population-source.js';
+import { ERROR_CATALOGUE, KeyhatchError } from '../../daemon/src/errors/catalogue.js';
 import { freshDir } from '../support/run-dir.js';
 import { startFuzzEnv, type FuzzEnv } from './fuzz-support/env.js';
 import { send, type Target, type WireResponse } from './fuzz-support/wire.js';
@@ -132,5 +136,40 @@ describe('fuzz regressions: keyhatch command-line inputs that surfaced as INTERN
     const r = await run(['kiosk-account', 'status'], { KEYHATCH_DATA_DIR: dir });
     assert.equal(r.code, 1, r.err);
     assert.match(r.err, /^keyhatch: OPERATION_UNSUPPORTED: kiosk-account runs on Windows only/);
+  });
+});
+
+describe('fuzz regressions: the AD population source failed with raw LDAP errors (console group search answered INTERNAL)', function () {
+  /** The real source over a service connection whose every search fails with `err` (or answers nothing). */
+  const sourceFailingWith = (err: Error | undefined) => {
+    const client = {
+      search: async () => { if (err) throw err; return { searchEntries: [], searchReferences: [] }; },
+      searchPaginated: async function* () { if (err) throw err; yield { searchEntries: [], searchReferences: [] }; },
+    } as unknown as Client;
+    const conn = { withService: <T>(fn: (c: Client) => Promise<T>) => fn(client) } as unknown as AdConnection;
+    return new AdPopulationSource({ directoryId: 'default', baseDn: 'OU=People,DC=fuzz,DC=test', conn });
+  };
+  const dsid = 'LdapErr: DSID-0C0907B7, comment: server busy, data 0, v4563';
+
+  it('a search the DC refuses or cannot serve is a catalogue dependency error without the DC\'s text', async () => {
+    const errors = [new BusyError(`00002024: ${dsid}`), new UnavailableError(`00000000: ${dsid}`), new UnwillingToPerformError(`00002035: ${dsid}`),
+      new InsufficientAccessError(`00002098: SecErr: DSID-03150F94, problem 4003 (INSUFF_ACCESS_RIGHTS), data 0 on CN=x,OU=People,DC=fuzz,DC=test`),
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })];
+    for (const raw of errors) {
+      const source = sourceFailingWith(raw);
+      const calls: Array<(s: PopulationSession) => Promise<unknown>> = [(s) => s.searchGroups('staff', 10), (s) => s.position()];
+      for (const call of calls) {
+        const err = await source.session(call).then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof KeyhatchError, `${raw.constructor.name}: ${String(err)}`);
+        assert.ok(ERROR_CATALOGUE[err.code].status >= 500 && err.code !== 'INTERNAL', `${raw.constructor.name} became ${err.code}`);
+        assert.doesNotMatch(err.message, /DSID|LdapErr|ECONNRESET|DC=fuzz/);
+      }
+    }
+  });
+
+  it('what the caller\'s own page callback throws (the store) passes through unchanged, not relabelled as the directory', async () => {
+    const diskFull = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const err = await sourceFailingWith(undefined).session((s) => s.allUsers(async () => { throw diskFull; })).then(() => undefined, (e: unknown) => e);
+    assert.equal(err, diskFull);
   });
 });

@@ -95,8 +95,19 @@ function fakeUi(): { dir: string; secret: string } {
   return { dir, secret };
 }
 
-export async function startFuzzEnv(): Promise<FuzzEnv> {
+export interface FuzzEnvOptions {
+  /** More gateway configuration (the admin console's groups). */
+  readonly gateway?: Record<string, unknown>;
+  /** Give the gateway a population source over the fake directory (discovery and sync). */
+  readonly population?: boolean;
+  /** Group memberships (DNs) by account name, e.g. the console's admin and help-desk groups. */
+  readonly memberOf?: Record<string, string[]>;
+}
+
+export async function startFuzzEnv(opts: FuzzEnvOptions = {}): Promise<FuzzEnv> {
   const directory = new FakeDirectory(PEOPLE);
+  directory.population = opts.population ?? false;
+  Object.assign(directory.memberOf, opts.memberOf ?? {});
   rememberSecret(...Object.values(PEOPLE));
   const mailer = new FakeMailer();
   const ui = fakeUi();
@@ -108,7 +119,7 @@ export async function startFuzzEnv(): Promise<FuzzEnv> {
 
   const gwDir = freshDir('fuzz-gateway');
   const site = await initSiteCa(join(gwDir, 'tls'), ['localhost', '127.0.0.1']);
-  const gwConfig = validateConfig({ ...common, role: 'gateway', dataDir: gwDir, tls: { certFile: site.certFile, keyFile: site.keyFile } });
+  const gwConfig = validateConfig({ ...common, role: 'gateway', dataDir: gwDir, tls: { certFile: site.certFile, keyFile: site.keyFile }, ...opts.gateway });
   const gateway = await startGateway(gwConfig, { core: core(gwConfig, directory), mailer, uiDir: ui.dir });
   const joinToken = async () => {
     const t = await createJoinToken(gateway.services.store.joinTokens, { uses: 1, ttlMs: 3_600_000, createdBy: 'fuzz', now: Date.now() });

@@ -8,6 +8,7 @@ import {
   BusyError, ConstraintViolationError, InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, UnavailableError, UnwillingToPerformError,
 } from 'ldapts';
 import type { AccountStatus, Directory, DirectoryUser, OperationContext, PrivilegeInfo } from '../../../daemon/src/directory/directory.js';
+import type { GroupHit, PopulationSession, PopulationSource, SourceUser } from '../../../daemon/src/directory/population-source.js';
 import { mapLdapError } from '../../../daemon/src/directory/ad/ad-errors.js';
 import { parseUsername } from '../../../daemon/src/directory/username.js';
 import { KeyhatchError } from '../../../daemon/src/errors/catalogue.js';
@@ -55,10 +56,21 @@ function user(sam: string, password: string, extra: Partial<FakeUser> = {}): Fak
   };
 }
 
+/** Groups the fake's population source finds (console group search and targeting). */
+export const FAKE_GROUPS: readonly GroupHit[] = [
+  { groupId: `CN=Staff,${FAKE_BASE_DN}`, name: 'Staff', description: 'Everyone' },
+  { groupId: `CN=Keyhatch Admins,${FAKE_BASE_DN}`, name: 'Keyhatch Admins', description: 'Admin console' },
+  { groupId: `CN=Keyhatch Helpdesk,${FAKE_BASE_DN}`, name: 'Keyhatch Helpdesk', description: 'Help desk' },
+];
+
 export class FakeDirectory implements Directory {
   readonly label = 'Active Directory';
   /** The failure every directory call throws while set (one fuzz case at a time). */
   fault: Fault = 'none';
+  /** Groups (DNs) beyond everyone's Staff group, by account name: console roles. */
+  readonly memberOf: Record<string, string[]> = {};
+  /** Offer a population source (discovery and sync); read when the gateway is built. */
+  population = false;
   private readonly users: FakeUser[];
 
   constructor(readonly people: Record<'alice' | 'bob' | 'dave' | 'grace', string>) {
@@ -115,8 +127,25 @@ export class FakeDirectory implements Directory {
 
   async groups(u: DirectoryUser): Promise<string[]> {
     await this.io('search');
-    this.own(u);
-    return [`CN=Staff,${FAKE_BASE_DN}`];
+    const x = this.own(u);
+    return [`CN=Staff,${FAKE_BASE_DN}`, ...(this.memberOf[x.accountName as string] ?? [])];
+  }
+
+  populationSources(name: string): PopulationSource[] {
+    return this.population ? [{ directoryId: name, session: (fn) => fn(new FakePopulationSession(this, this.users)) }] : [];
+  }
+
+  /**
+   * A call of a population session fails as AdPopulationSource's does: a failure to connect or bind
+   * as its bind (ad/connection.ts serviceClient), a failing search mapped as a search (its session
+   * wrapper). Before that wrapper existed the search's raw ldapts error reached the console as
+   * INTERNAL; fuzz-regressions.test.ts pins the real source's mapping.
+   */
+  async populationIo(): Promise<void> {
+    await new Promise((r) => setImmediate(r));
+    const make = FAULTS[this.fault];
+    if (!make) return;
+    throw mapLdapError(make(), this.fault === 'dc-down' || this.fault === 'dc-tls' || this.fault === 'dc-bind' ? 'service-bind' : 'search');
   }
 
   async effectivePolicy(u: DirectoryUser): Promise<PasswordPolicy> {
@@ -157,4 +186,63 @@ export class FakeDirectory implements Directory {
   }
 
   async close(): Promise<void> { /* nothing held */ }
+}
+
+/** What AdSession answers, over the fake's users; every call can fail like a search. */
+class FakePopulationSession implements PopulationSession {
+  constructor(private readonly dir: FakeDirectory, private readonly users: readonly FakeUser[]) {}
+
+  idKey(id: string): string { return id.toLowerCase(); }
+
+  private source(u: FakeUser): SourceUser {
+    return {
+      objectId: u.key as string, userKey: u.key as string, dn: u.id, dnKey: u.id.toLowerCase(), accountName: u.accountName as string,
+      displayName: u.displayName ?? '', mail: u.mail ?? '', disabled: u.disabled, lockoutUntil: u.locked ? Date.now() + 1_800_000 : 0,
+    };
+  }
+
+  async position(): Promise<{ server: string; mark: string }> {
+    await this.dir.populationIo();
+    return { server: 'CN=NTDS Settings,CN=DC1', mark: '1000' };
+  }
+
+  async searchGroups(query: string, limit: number): Promise<GroupHit[]> {
+    await this.dir.populationIo();
+    const q = query.trim().toLowerCase();
+    return FAKE_GROUPS.filter((g) => g.name.toLowerCase().includes(q) || g.description.toLowerCase().includes(q)).slice(0, limit);
+  }
+
+  async membership(targets: readonly { readonly groupId: string }[]): Promise<{ memberDns: Set<string>; groupIds: Set<string> }> {
+    await this.dir.populationIo();
+    const wanted = new Set(targets.map((t) => t.groupId.toLowerCase()));
+    const staff = `CN=Staff,${FAKE_BASE_DN}`.toLowerCase();
+    const memberDns = new Set(this.users.filter((u) => wanted.has(staff) || (this.dir.memberOf[u.accountName as string] ?? []).some((g) => wanted.has(g.toLowerCase()))).map((u) => u.id.toLowerCase()));
+    return { memberDns, groupIds: wanted };
+  }
+
+  async allUsers(onPage: (users: SourceUser[]) => Promise<void>): Promise<void> {
+    await this.dir.populationIo();
+    await onPage(this.users.map((u) => this.source(u)));
+  }
+
+  async changesSince(): Promise<{ users: SourceUser[]; changedGroupIds: string[]; deletedIds: string[] }> {
+    await this.dir.populationIo();
+    return { users: [], changedGroupIds: [], deletedIds: [] };
+  }
+
+  async usersByDn(dns: readonly string[]): Promise<SourceUser[]> {
+    await this.dir.populationIo();
+    const keys = new Set(dns.map((d) => d.toLowerCase()));
+    return this.users.filter((u) => keys.has(u.id.toLowerCase())).map((u) => this.source(u));
+  }
+
+  async passwordExpiries(onPage: (rows: Array<{ objectId: string; expiresAt: number | null }>) => Promise<void>): Promise<void> {
+    await this.dir.populationIo();
+    await onPage(this.users.map((u) => ({ objectId: u.key as string, expiresAt: null })));
+  }
+
+  async missing(objectIds: readonly string[]): Promise<string[]> {
+    await this.dir.populationIo();
+    return objectIds.filter((id) => !this.users.some((u) => u.key === id));
+  }
 }

@@ -6,6 +6,7 @@
 // use it must hit the same DC. Vendor-neutral callers see only `PopulationSource`.
 import { Control, type Client, type Entry } from 'ldapts';
 import type { AdConnection } from './connection.js';
+import { mapLdapError } from './ad-errors.js';
 import { UF_ACCOUNTDISABLE, UF_DONT_EXPIRE_PASSWD } from './account-flags.js';
 import { escapeFilterValue, isDnWithin, normalizeDn } from './ldap-escape.js';
 import type { ChangeSet, GroupHit, Membership, PasswordExpiry, PopulationSession, PopulationSource, SourceUser } from '../population-source.js';
@@ -61,8 +62,36 @@ export class AdPopulationSource implements PopulationSource {
   constructor(private readonly o: AdSourceOptions) { this.directoryId = o.directoryId; }
 
   async session<T>(fn: (s: PopulationSession) => Promise<T>): Promise<T> {
-    return this.o.conn.withService((c) => fn(new AdSession(c, this.o)), 'read');
+    return this.o.conn.withService((c) => fn(mapped(new AdSession(c, this.o))), 'read');
   }
+}
+
+/**
+ * The session as the sync engine and the console see it: a search that fails reaches them in the
+ * catalogue's terms, like every other AD call (withService maps only its own bind). Raw ldapts errors
+ * surfaced as INTERNAL on the console's group search and put the DC's diagnostic text into the
+ * connector status. What the caller's own page callbacks throw (the store) passes through unchanged.
+ */
+function mapped(s: AdSession): PopulationSession {
+  const theirs = new WeakSet<object>();
+  const rethrow = (err: unknown): never => { throw err !== null && typeof err === 'object' && theirs.has(err) ? err : mapLdapError(err, 'search'); };
+  const own = <A extends unknown[]>(cb: (...a: A) => Promise<void>) => async (...a: A): Promise<void> => {
+    try { await cb(...a); } catch (err) {
+      if (err !== null && typeof err === 'object') theirs.add(err);
+      throw err;
+    }
+  };
+  return {
+    idKey: (id) => s.idKey(id),
+    position: () => s.position().catch(rethrow),
+    searchGroups: (q, limit) => s.searchGroups(q, limit).catch(rethrow),
+    membership: (targets) => s.membership(targets).catch(rethrow),
+    allUsers: (onPage) => s.allUsers(own(onPage)).catch(rethrow),
+    changesSince: (mark) => s.changesSince(mark).catch(rethrow),
+    usersByDn: (dns) => s.usersByDn(dns).catch(rethrow),
+    passwordExpiries: (onPage) => s.passwordExpiries(own(onPage)).catch(rethrow),
+    missing: (ids) => s.missing(ids).catch(rethrow),
+  };
 }
 
 class AdSession implements PopulationSession {
