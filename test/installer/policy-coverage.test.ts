@@ -38,7 +38,7 @@ const loc = (key: string, name: string): string => `${POLICY_ROOT}${key ? `\\${k
 const SAMPLE: Record<string, number | string> = {
   Role: 'relay', LogLevel: 'debug', GatewayUrls: 'https://gw1.corp.example, https://gw2.corp.example',
   GatewayPin: `sha256/${'A'.repeat(43)}=`, IdleSeconds: 120, Language: 'de', EnabledFactors: 'email,totp',
-  UnlockFactors: 2, UnlockMinWeight: 3, ResetFactors: 2, ResetMinWeight: 4, UpdateCachedCredentials: 0,
+  UnlockFactors: 2, UnlockMinWeight: 3, ResetFactors: 2, ResetMinWeight: 4, UpdateCachedCredentials: 0, HostName: 'keyhatch-kiosk.corp.example',
 };
 
 function treeOf(values: ReadonlyArray<{ key: string; name: string; value: number | string }>): RegistryTree {
