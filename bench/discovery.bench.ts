@@ -27,7 +27,7 @@ const N = Number(process.env.BENCH_DISCOVERY_USERS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_DISCOVERY_ROUNDS ?? 3);
 const FILTER = '(&(objectCategory=person)(objectClass=user))';
 // The attributes the AD population source asks for (ad-population-source.ts USER_ATTRS), so both read the same.
-const ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime', 'msDS-ResultantPSO'];
+const ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime'];
 
 /** The users as LDIF under `ou`, written once per (N, ou) and reused by later runs. */
 function usersLdif(ou: string): string {

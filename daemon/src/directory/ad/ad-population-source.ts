@@ -12,8 +12,7 @@ import { escapeFilterValue, isDnWithin, normalizeDn } from './ldap-escape.js';
 import type { ChangeSet, GroupHit, Membership, PasswordExpiry, PopulationSession, PopulationSource, SourceUser } from '../population-source.js';
 
 const USER_FILTER = '(&(objectCategory=person)(objectClass=user))';
-// msDS-ResultantPSO: the fine-grained policy that applies to the user, whose lockout duration wins over the domain's.
-const USER_ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime', 'msDS-ResultantPSO'];
+const USER_ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime'];
 const PAGE_SIZE = 1000;
 /** LDAP_SERVER_SHOW_DELETED_OID: deleted objects (tombstones) become visible to the search. */
 const SHOW_DELETED = '1.2.840.113556.1.4.417';
@@ -186,32 +185,41 @@ class AdSession implements PopulationSession {
   }
 
   /**
-   * Reads the lockout duration of every fine-grained policy these entries name that this sync has not
-   * read yet. A policy the service account may not read (the DC withholds the attribute; `keyhatch
-   * doctor` warns about it) falls back to the domain's duration.
+   * The lockout duration of a locked user's own policy: msDS-ResultantPSO names the fine-grained
+   * policy that applies (a constructed attribute, costly for the DC: asked only for users with a
+   * lockoutTime, never in the paged read of everyone), whose msDS-LockoutDuration wins over the
+   * domain's. Each policy is read once per sync. None, or one the service account may not read
+   * (the DC withholds the attribute; `keyhatch doctor` warns about it): the domain's duration.
    */
-  private async readPsoLockouts(entries: readonly Entry[]): Promise<void> {
-    for (const e of entries) {
-      const pso = str(e['msDS-ResultantPSO']);
-      if (!pso || this.psoLockoutMs.has(normalizeDn(pso))) continue;
-      const { searchEntries } = await this.c.search(pso, { scope: 'base', filter: '(objectClass=msDS-PasswordSettings)', attributes: ['msDS-LockoutDuration'] })
+  private async lockoutMsOf(e: Entry, domainMs: number): Promise<number> {
+    const { searchEntries } = await this.c.search(e.dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['msDS-ResultantPSO'] })
+      .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
+    const pso = str(searchEntries[0]?.['msDS-ResultantPSO']);
+    if (!pso) return domainMs;
+    const key = normalizeDn(pso);
+    if (!this.psoLockoutMs.has(key)) {
+      const found = await this.c.search(pso, { scope: 'base', filter: '(objectClass=msDS-PasswordSettings)', attributes: ['msDS-LockoutDuration'] })
         .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
-      const value = searchEntries[0]?.['msDS-LockoutDuration'];
-      this.psoLockoutMs.set(normalizeDn(pso), value === undefined || (Array.isArray(value) && value.length === 0) ? undefined : durationMs(value));
+      const value = found.searchEntries[0]?.['msDS-LockoutDuration'];
+      this.psoLockoutMs.set(key, value === undefined || (Array.isArray(value) && value.length === 0) ? undefined : durationMs(value));
     }
+    return this.psoLockoutMs.get(key) ?? domainMs;
   }
 
   private async toUsers(entries: readonly Entry[]): Promise<SourceUser[]> {
     const domainMs = await this.lockoutDurationMs();
-    await this.readPsoLockouts(entries);
-    return entries.map((e) => this.toUser(e, domainMs)).filter((u): u is SourceUser => u !== undefined);
+    const out: SourceUser[] = [];
+    for (const e of entries) {
+      const locked = BigInt(str(e.lockoutTime) || '0') > 0n;
+      const u = this.toUser(e, locked ? await this.lockoutMsOf(e, domainMs) : domainMs);
+      if (u) out.push(u);
+    }
+    return out;
   }
 
-  private toUser(e: Entry, domainMs: number): SourceUser | undefined {
+  private toUser(e: Entry, lockoutMs: number): SourceUser | undefined {
     const objectId = guidHex(e.objectGUID);
     if (!objectId) return undefined;
-    const pso = str(e['msDS-ResultantPSO']);
-    const lockoutMs = (pso ? this.psoLockoutMs.get(normalizeDn(pso)) : undefined) ?? domainMs;
     const lockoutTime = BigInt(str(e.lockoutTime) || '0');
     const until = lockoutTime > 0n ? (lockoutMs === FOREVER ? FOREVER : fileTimeMs(lockoutTime) + lockoutMs) : 0;
     return {
