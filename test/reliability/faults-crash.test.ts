@@ -69,7 +69,7 @@ describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Sam
   async function retryBusy(fn: () => Promise<{ status: number; body: any }>): Promise<{ status: number; body: any }> {
     return until('the session lease of the killed process to lapse', async () => {
       const r = await fn();
-      return r.status === 429 && r.body?.error?.code === 'RATE_LIMITED' ? undefined : r;
+      return r.status === 503 && r.body?.error?.code === 'SESSION_BUSY' ? undefined : r; // the killed process's lease, until it lapses
     }, 120_000);
   }
 

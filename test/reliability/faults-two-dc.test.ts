@@ -120,11 +120,11 @@ describe('faults: the preferred DC dies during a recovery (two replicating Samba
   const verify = (p: ServeProcess, r: { id: string; factor: string; code: string }) =>
     callApi(p.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code });
 
-  /** After SIGKILL of a daemon, calls get RATE_LIMITED "busy" until the dead process's session lease lapses (30 s). */
+  /** After SIGKILL of a daemon, calls get 503 SESSION_BUSY until the dead process's session lease lapses (30 s). */
   async function retryBusy(fn: () => Promise<{ status: number; body: any }>): Promise<{ status: number; body: any }> {
     return until('the session lease of the killed process to lapse', async () => {
       const r = await fn();
-      return r.status === 429 && r.body?.error?.code === 'RATE_LIMITED' ? undefined : r;
+      return r.status === 503 && r.body?.error?.code === 'SESSION_BUSY' ? undefined : r; // the killed process's lease, until it lapses
     }, 180_000);
   }
 
