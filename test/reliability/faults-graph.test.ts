@@ -74,7 +74,8 @@ describe('faults: Graph throttling storms (HTTP API + Graph emulator + SMTP)', f
     server = await startStandalone(config, { core });
     rememberSecret(server.kioskSecret);
   });
-  after(async () => { await server?.close(); await smtp?.close(); await g?.close(); });
+  let closed = false;
+  after(async () => { if (!closed) await server?.close(); await smtp?.close(); await g?.close(); });
 
   it('30 users start at once during a 429 storm: each gets a start or a clear "try again" (503 DIRECTORY_THROTTLED), the daemon answers meanwhile', async () => {
     g.state.faults.push({ status: 429, retryAfter: '1', times: 90, pathIncludes: '/users' });
@@ -144,7 +145,8 @@ describe('faults: Graph throttling storms (HTTP API + Graph emulator + SMTP)', f
   });
 
   it('no secret in any log the daemon wrote', async () => {
-    await server.close();
+    await server.close(); // flushes and closes the log files
+    closed = true;
     const leaks = filesContainingSecrets(logDir(config), [g.clientSecret, server.kioskSecret, ...passwords]);
     assert.deepEqual(leaks, []);
   });
