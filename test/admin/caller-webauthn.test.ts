@@ -18,7 +18,7 @@ import { httpsJson } from '../support/https-json.js';
 import { freshDir, rememberSecret } from '../support/run-dir.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
 import { CHROMIUM, CHROMIUM_ARGS, addVirtualAuthenticator, checkStep, newContext } from '../e2e/support/browser.js';
-import { consoleWorld, type ConsoleClient, type ConsoleWorld } from './console-setup.js';
+import { auditTrail, consoleWorld, type ConsoleClient, type ConsoleWorld } from './console-setup.js';
 
 const LINK = /(https:\/\/[^\s/]+\/caller-check\/#t=([A-Za-z0-9_-]{43}))/;
 type Factor = { id: string; type: string; hint: string; canVerify: boolean };
@@ -47,15 +47,7 @@ describe('caller verification with a security key on a link the user opens (gate
   let userPage: Page;
   const contexts: BrowserContext[] = [];
 
-  const auditEvents = () => readFileSync(join(logDir(w.gw.core.config), 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
-  async function audited(pred: (e: Record<string, any>) => boolean, what: string): Promise<Record<string, any>> {
-    for (let i = 0; i < 100; i++) {
-      const e = auditEvents().find(pred);
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return assert.fail(`no audit event: ${what}`);
-  }
+  const audited = (pred: (e: Record<string, any>) => boolean, what: string) => auditTrail(w).audited(pred, what);
   const linkApi = (path: string, body: unknown) => httpsJson('POST', `${w.gw.url}/api/v1/caller-check/${path}`, body, { ca: w.ca });
 
   async function page(): Promise<Page> {

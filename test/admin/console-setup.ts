@@ -9,6 +9,7 @@ import * as OTPAuth from 'otpauth';
 import { validateConfig } from '../../daemon/src/config/load.js';
 import { initSiteCa } from '../../daemon/src/gateway/site-ca.js';
 import { startGateway, type RunningGateway } from '../../daemon/src/roles/gateway.js';
+import { logDir } from '../../daemon/src/core/core-services.js';
 import { adConfig } from '../support/ad-env.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import type { TestDomain } from '../support/global-domain.js';
@@ -65,6 +66,20 @@ export class ConsoleClient {
     for (const v of this.cookies.values()) rememberSecret(v);
     return r;
   }
+}
+
+/** The gateway's audit trail as parsed lines, and a wait for the first line matching `pred`. */
+export function auditTrail(w: { gw: RunningGateway }) {
+  const events = (): Array<Record<string, any>> => readFileSync(join(logDir(w.gw.core.config), 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+  const audited = async (pred: (e: Record<string, any>) => boolean, what: string): Promise<Record<string, any>> => {
+    for (let i = 0; i < 100; i++) {
+      const e = events().find(pred);
+      if (e) return e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return assert.fail(`no audit event: ${what}`);
+  };
+  return { events, audited };
 }
 
 export interface ConsoleWorld {

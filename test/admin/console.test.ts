@@ -13,7 +13,7 @@ import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support
 import { rememberSecret } from '../support/run-dir.js';
 import { REPO } from '../support/cli.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
-import { consoleWorld, type ConsoleClient, type ConsoleWorld } from './console-setup.js';
+import { auditTrail, consoleWorld, type ConsoleClient, type ConsoleWorld } from './console-setup.js';
 
 describe('admin console API (gateway, Samba AD DC, SMTP)', function () {
   this.timeout(180_000);
@@ -23,15 +23,7 @@ describe('admin console API (gateway, Samba AD DC, SMTP)', function () {
   let agent: ConsoleClient;
   let kadmin: ConsoleClient;
 
-  const auditEvents = () => readFileSync(join(logDir(w.gw.core.config), 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
-  async function audited(pred: (e: Record<string, any>) => boolean, what: string): Promise<Record<string, any>> {
-    for (let i = 0; i < 100; i++) {
-      const e = auditEvents().find(pred);
-      if (e) return e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return assert.fail(`no audit event: ${what}`);
-  }
+  const audited = (pred: (e: Record<string, any>) => boolean, what: string) => auditTrail(w).audited(pred, what);
 
   before(async function () {
     this.timeout(DOMAIN_SETUP_TIMEOUT_MS);

@@ -9,7 +9,7 @@ import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support
 import { DomainAdmin } from '../support/domain-admin.js';
 import { freshDir, rememberSecret } from '../support/run-dir.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
-import { auditEvents, callApi, startServe, until, writeFaultConfig, type ServeProcess } from './faults-process.js';
+import { auditEvents, callApi, retryBusy, startRecovery, startServe, until, writeFaultConfig, type ServeProcess } from './faults-process.js';
 
 describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Samba AD DC + SMTP)', function () {
   this.timeout(300_000);
@@ -52,26 +52,7 @@ describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Sam
     return { user, dataDir, configFile };
   }
 
-  /** Start, e-mail challenge; returns the session and the mailed code. */
-  async function startRecovery(p: ServeProcess, user: { name: string; mail: string }): Promise<{ id: string; factor: string; code: string }> {
-    const start = await callApi(p.url, 'POST', '/api/v1/recovery', { username: user.name });
-    assert.equal(start.status, 201, JSON.stringify(start.body));
-    const factor = (start.body.factors as Array<{ id: string; type: string }>).find((f) => f.type === 'email')!.id;
-    const before = smtp.messages().length;
-    const ch = await callApi(p.url, 'POST', `/api/v1/recovery/${start.body.recoveryId as string}/challenge`, { factor, contact: user.mail });
-    assert.equal(ch.status, 200, JSON.stringify(ch.body));
-    const { match } = await smtp.waitFor(user.mail, /code is (\d{6})/, 60_000, before);
-    rememberSecret(match[1] as string);
-    return { id: start.body.recoveryId as string, factor, code: match[1] as string };
-  }
 
-  /** Calls that the killed process left holding the session's lease get RATE_LIMITED "busy" until it lapses (30 s). */
-  async function retryBusy(fn: () => Promise<{ status: number; body: any }>): Promise<{ status: number; body: any }> {
-    return until('the session lease of the killed process to lapse', async () => {
-      const r = await fn();
-      return r.status === 503 && r.body?.error?.code === 'SESSION_BUSY' ? undefined : r; // the killed process's lease, until it lapses
-    }, 120_000);
-  }
 
   /** Runs `request` (which the armed daemon never answers), SIGKILLs the daemon at the point, restarts it. */
   async function crashAt(point: FaultPoint, configFile: string, p: ServeProcess, request: () => Promise<unknown>): Promise<ServeProcess> {
@@ -87,7 +68,7 @@ describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Sam
   it('before-verify: the reserved attempt does not lock the user out; the same code verifies after the restart', async () => {
     const { user, dataDir, configFile } = await scenario('beforeverify');
     running = await serve(configFile, { fault: 'before-verify' });
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     running = await crashAt('before-verify', configFile, running, () => callApi(running!.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code }));
     const v = await retryBusy(() => callApi(running!.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code }));
     assert.equal(v.status, 200, JSON.stringify(v.body));
@@ -103,7 +84,7 @@ describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Sam
   it('after-verify: the verified session survives the crash and the reset completes after the restart', async () => {
     const { user, dataDir, configFile } = await scenario('afterverify');
     running = await serve(configFile, { fault: 'after-verify' });
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     running = await crashAt('after-verify', configFile, running, () => callApi(running!.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code }));
     const st = await callApi(running.url, 'GET', `/api/v1/recovery/${r.id}`);
     assert.equal(st.status, 200);
@@ -120,7 +101,7 @@ describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Sam
   it('between-reset-steps: the restart reports the temporary password, the user is told, a new reset settles it', async () => {
     const { user, dataDir, configFile } = await scenario('between');
     running = await serve(configFile, { fault: 'between-reset-steps' });
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     assert.equal((await callApi(running.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code })).status, 200);
     const lost = `Lost-Between-${n}-Pw!`;
     rememberSecret(lost);
@@ -158,7 +139,7 @@ describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Sam
   it('after-reset: the restart finds that step 2 landed, audits it as recovered and tells the user the reset worked', async () => {
     const { user, dataDir, configFile } = await scenario('afterreset');
     running = await serve(configFile, { fault: 'after-reset' });
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     assert.equal((await callApi(running.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code })).status, 200);
     const pw = `Landed-After-${n}-Pw!`;
     rememberSecret(pw);
@@ -176,14 +157,14 @@ describe('faults: SIGKILL of keyhatch serve between the steps of a recovery (Sam
   it('KEYHATCH_FAULT is ignored without NODE_ENV=test or without the marker in the data directory', async () => {
     const { user, dataDir, configFile } = await scenario('ignored');
     running = await serve(configFile, { fault: 'after-verify', env: { NODE_ENV: 'production' } });
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     const v = await callApi(running.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code });
     assert.equal(v.status, 200, 'the point did not halt the daemon');
     assert.match(running.stderr(), /KEYHATCH_FAULT is ignored outside tests/);
     await running.kill('SIGTERM');
     rmSync(join(dataDir, FAULT_MARKER));
     running = await serve(configFile, { fault: 'before-verify' });
-    const r2 = await startRecovery(running, user);
+    const r2 = await startRecovery(running.url, smtp, user);
     assert.equal((await callApi(running.url, 'POST', `/api/v1/recovery/${r2.id}/verify`, { factor: r2.factor, response: r2.code })).status, 200, 'no marker: not armed');
     assert.match(running.stderr(), /KEYHATCH_FAULT is ignored outside tests/);
   });

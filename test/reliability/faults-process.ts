@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FAULT_MARKER, type FaultPoint } from '../../daemon/src/platform/fault-points.js';
 import { REPO } from '../support/cli.js';
+import { rememberSecret } from '../support/run-dir.js';
+import type { SmtpCatcher } from '../support/smtp-catcher.js';
 
 export interface ServeProcess {
   readonly url: string;
@@ -84,4 +86,26 @@ export async function callApi(base: string, method: string, path: string, body?:
   let parsed: unknown = text;
   try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
   return { status: res.status, body: parsed };
+}
+
+/** Start, e-mail challenge through a `keyhatch serve` process; returns the session and the mailed code. */
+export async function startRecovery(base: string, smtp: SmtpCatcher, user: { name: string; mail: string }, mailTimeoutMs = 120_000): Promise<{ id: string; factor: string; code: string }> {
+  const start = await callApi(base, 'POST', '/api/v1/recovery', { username: user.name });
+  if (start.status !== 201) throw new Error(`start: ${start.status} ${JSON.stringify(start.body)}`);
+  const factor = (start.body.factors as Array<{ id: string; type: string }>).find((f) => f.type === 'email')?.id;
+  if (!factor) throw new Error(`no e-mail factor offered: ${JSON.stringify(start.body.factors)}`);
+  const before = smtp.messages().length;
+  const ch = await callApi(base, 'POST', `/api/v1/recovery/${start.body.recoveryId as string}/challenge`, { factor, contact: user.mail });
+  if (ch.status !== 200) throw new Error(`challenge: ${ch.status} ${JSON.stringify(ch.body)}`);
+  const { match } = await smtp.waitFor(user.mail, /code is (\d{6})/, mailTimeoutMs, before);
+  rememberSecret(match[1] as string);
+  return { id: start.body.recoveryId as string, factor, code: match[1] as string };
+}
+
+/** Repeats a call while it answers 503 SESSION_BUSY: a killed process's session lease lapses after 30 s. */
+export function retryBusy(fn: () => Promise<{ status: number; body: any }>, timeoutMs = 180_000): Promise<{ status: number; body: any }> {
+  return until('the session lease of the killed process to lapse', async () => {
+    const r = await fn();
+    return r.status === 503 && r.body?.error?.code === 'SESSION_BUSY' ? undefined : r;
+  }, timeoutMs);
 }

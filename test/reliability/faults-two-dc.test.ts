@@ -14,7 +14,7 @@ import { DomainAdmin } from '../support/domain-admin.js';
 import { seedDomain, SEED_PASSWORD, type SeedInfo } from '../support/seed.js';
 import { freshDir, rememberSecret } from '../support/run-dir.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
-import { auditEvents, callApi, startServe, until, writeFaultConfig, type ServeProcess } from './faults-process.js';
+import { auditEvents, callApi, retryBusy, startRecovery, startServe, until, writeFaultConfig, type ServeProcess } from './faults-process.js';
 import type { FaultPoint } from '../../daemon/src/platform/fault-points.js';
 
 // Addresses of their own (never the defaults other tests pick from 127.0.0.11 up).
@@ -105,28 +105,10 @@ describe('faults: the preferred DC dies during a recovery (two replicating Samba
   const serve = (configFile: string, fault?: FaultPoint) =>
     startServe(configFile, { ...(fault ? { fault } : {}), env: { KEYHATCH_AD_BIND_PASSWORD: seed.service.password } });
 
-  async function startRecovery(p: ServeProcess, user: { name: string; mail: string }): Promise<{ id: string; factor: string; code: string }> {
-    const start = await callApi(p.url, 'POST', '/api/v1/recovery', { username: user.name });
-    assert.equal(start.status, 201, JSON.stringify(start.body));
-    const factor = (start.body.factors as Array<{ id: string; type: string }>).find((f) => f.type === 'email')!.id;
-    const before = smtp.messages().length;
-    const ch = await callApi(p.url, 'POST', `/api/v1/recovery/${start.body.recoveryId as string}/challenge`, { factor, contact: user.mail });
-    assert.equal(ch.status, 200, JSON.stringify(ch.body));
-    const { match } = await smtp.waitFor(user.mail, /code is (\d{6})/, 120_000, before);
-    rememberSecret(match[1] as string);
-    return { id: start.body.recoveryId as string, factor, code: match[1] as string };
-  }
 
   const verify = (p: ServeProcess, r: { id: string; factor: string; code: string }) =>
     callApi(p.url, 'POST', `/api/v1/recovery/${r.id}/verify`, { factor: r.factor, response: r.code });
 
-  /** After SIGKILL of a daemon, calls get 503 SESSION_BUSY until the dead process's session lease lapses (30 s). */
-  async function retryBusy(fn: () => Promise<{ status: number; body: any }>): Promise<{ status: number; body: any }> {
-    return until('the session lease of the killed process to lapse', async () => {
-      const r = await fn();
-      return r.status === 503 && r.body?.error?.code === 'SESSION_BUSY' ? undefined : r; // the killed process's lease, until it lapses
-    }, 180_000);
-  }
 
   const journalFiles = (dataDir: string) => (existsSync(join(dataDir, 'reset-journal')) ? readdirSync(join(dataDir, 'reset-journal')).filter((f) => f.endsWith('.json')) : []);
 
@@ -152,7 +134,7 @@ describe('faults: the preferred DC dies during a recovery (two replicating Samba
   it('DC1 killed before verify: the recovery completes on DC2', async () => {
     const { user, dataDir, configFile } = await scenario('beforeverify');
     running = await serve(configFile);
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     await killDc1();
     const v = await verify(running, r);
     assert.equal(v.status, 200, JSON.stringify(v.body));
@@ -169,7 +151,7 @@ describe('faults: the preferred DC dies during a recovery (two replicating Samba
   it('DC1 killed between verify and reset: the reset completes on DC2 (or fails clearly and a retry completes it)', async () => {
     const { user, dataDir, configFile } = await scenario('betweenverifyreset');
     running = await serve(configFile);
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     assert.equal((await verify(running, r)).status, 200);
     await killDc1();
     const pw = `TwoDc-Between-${n}-New!`;
@@ -190,7 +172,7 @@ describe('faults: the preferred DC dies during a recovery (two replicating Samba
     try {
       const { user, dataDir, configFile } = await scenario('livesteps', `ldaps://${DC1_ADDRESS}:${PROXY_PORT}`);
       running = await serve(configFile);
-      const r = await startRecovery(running, user);
+      const r = await startRecovery(running.url, smtp, user);
       assert.equal((await verify(running, r)).status, 200);
       const pw = `TwoDc-Steps-${n}-New!`;
       rememberSecret(pw);
@@ -219,7 +201,7 @@ describe('faults: the preferred DC dies during a recovery (two replicating Samba
   it('DC1 and the daemon die between the steps after step 1 reached DC2: the restart reports it, the user is told, a new reset settles it', async () => {
     const { user, dataDir, configFile } = await scenario('stepreplicated');
     running = await serve(configFile, 'between-reset-steps');
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     assert.equal((await verify(running, r)).status, 200);
     const lost = `TwoDc-Lost-${n}-Pw!`;
     rememberSecret(lost);
@@ -252,7 +234,7 @@ describe('faults: the preferred DC dies during a recovery (two replicating Samba
   it('DC1 and the daemon die between the steps before step 1 reached DC2: the journal is not settled from DC2 alone, and the user is told once DC1 is back', async () => {
     const { user, dataDir, configFile } = await scenario('stepunreplicated');
     running = await serve(configFile, 'between-reset-steps');
-    const r = await startRecovery(running, user);
+    const r = await startRecovery(running.url, smtp, user);
     assert.equal((await verify(running, r)).status, 200);
     const lost = `TwoDc-Unrepl-${n}-Pw!`;
     rememberSecret(lost);
