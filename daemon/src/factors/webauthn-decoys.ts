@@ -3,7 +3,9 @@
 // copies the *shape* (never an id) of one real user's keys. Which user is chosen by consistent
 // hashing of a keyed hash of the canonical name: the same name always gets the same shape, and a new
 // enrollment moves only the few names that now fall to it. Decoy shapes follow the real
-// distribution because every real user owns one point on the ring.
+// distribution because every real user owns the same number of points on the ring — many points
+// each while there are few users: with one point each, a user's share of the ring is a random arc
+// (one of 16 users could own 1 % of it or 20 %), so shapes would follow the key, not the users.
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import type { EnrolledFactor } from './factor.js';
 import type { WebAuthnData } from './webauthn.js';
@@ -13,6 +15,9 @@ export interface CredentialShape { idBytes: number; transports?: string[] }
 /** Before anyone has enrolled a key there is nothing to copy: one key of a common security-key id size. */
 export const DEFAULT_SHAPE: readonly CredentialShape[] = [{ idBytes: 64, transports: ['usb'] }];
 const REFRESH_MS = 5 * 60_000;
+/** Points on the ring in all (about): small stores get many per user, large ones are smooth anyway. */
+const RING_POINTS = 16_384;
+const MAX_POINTS_PER_USER = 256;
 
 interface Ring { points: Buffer[]; shapes: CredentialShape[][] }
 
@@ -54,7 +59,8 @@ export class WebAuthnDecoys {
       const shape: CredentialShape = { idBytes: Buffer.from(f.data.credentialId, 'base64url').length, ...(Array.isArray(t) && t.length > 0 ? { transports: t.map(String) } : {}) };
       byUser.set(f.userKey, [...(byUser.get(f.userKey) ?? []), shape]);
     }
-    const points = [...byUser].map(([user, shapes]) => ({ point: this.mac(`webauthn-decoy/user/${user}`), shapes }))
+    const perUser = Math.max(1, Math.min(MAX_POINTS_PER_USER, Math.floor(RING_POINTS / Math.max(1, byUser.size))));
+    const points = [...byUser].flatMap(([user, shapes]) => Array.from({ length: perUser }, (_, v) => ({ point: this.mac(`webauthn-decoy/user/${user}/${v}`), shapes })))
       .sort((a, b) => Buffer.compare(a.point, b.point));
     return { points: points.map((p) => p.point), shapes: points.map((p) => p.shapes) };
   }
