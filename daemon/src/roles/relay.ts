@@ -36,7 +36,7 @@ export interface RunningRelay {
   /** Users reset through this relay lately (the provider's resetSids). */
   readonly recentResets: RecentResets;
   status(): RelayStatus;
-  /** Asks a gateway now; true while one answers and accepts this device. */
+  /** True while a gateway answers and accepts this device, from the last ping (a stale one is refreshed in the background). */
   available(): Promise<boolean>;
   close(): Promise<void>;
 }
