@@ -439,7 +439,9 @@ export class RecoveryService {
       // The password has changed: whatever happens next, the session closes, the reset is audited
       // as done and the user is told. A failed unlock is audited on its own and reported as not unlocked.
       // Closed, not deleted, until it expires: only a repeated reset can still see it (RESET_ALREADY_DONE).
-      await this.sessions.save({ ...s, verified: [], scratch: {}, tries: {}, done: true });
+      // A store that cannot take the write (full disk) must not turn a done reset into an error answer.
+      await this.sessions.save({ ...s, verified: [], scratch: {}, tries: {}, done: true })
+        .catch((err: unknown) => this.d.log.warn('could not close the session after its reset', { error: (err as Error).message }));
       this.d.audit.write({ action: 'recovery.reset', ...audit, result: 'success', details: { factors: this.verifiedTypes(s) } });
       let unlocked = false;
       try {
