@@ -12,7 +12,7 @@ import { DeviceCa } from '../gateway/device-ca.js';
 import { DeviceRegistry } from '../gateway/device-registry.js';
 import { relayRoutes } from '../gateway/relay-routes.js';
 import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
-import { closeServer, listenOn, splitListen } from './listen.js';
+import { closeServer, listenOn, servedHosts } from './listen.js';
 import { answerClientError } from '../http/client-error.js';
 import { adminConsole, consoleCallers } from '../admin/console/routes.js';
 import { callerCheckRoutes } from '../admin/console/caller-check-routes.js';
@@ -56,7 +56,7 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
     recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
     // Relays authenticate with their device certificate (recoveryAccess), never with a kiosk secret.
     identifyKiosk: () => undefined, requireKioskSecret: false, recoveryAccess: device, pages: ['portal', 'caller-check'],
-    allowedHosts: [...config.http.allowedHosts, splitListen(config.listen).host],
+    allowedHosts: servedHosts(config, false),
     ...(opts.now ? { now: opts.now } : {}),
     extraApi: relayRoutes(registry, device, trusted), mounts: [{ path: '/admin', handler: admin }, { path: '/api/v1/caller-check', handler: callerCheckRoutes(callers, trusted) }],
     resetFollowUp: { accountHeader: true }, // the caller is a relay: it acts on the account, the kiosk never sees it

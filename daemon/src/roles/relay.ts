@@ -15,7 +15,7 @@ import { KioskLaunches } from '../platform/kiosk-launches.js';
 import { RecentResets } from '../platform/recent-resets.js';
 import { resetListeners, type ResetListenersOptions } from '../relay/reset-listeners.js';
 import { resetFollowUp } from '../relay/reset-follow-up.js';
-import { closeServer, listenOn, splitListen } from './listen.js';
+import { closeServer, listenOn, servedHosts } from './listen.js';
 import { answerClientError } from '../http/client-error.js';
 
 export interface RelayOptions {
@@ -64,7 +64,7 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   const onAnswer = resetFollowUp(await resetListeners({ config, log, recentResets, ...opts.cachedCredentials }),
     (err) => log.warn('reset follow-up failed', { error: err.message }));
   const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false }, relayHandler({
-    gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: [...config.http.allowedHosts, ...(config.kiosk.hostName ? [config.kiosk.hostName] : []), splitListen(config.listen).host],
+    gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: servedHosts(config, true),
     uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status, onAnswer,
   }));
   server.keepAliveTimeout = 5_000;

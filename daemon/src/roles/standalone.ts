@@ -9,7 +9,7 @@ import { staticKiosk, type IdentifyKiosk } from '../http/middleware.js';
 import type { WindowsAccount } from '../directory/windows-account.js';
 import type { CoreServices, RecoveryServices } from '../core/core-services.js';
 import { buildGatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
-import { closeServer, listenOn, splitListen } from './listen.js';
+import { closeServer, listenOn, servedHosts } from './listen.js';
 import { answerClientError } from '../http/client-error.js';
 
 export interface StandaloneOptions extends GatewayPartsOptions {
@@ -36,7 +36,7 @@ export async function startStandalone(config: KeyhatchConfig, opts: StandaloneOp
   const kioskSecret = opts.kioskSecret ?? randomBytes(32).toString('base64url');
   const app = createApp({
     recovery: services.recovery, enrollment: services.enrollment, log: core.log, audit: core.audit,
-    identifyKiosk: opts.identifyKiosk ?? staticKiosk(kioskSecret), allowedHosts: [...config.http.allowedHosts, ...(config.kiosk.hostName ? [config.kiosk.hostName] : []), splitListen(config.listen).host],
+    identifyKiosk: opts.identifyKiosk ?? staticKiosk(kioskSecret), allowedHosts: servedHosts(config, true),
     requireKioskSecret: config.kiosk.requireSecret, defaultLocale: 'en', sessionSeconds: config.recovery.sessionSeconds,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),

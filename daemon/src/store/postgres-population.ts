@@ -21,8 +21,6 @@ export const PG_POPULATION_MIGRATION = `
   CREATE TABLE population_daily (day TEXT NOT NULL, directory_id TEXT NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (day, directory_id));
   CREATE TABLE notices (kind TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (kind, user_key, day));`;
 
-type Row = PopulationRow;
-const toRecord = toPopulationRecord;
 const BATCH = 2000;
 
 /** The store's own query and transaction helpers: a lost database is STORE_UNAVAILABLE here too, and a broken client is never reused. */
@@ -70,22 +68,22 @@ export function postgresPopulation({ q, tx }: PgHelpers): PopulationRepo {
         [directoryId, now, iso(now)])).rowCount ?? 0;
     }),
     get: async (directoryId, objectId) => {
-      const r = (await q<Row>('SELECT * FROM population WHERE directory_id = $1 AND object_id = $2', [directoryId, objectId])).rows[0];
-      return r ? toRecord(r) : undefined;
+      const r = (await q<PopulationRow>('SELECT * FROM population WHERE directory_id = $1 AND object_id = $2', [directoryId, objectId])).rows[0];
+      return r ? toPopulationRecord(r) : undefined;
     },
     byUserKey: async (userKey) => {
-      const r = (await q<Row>('SELECT * FROM population WHERE user_key = $1 ORDER BY in_scope DESC, synced_at DESC LIMIT 1', [userKey])).rows[0];
-      return r ? toRecord(r) : undefined;
+      const r = (await q<PopulationRow>('SELECT * FROM population WHERE user_key = $1 ORDER BY in_scope DESC, synced_at DESC LIMIT 1', [userKey])).rows[0];
+      return r ? toPopulationRecord(r) : undefined;
     },
     list: async (f) => {
       const w = where(f);
       const total = Number((await q<{ n: string }>(`SELECT COUNT(*) AS n FROM population ${w.sql}`, w.args)).rows[0]?.n ?? 0);
       const n = w.args.length;
-      const rows = (await q<Row>(`SELECT * FROM population ${w.sql} ORDER BY account_name, directory_id, object_id LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...w.args, f.limit ?? 100, f.offset ?? 0])).rows.map(toRecord);
+      const rows = (await q<PopulationRow>(`SELECT * FROM population ${w.sql} ORDER BY account_name, directory_id, object_id LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...w.args, f.limit ?? 100, f.offset ?? 0])).rows.map(toPopulationRecord);
       return { total, rows };
     },
-    all: async (directoryId) => (await q<Row>('SELECT * FROM population WHERE directory_id = $1', [directoryId])).rows.map(toRecord),
+    all: async (directoryId) => (await q<PopulationRow>('SELECT * FROM population WHERE directory_id = $1', [directoryId])).rows.map(toPopulationRecord),
     counts: async (directoryId) => {
       const w = where({ directoryId });
       const out = emptyCounts();

@@ -20,8 +20,6 @@ export const POPULATION_MIGRATION = `
   CREATE TABLE population_daily (day TEXT NOT NULL, directory_id TEXT NOT NULL, counts TEXT NOT NULL, PRIMARY KEY (day, directory_id));
   CREATE TABLE notices (kind TEXT NOT NULL, user_key TEXT NOT NULL, day TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (kind, user_key, day));`;
 
-type Row = PopulationRow;
-const toRecord = toPopulationRecord;
 
 export function sqlitePopulation(db: SqliteDb): PopulationRepo {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -35,9 +33,9 @@ export function sqlitePopulation(db: SqliteDb): PopulationRepo {
   const enrolled = db.prepare(`UPDATE population SET enrolled = ${has} WHERE directory_id = ? AND enrolled <> ${has}`);
   const status = db.prepare(`UPDATE population SET status = ${statusSql('?')}, last_change = ?
     WHERE directory_id = ? AND status <> ${statusSql('?')}`);
-  const get = db.prepare<Row>('SELECT * FROM population WHERE directory_id = ? AND object_id = ?');
-  const byKey = db.prepare<Row>('SELECT * FROM population WHERE user_key = ? ORDER BY in_scope DESC, synced_at DESC LIMIT 1');
-  const all = db.prepare<Row>('SELECT * FROM population WHERE directory_id = ?');
+  const get = db.prepare<PopulationRow>('SELECT * FROM population WHERE directory_id = ? AND object_id = ?');
+  const byKey = db.prepare<PopulationRow>('SELECT * FROM population WHERE user_key = ? ORDER BY in_scope DESC, synced_at DESC LIMIT 1');
+  const all = db.prepare<PopulationRow>('SELECT * FROM population WHERE directory_id = ?');
   const del = db.prepare('DELETE FROM population WHERE directory_id = ? AND object_id = ?');
   const state = {
     get: db.prepare<{ value: string }>('SELECT value FROM sync_state WHERE directory_id = ? AND key = ?'),
@@ -73,16 +71,16 @@ export function sqlitePopulation(db: SqliteDb): PopulationRepo {
       enrolled.run(directoryId);
       return status.run(now, iso(now), directoryId, now).changes;
     }),
-    get: async (directoryId, objectId) => { const r = get.get(directoryId, objectId); return r ? toRecord(r) : undefined; },
-    byUserKey: async (userKey) => { const r = byKey.get(userKey); return r ? toRecord(r) : undefined; },
+    get: async (directoryId, objectId) => { const r = get.get(directoryId, objectId); return r ? toPopulationRecord(r) : undefined; },
+    byUserKey: async (userKey) => { const r = byKey.get(userKey); return r ? toPopulationRecord(r) : undefined; },
     list: async (q) => {
       const w = where(q);
       const total = Number(db.prepare<{ n: number }>(`SELECT COUNT(*) AS n FROM population ${w.sql}`).get(...w.args)?.n ?? 0);
-      const rows = db.prepare<Row>(`SELECT * FROM population ${w.sql} ORDER BY account_name, directory_id, object_id LIMIT ? OFFSET ?`)
-        .all(...w.args, q.limit ?? 100, q.offset ?? 0).map(toRecord);
+      const rows = db.prepare<PopulationRow>(`SELECT * FROM population ${w.sql} ORDER BY account_name, directory_id, object_id LIMIT ? OFFSET ?`)
+        .all(...w.args, q.limit ?? 100, q.offset ?? 0).map(toPopulationRecord);
       return { total, rows };
     },
-    all: async (directoryId) => all.all(directoryId).map(toRecord),
+    all: async (directoryId) => all.all(directoryId).map(toPopulationRecord),
     counts: async (directoryId) => {
       const w = where({ directoryId });
       const out = emptyCounts();

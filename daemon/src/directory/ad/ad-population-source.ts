@@ -116,6 +116,13 @@ class AdSession implements PopulationSession {
     return this.nc ?? this.o.baseDn;
   }
 
+  /** The one object at `dn` (filter and attributes as given), or undefined when it does not exist (noSuchObject). */
+  private async baseEntry(dn: string, filter: string, attributes: string[], explicitBufferAttributes: string[] = []): Promise<Entry | undefined> {
+    const { searchEntries } = await this.c.search(dn, { scope: 'base', filter, attributes, explicitBufferAttributes })
+      .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
+    return searchEntries[0];
+  }
+
   async searchGroups(query: string, limit: number): Promise<GroupHit[]> {
     const q = escapeFilterValue(query.trim());
     const filter = q ? `(&(objectClass=group)(|(cn=*${q}*)(sAMAccountName=*${q}*)(description=*${q}*)))` : '(objectClass=group)';
@@ -159,10 +166,8 @@ class AdSession implements PopulationSession {
       const norm = normalizeDn(dn);
       if (seen.has(norm)) continue; // nesting may loop
       seen.add(norm);
-      const { searchEntries } = await this.c.search(dn, { scope: 'base', filter: '(objectClass=group)', attributes: ['objectGUID'], explicitBufferAttributes: ['objectGUID'] })
-        .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; }); // target deleted
-      const g = searchEntries[0];
-      if (!g) continue;
+      const g = await this.baseEntry(dn, '(objectClass=group)', ['objectGUID'], ['objectGUID']);
+      if (!g) continue; // target deleted
       groupIds.add(guidHex(g.objectGUID));
       // Nested groups: one search for the groups that are members, so users need no per-DN lookup.
       const nested = await this.c.search(await this.namingContext(), { scope: 'sub', filter: `(&(objectClass=group)(memberOf=${escapeFilterValue(dn)}))`, attributes: ['1.1'] });
@@ -192,15 +197,11 @@ class AdSession implements PopulationSession {
    * (the DC withholds the attribute; `keyhatch doctor` warns about it): the domain's duration.
    */
   private async lockoutMsOf(e: Entry, domainMs: number): Promise<number> {
-    const { searchEntries } = await this.c.search(e.dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['msDS-ResultantPSO'] })
-      .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
-    const pso = str(searchEntries[0]?.['msDS-ResultantPSO']);
+    const pso = str((await this.baseEntry(e.dn, '(objectClass=*)', ['msDS-ResultantPSO']))?.['msDS-ResultantPSO']);
     if (!pso) return domainMs;
     const key = normalizeDn(pso);
     if (!this.psoLockoutMs.has(key)) {
-      const found = await this.c.search(pso, { scope: 'base', filter: '(objectClass=msDS-PasswordSettings)', attributes: ['msDS-LockoutDuration'] })
-        .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
-      const value = found.searchEntries[0]?.['msDS-LockoutDuration'];
+      const value = (await this.baseEntry(pso, '(objectClass=msDS-PasswordSettings)', ['msDS-LockoutDuration']))?.['msDS-LockoutDuration'];
       this.psoLockoutMs.set(key, value === undefined || (Array.isArray(value) && value.length === 0) ? undefined : durationMs(value));
     }
     return this.psoLockoutMs.get(key) ?? domainMs;
@@ -306,9 +307,7 @@ class AdSession implements PopulationSession {
     const out: string[] = [];
     for (const id of objectIds) {
       // <GUID=…> binds the search base to the object wherever it lives; a deleted object is not found.
-      const found = await this.c.search(`<GUID=${guidString(id)}>`, { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] })
-        .then((r) => r.searchEntries.length > 0, (err: unknown) => { if ((err as { code?: number }).code === 32) return false; throw err; });
-      if (!found) out.push(id);
+      if (!(await this.baseEntry(`<GUID=${guidString(id)}>`, '(objectClass=*)', ['1.1']))) out.push(id);
     }
     return out;
   }
@@ -316,9 +315,8 @@ class AdSession implements PopulationSession {
   async usersByDn(dns: readonly string[]): Promise<SourceUser[]> {
     const out: Entry[] = [];
     for (const dn of dns) {
-      const { searchEntries } = await this.c.search(dn, { scope: 'base', filter: USER_FILTER, attributes: USER_ATTRS, explicitBufferAttributes: ['objectGUID'] })
-        .catch((err: unknown) => { if ((err as { code?: number }).code === 32) return { searchEntries: [] as Entry[] }; throw err; });
-      if (searchEntries[0]) out.push(searchEntries[0]);
+      const e = await this.baseEntry(dn, USER_FILTER, USER_ATTRS, ['objectGUID']);
+      if (e) out.push(e);
     }
     return this.toUsers(out);
   }
