@@ -10,73 +10,24 @@
 // KEYHATCH_BENCH_SOAK_RATE (flows per second, default 20), KEYHATCH_BENCH_BURST_FLOWS (per level,
 // default 2000), KEYHATCH_BENCH_LATENCY_FLOWS (default 200), KEYHATCH_BENCH_RELAYS (default 4),
 // KEYHATCH_BENCH_USERS (default 12000; must exceed the flows run within one 30 s TOTP step).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import * as OTPAuth from 'otpauth';
 import { benchSecretFor } from './support/bench-secret.js';
 import { summary } from './stats.js';
 import { PostgresServer } from '../test/support/postgres.js';
 import { joinGateway } from '../daemon/src/relay/join.js';
 import { GatewayClient } from '../daemon/src/relay/gateway-client.js';
+import { benchChild as child, stopChildren } from './support/child.js';
+import { direct, viaRelay, type Call } from './support/flow-calls.js';
 
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const USERS = Number(process.env.KEYHATCH_BENCH_USERS ?? 12_000);
 const SOAK_SECONDS = Number(process.env.KEYHATCH_BENCH_SOAK_SECONDS ?? 60);
 const SOAK_RATE = Number(process.env.KEYHATCH_BENCH_SOAK_RATE ?? 20);
 const BURST_FLOWS = Number(process.env.KEYHATCH_BENCH_BURST_FLOWS ?? 2000);
 const LATENCY_FLOWS = Number(process.env.KEYHATCH_BENCH_LATENCY_FLOWS ?? 200);
 const RELAYS = Number(process.env.KEYHATCH_BENCH_RELAYS ?? 4);
-
-async function child(script: string, args: string[]): Promise<{ proc: ChildProcess; info: Record<string, string> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const info = await new Promise<Record<string, string>>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', (l) => resolve(JSON.parse(l) as Record<string, string>));
-    proc.once('exit', (c) => reject(new Error(`${script} exited ${c}`)));
-  });
-  return { proc, info };
-}
-
-/** One API call of a flow: through a relay (kiosk → loopback HTTP) or straight to the gateway. */
-type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; json: Record<string, unknown> }>;
-
-function viaRelay(base: string, kioskSecret: string): Call {
-  // node:http with a keep-alive agent, like the direct path's node:https client: the difference
-  // between the two paths is then the relay, not one HTTP client library against another.
-  const url = new URL(base);
-  const agent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-  return (method, path, body) => new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = httpRequest({
-      host: url.hostname, port: url.port, method, path, agent,
-      headers: { 'x-keyhatch-kiosk': kioskSecret, ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try { resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }); } catch (err) { reject(err as Error); }
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-function direct(client: GatewayClient): Call {
-  // What a relay sends for one kiosk launch: the hash binding the session to it.
-  const binding = 'b'.repeat(43);
-  return async (method, path, body) => {
-    const headers: Record<string, string> = { 'x-keyhatch-kiosk-binding': binding, accept: 'application/json' };
-    if (body) headers['content-type'] = 'application/json';
-    const r = await client.send(method, path, headers, body ? Buffer.from(JSON.stringify(body)) : undefined);
-    return { status: r.status, json: JSON.parse(r.body.toString('utf8')) as Record<string, unknown> };
-  };
-}
 
 interface Sample { rssMb: number; fds: number; sockets: number }
 function sample(pid: number): Sample {
@@ -192,9 +143,7 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
     };
   } finally {
     client.close();
-    for (const r of relays) r.proc.kill('SIGTERM');
-    gw.proc.kill('SIGTERM');
-    await Promise.all([...relays.map((r) => r.proc), gw.proc].map((p) => new Promise((r) => (p.exitCode !== null ? r(undefined) : p.once('exit', r)))));
+    await stopChildren([...relays, gw]);
   }
 }
 

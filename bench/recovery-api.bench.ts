@@ -1,24 +1,11 @@
 // Recovery endpoints under load (no DC, no SMTP: memory directory, TOTP factor), against a bare
 // node:http server doing the same number of round trips, both in child processes, same run.
 // Also: daemon cold start and idle RSS against a bare Node process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as OTPAuth from 'otpauth';
 import { benchSecretFor } from './support/bench-secret.js';
 import { summary } from './stats.js';
-
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-
-async function child(script: string, args: string[] = []): Promise<{ proc: ChildProcess; info: Record<string, string> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const info = await new Promise<Record<string, string>>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', (l) => resolve(JSON.parse(l) as Record<string, string>));
-    proc.once('exit', (c) => reject(new Error(`${script} exited ${c}`)));
-  });
-  return { proc, info };
-}
+import { benchChild as child } from './support/child.js';
 
 async function runFlows(concurrency: number, flows: number, flow: (i: number) => Promise<void>): Promise<{ rps: number; flowsPerSec: number; latencies: number[] }> {
   const latencies: number[] = [];

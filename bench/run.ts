@@ -7,6 +7,7 @@ import { runKioskBench } from './kiosk.bench.js';
 import { runRelayBench } from './relay.bench.js';
 import { runDiscoveryBench } from './discovery.bench.js';
 import { runLoadBench } from './load.bench.js';
+import { runRelayFlowBench } from './relay-flow.bench.js';
 import { runWineLaunchBench } from './wine-launch.bench.js';
 
 const only = process.argv.slice(2);
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<Record<string, unknown>>> = {
   relay: runRelayBench,
   discovery: runDiscoveryBench,
   load: runLoadBench,
+  'relay-flow': runRelayFlowBench,
   'wine-launch': runWineLaunchBench,
 };
 
