@@ -29,6 +29,7 @@ import { gate, type Attempt, type RateLimiter } from './rate-limiter.js';
 import { AccountNotices } from './account-notices.js';
 import type { ClientInfo } from './client-info.js';
 import { Decoys } from './decoys.js';
+import { AnswerFloor } from './answer-floor.js';
 import { PendingResets } from './pending-resets.js';
 import { corr, hashId, RecoverySessions, type RecoverySession } from './recovery-sessions.js';
 import { accountGateKey, isLoopback } from './account-key.js';
@@ -82,6 +83,8 @@ export class RecoveryService {
   private readonly menu: MenuEntry[];
   private readonly sessions: RecoverySessions;
   private readonly decoys: Decoys;
+  /** Starts leave no sooner than most starts do, whoever the name belongs to (answer-floor.ts). */
+  private readonly startFloor = new AnswerFloor();
   private readonly notices: AccountNotices;
   private readonly pendingResets: PendingResets;
 
@@ -110,59 +113,61 @@ export class RecoveryService {
     const username = raw.normalize('NFC').trim();
     await this.d.limiter.count(this.startGate(client), this.d.settings.startsPerSource);
 
-    const found = await this.d.directory.findUser(raw, client.domain ? { defaultDomain: client.domain } : undefined).catch((err: unknown) => {
-      if (isKeyhatchError(err, 'AMBIGUOUS_USER')) return null;
-      throw err;
+    return this.startFloor.hold(async () => {
+      const found = await this.d.directory.findUser(raw, client.domain ? { defaultDomain: client.domain } : undefined).catch((err: unknown) => {
+        if (isKeyhatchError(err, 'AMBIGUOUS_USER')) return null;
+        throw err;
+      });
+      // Decoys do the same directory and store work against a real, harmless probe account.
+      const target = found ?? await this.decoys.probeUser();
+      const [status, privilege, groups, enrolled] = target
+        ? await Promise.all([this.d.directory.accountStatus(target), this.d.directory.privilege(target), this.d.directory.groups(target), this.d.store.factors.list(userKeyOf(target))])
+        : [undefined, undefined, [] as string[], [] as EnrolledFactor[]];
+      const requirements = requirementsFor(this.d.settings.policy, found ? groups : [], (g) => groupKeyOf(this.d.directory, g));
+      const inScope = target && this.d.scope ? await this.d.scope.allows(target) : true; // decoys pay the same store work
+
+      let reason: string | undefined;
+      if (!found) reason = 'unknown_user';
+      else if (!inScope) reason = 'out_of_scope';
+      else if (status?.disabled) reason = 'disabled';
+      else if (privilege?.privileged && !this.d.settings.allowPrivileged) reason = `privileged:${privilege.via.join('|')}`;
+      else if (!this.usable(found, enrolled, requirements).some((t) => t !== 'helpdesk')) reason = 'unenrolled';
+      const decoy = reason !== undefined;
+
+      const nameGate = gate('user', accountGateKey(null, raw, this.d.settings.homeDomains));
+      const userGates = found ? [gate('user', accountGateKey(found, raw, this.d.settings.homeDomains)), nameGate] : [nameGate];
+      await this.d.limiter.assertOpen([...userGates, ...this.clientGates(client)]);
+
+      const id = randomBytes(24).toString('base64url'); // 192 bits
+      const now = this.d.now();
+      const session: RecoverySession = {
+        ref: hashId(id),
+        binding: client.binding,
+        createdAt: now,
+        expiresAt: now + this.d.settings.sessionSeconds * 1000,
+        locale: client.locale ?? 'en',
+        decoy,
+        username,
+        ...(decoy ? {} : { user: found as DirectoryUser }),
+        listKey: target ? userKeyOf(target) : 'none',
+        probeKey: found ? `account:${userKeyOf(found)}` : accountGateKey(null, raw, this.d.settings.homeDomains),
+        userGates,
+        resolved: found !== null,
+        verified: [],
+        scratch: {},
+        tries: {},
+        requirements,
+      };
+      await this.sessions.save(session);
+      this.d.audit.write({ action: 'recovery.start', actor: username, target: found?.accountName ?? username, result: decoy ? 'refused' : 'info', correlationId: corr(session),
+        device: client.device, source: client.source, reason, details: { enrolled: decoy ? [] : this.usable(found as DirectoryUser, enrolled, requirements) } });
+      return {
+        recoveryId: id,
+        factors: this.menu.map((f) => ({ id: f.sid, type: f.type })),
+        required: this.publicRequired(),
+        expiresAt: new Date(session.expiresAt).toISOString(),
+      };
     });
-    // Decoys do the same directory and store work against a real, harmless probe account.
-    const target = found ?? await this.decoys.probeUser();
-    const [status, privilege, groups, enrolled] = target
-      ? await Promise.all([this.d.directory.accountStatus(target), this.d.directory.privilege(target), this.d.directory.groups(target), this.d.store.factors.list(userKeyOf(target))])
-      : [undefined, undefined, [] as string[], [] as EnrolledFactor[]];
-    const requirements = requirementsFor(this.d.settings.policy, found ? groups : [], (g) => groupKeyOf(this.d.directory, g));
-    const inScope = target && this.d.scope ? await this.d.scope.allows(target) : true; // decoys pay the same store work
-
-    let reason: string | undefined;
-    if (!found) reason = 'unknown_user';
-    else if (!inScope) reason = 'out_of_scope';
-    else if (status?.disabled) reason = 'disabled';
-    else if (privilege?.privileged && !this.d.settings.allowPrivileged) reason = `privileged:${privilege.via.join('|')}`;
-    else if (!this.usable(found, enrolled, requirements).some((t) => t !== 'helpdesk')) reason = 'unenrolled';
-    const decoy = reason !== undefined;
-
-    const nameGate = gate('user', accountGateKey(null, raw, this.d.settings.homeDomains));
-    const userGates = found ? [gate('user', accountGateKey(found, raw, this.d.settings.homeDomains)), nameGate] : [nameGate];
-    await this.d.limiter.assertOpen([...userGates, ...this.clientGates(client)]);
-
-    const id = randomBytes(24).toString('base64url'); // 192 bits
-    const now = this.d.now();
-    const session: RecoverySession = {
-      ref: hashId(id),
-      binding: client.binding,
-      createdAt: now,
-      expiresAt: now + this.d.settings.sessionSeconds * 1000,
-      locale: client.locale ?? 'en',
-      decoy,
-      username,
-      ...(decoy ? {} : { user: found as DirectoryUser }),
-      listKey: target ? userKeyOf(target) : 'none',
-      probeKey: found ? `account:${userKeyOf(found)}` : accountGateKey(null, raw, this.d.settings.homeDomains),
-      userGates,
-      resolved: found !== null,
-      verified: [],
-      scratch: {},
-      tries: {},
-      requirements,
-    };
-    await this.sessions.save(session);
-    this.d.audit.write({ action: 'recovery.start', actor: username, target: found?.accountName ?? username, result: decoy ? 'refused' : 'info', correlationId: corr(session),
-      device: client.device, source: client.source, reason, details: { enrolled: decoy ? [] : this.usable(found as DirectoryUser, enrolled, requirements) } });
-    return {
-      recoveryId: id,
-      factors: this.menu.map((f) => ({ id: f.sid, type: f.type })),
-      required: this.publicRequired(),
-      expiresAt: new Date(session.expiresAt).toISOString(),
-    };
   }
 
   /** Volume gate for starts: the launch (or device) when the service knows it, else a non-loopback source. */

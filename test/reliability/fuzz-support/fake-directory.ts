@@ -16,8 +16,11 @@ import type { PasswordPolicy } from '../../../daemon/src/password/policy.js';
 
 export const FAKE_BASE_DN = 'OU=People,DC=fuzz,DC=test';
 
-/** Text only the directory side produces; a response that carries any of it leaked directory detail. */
-export const DIRECTORY_TEXT = [/ldap/i, /DSID-/i, /\bDC=fuzz\b/i, /OU=People/i, /\b0000(052D|0056|2024|2035|20EF)\b/i, /ECONNREFUSED|ECONNRESET|ETIMEDOUT/, /UNABLE_TO_VERIFY_LEAF_SIGNATURE/];
+/**
+ * Text only the directory side produces; a response that carries any of it leaked directory detail.
+ * Specific enough not to match inside a random id (a bare /ldap/i once matched a base64url recovery id).
+ */
+export const DIRECTORY_TEXT = [/ldaps?:\/\/|LdapErr/i, /DSID-/i, /\bDC=fuzz\b/i, /OU=People/i, /\b0000(052D|0056|2024|2035|20EF)\b/i, /ECONNREFUSED|ECONNRESET|ETIMEDOUT/, /UNABLE_TO_VERIFY_LEAF_SIGNATURE/];
 
 /** Dependency failures the fake can inject, each as the DC (or the socket) really reports it. */
 export const FAULTS = {
