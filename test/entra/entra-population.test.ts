@@ -230,6 +230,18 @@ describe('Entra ID discovery and sync (Graph emulator, delta queries)', function
     assert.equal(await r.status('eve@contoso.test'), 'DISABLED');
   });
 
+  it('an expired delta link (Graph keeps delta state 7 days) gives a full read, then incremental again', async () => {
+    const r = rig();
+    assert.equal((await r.service.syncNow('cloud')).mode, 'full');
+    g.state.addUser({ id: ID.eve, userPrincipalName: 'eve@contoso.test', displayName: 'Eve Evans', accountEnabled: true });
+    g.state.expireDeltaLinks();
+    const res = await r.service.syncNow('cloud');
+    assert.equal(res.mode, 'full', 'the sync read everything instead of failing');
+    assert.equal(await r.status('eve@contoso.test'), 'DISCOVERED');
+    assert.ok(g.state.graphRequests().some((q) => q.status === 400 && q.path.endsWith('/delta')), 'Graph refused the old link');
+    assert.equal((await r.service.syncNow('cloud')).mode, 'incremental', 'the full read left fresh delta links');
+  });
+
   it('the members of a deleted nested group leave the population', async () => {
     const r = rig();
     await r.target();

@@ -54,8 +54,11 @@ export interface PopulationSession {
   membership(targets: readonly { readonly groupId: string }[]): Promise<Membership>;
   /** Every user, a page at a time. */
   allUsers(onPage: (users: SourceUser[]) => Promise<void>): Promise<void>;
-  /** Users and groups changed, and objects deleted, after `mark`. */
-  changesSince(mark: string): Promise<ChangeSet>;
+  /**
+   * Users and groups changed, and objects deleted, after `mark`; undefined when the source can no
+   * longer tell (Entra: delta links expire after 7 days) — the engine then reads everything.
+   */
+  changesSince(mark: string): Promise<ChangeSet | undefined>;
   usersByDn(dns: readonly string[]): Promise<SourceUser[]>;
   /** Every user's password expiry (effective maximum age: domain or fine-grained policy), a page at a time. */
   passwordExpiries(onPage: (rows: PasswordExpiry[]) => Promise<void>): Promise<void>;

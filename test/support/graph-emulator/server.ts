@@ -148,6 +148,8 @@ export interface EmulatorState {
   addGroupMember(group: string, member: string): void;
   removeGroupMember(group: string, member: string): void;
   deleteGroup(group: string): void;
+  /** Forgets every delta link handed out, as Graph does after 7 days: following one answers 400 syncStateNotFound. */
+  expireDeltaLinks(): void;
 }
 
 export interface GraphEmulator {
@@ -254,6 +256,8 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
   const domains: EmuDomain[] = opts.domains ?? [...new Set([...users.values()].map((u) => u.userPrincipalName.split('@')[1]?.toLowerCase()).filter((d): d is string => !!d))]
     .map((id, i) => ({ id, passwordValidityPeriodInDays: NEVER_EXPIRES, passwordNotificationWindowInDays: 14, isDefault: i === 0, isVerified: true }));
 
+  /** Every nextLink and deltaLink handed out: only these are followed (an altered link is refused). */
+  const issuedLinks = new Set<string>();
   const state: EmulatorState = {
     users, groups, requests: [], faults: [], clientSecret,
     appPermissions: opts.appPermissions ?? ['User.ReadWrite.All', 'GroupMember.Read.All', 'IdentityRiskyUser.ReadWrite.All'],
@@ -320,13 +324,13 @@ export async function startGraphEmulator(opts: EmulatorOptions = {}): Promise<Gr
       changes.delete(g.id);
       tombstones.set(g.id, { seq: ++seq, kind: 'groups', permanent: false });
     },
+    expireDeltaLinks() { for (const l of [...issuedLinks]) if (l.includes('$deltatoken=')) issuedLinks.delete(l); },
     graphRequests() { return this.requests.filter((r) => r.path.startsWith('/v1.0/')); },
     tokenRequests() { return this.requests.filter((r) => r.path.endsWith('/oauth2/v2.0/token')); },
   };
 
   let base = '';
   let x5cSeen = 0;
-  const issuedLinks = new Set<string>();
 
   const send = (res: ServerResponse, rec: RecordedRequest, status: number, body?: unknown, headers: Record<string, string> = {}) => {
     rec.status = status;

@@ -154,10 +154,11 @@ export class SyncEngine {
     const cursor = await pop.getState<Cursor>(directoryId, CURSOR);
     const fromMark = cursor?.marks[pos.server];
     const fullDue = (cursor?.lastFull ?? 0) + (this.d.fullEveryMs ?? DAY_MS) <= started;
-    const incremental = !opts.full && !fullDue && fromMark !== undefined && cursor?.targets === targetsKey(s, targets);
-    const counters = incremental
-      ? await this.incremental(directoryId, s, targets, cursor as Cursor, fromMark as string, progress)
-      : await this.full(directoryId, s, targets, progress);
+    const wanted = !opts.full && !fullDue && fromMark !== undefined && cursor?.targets === targetsKey(s, targets);
+    const changed = wanted ? await this.incremental(directoryId, s, targets, cursor as Cursor, fromMark as string, progress) : undefined;
+    if (wanted && !changed) this.d.log.info('directory sync: the source no longer knows the last mark, reading everything', { directoryId, server: pos.server });
+    const incremental = changed !== undefined;
+    const counters = changed ?? await this.full(directoryId, s, targets, progress);
     const now = this.now();
     progress('store', counters.scanned);
     const statusChanges = await pop.refresh(directoryId, now);
@@ -224,6 +225,7 @@ export class SyncEngine {
     const pop = this.d.store.population;
     progress('changes', 0);
     const cs = await s.changesSince(fromMark);
+    if (!cs) return undefined;
     const closure = new Set(cursor.closure);
     const walk = targets.length > 0 && [...cs.changedGroupIds, ...cs.deletedIds].some((id) => closure.has(id));
     const m = walk ? await s.membership(targets) : undefined;

@@ -19,6 +19,7 @@ import { userKeyOf } from '../directory.js';
 import type { ChangeSet, GroupHit, Membership, PasswordExpiry, PopulationSession, PopulationSource, SourceUser } from '../population-source.js';
 import { toEntraUser, type GraphUser } from './entra-user.js';
 import type { GraphClient, GraphRequest } from './graph-client.js';
+import { isExpiredDeltaLink } from './graph-errors.js';
 
 const USER_FIELDS = ['id', 'userPrincipalName', 'displayName', 'mail', 'accountEnabled', 'userType'] as const;
 const USER_SELECT = USER_FIELDS.join(',');
@@ -169,21 +170,26 @@ class EntraSession implements PopulationSession {
     }
   }
 
-  async changesSince(mark: string): Promise<ChangeSet> {
+  async changesSince(mark: string): Promise<ChangeSet | undefined> {
     const m = this.parseMark(mark);
     const changed = new Map<string, Partial<GraphUser> & { id: string }>();
     const deleted = new Set<string>();
-    // One object may come more than once in a delta round: later entries win, properties merge.
-    await this.walk<GraphUser & Removed>({ path: m.users }, (items) => {
-      for (const u of items) {
-        if (u['@removed']) { deleted.add(u.id); changed.delete(u.id); continue; }
-        deleted.delete(u.id);
-        changed.set(u.id, { ...changed.get(u.id), ...u });
-      }
-    });
     const changedGroupIds = new Set<string>();
-    // Removed groups count as changed: a deleted nested group takes its members out of scope.
-    await this.walk<DirObject & Removed>({ path: m.groups, context: 'groups' }, (items) => { for (const g of items) changedGroupIds.add(key(g.id)); });
+    try {
+      // One object may come more than once in a delta round: later entries win, properties merge.
+      await this.walk<GraphUser & Removed>({ path: m.users }, (items) => {
+        for (const u of items) {
+          if (u['@removed']) { deleted.add(u.id); changed.delete(u.id); continue; }
+          deleted.delete(u.id);
+          changed.set(u.id, { ...changed.get(u.id), ...u });
+        }
+      });
+      // Removed groups count as changed: a deleted nested group takes its members out of scope.
+      await this.walk<DirObject & Removed>({ path: m.groups, context: 'groups' }, (items) => { for (const g of items) changedGroupIds.add(key(g.id)); });
+    } catch (err) {
+      if (isExpiredDeltaLink(err)) return undefined; // Graph keeps delta state 7 days: read everything instead
+      throw err;
+    }
     const users: SourceUser[] = [];
     for (const [id, partial] of changed) {
       // A delta entry may carry only the properties that changed: read the rest.

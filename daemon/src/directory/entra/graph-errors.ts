@@ -1,6 +1,6 @@
 // The one place where what Microsoft Graph and the token endpoint say becomes a catalogue code.
 // Graph's own code and message go to `reason` (logs only); the user sees the catalogue message.
-import { KeyhatchError, type ErrorCode, type PolicyViolation } from '../../errors/catalogue.js';
+import { KeyhatchError, isKeyhatchError, type ErrorCode, type PolicyViolation } from '../../errors/catalogue.js';
 
 /** Graph `error.code` → catalogue code. Context-dependent refinements live in mapGraphError. */
 export const GRAPH_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -82,4 +82,12 @@ export function mapGraphError(status: number, body: GraphErrorBody | undefined, 
   if (context === 'reset' && code === 'INSUFFICIENT_RIGHTS' && gcode === 'Authorization_RequestDenied') code = 'ENTRA_ROLE_MISSING';
   if (context === 'reset' && code === 'USER_NOT_FOUND') code = 'DIRECTORY_ERROR';
   return new KeyhatchError(code, { reason });
+}
+
+/** Graph's answers to a delta link it no longer keeps (expired after 7 days, or its sync state was reset). */
+const EXPIRED_DELTA = /^Graph (?:410 |400 (?:syncStateNotFound|syncStateInvalid|resyncRequired)\b)/;
+
+/** True for an error that says the delta link must be replaced by a full read (see mapGraphError's reason). */
+export function isExpiredDeltaLink(err: unknown): boolean {
+  return isKeyhatchError(err) && EXPIRED_DELTA.test(err.reason ?? '');
 }
