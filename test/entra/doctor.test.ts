@@ -13,8 +13,11 @@ describe('checkEntra (doctor)', () => {
     const checks = await checkEntra(makeDirectory(g).dir);
     assert.deepEqual(checks.filter((c) => !c.ok), []);
     assert.deepEqual(checks.map((c) => c.name), ['Entra token', 'Graph permission User.ReadWrite.All', 'Graph permission GroupMember.Read.All',
-      'Graph permission IdentityRiskyUser.ReadWrite.All', 'Entra directory role', 'Graph users']);
+      'Graph permission IdentityRiskyUser.ReadWrite.All', 'Graph permission Domain.Read.All', 'Entra directory role', 'Graph users']);
     assert.match(checks.find((c) => c.name === 'Entra directory role')!.detail, /^User Administrator/);
+    g.state.appPermissions.push('Domain.Read.All');
+    const withDomains = await checkEntra(makeDirectory(g).dir);
+    assert.match(withDomains.find((c) => c.name === 'Graph permission Domain.Read.All')!.detail, /^granted \(Domain\.Read\.All; password-expiry/);
   });
 
   it('names the missing directory role', async () => {
@@ -33,6 +36,7 @@ describe('checkEntra (doctor)', () => {
     assert.match(checks.find((c) => c.name === 'Graph permission User.ReadWrite.All')!.detail, /MISSING: application permission User\.ReadWrite\.All/);
     assert.equal(checks.find((c) => c.name === 'Graph permission GroupMember.Read.All')?.ok, false);
     assert.match(checks.find((c) => c.name === 'Graph permission IdentityRiskyUser.ReadWrite.All')!.detail, /not granted \(optional\)/);
+    assert.match(checks.find((c) => c.name === 'Graph permission Domain.Read.All')!.detail, /not granted \(optional\): password-expiry reminders/);
   });
 
   it('stops at a failed token acquisition and says why, without the secret', async () => {

@@ -10,7 +10,7 @@ import type { TokenProvider } from './token-provider.js';
 
 /** What the checks use of the Entra backend (EntraDirectory fits). */
 export interface EntraDoctorTarget { readonly tokens: TokenProvider; readonly endpoints: EntraEndpoints; readonly graph: GraphClient }
-import { GROUP_READ_PERMISSIONS, RESET_ROLES, RESET_ROLE_TEXT, RISK_PERMISSION, ROLE_TEMPLATES, USER_WRITE_PERMISSIONS } from './roles.js';
+import { DOMAIN_READ_PERMISSIONS, GROUP_READ_PERMISSIONS, RESET_ROLES, RESET_ROLE_TEXT, RISK_PERMISSION, ROLE_TEMPLATES, USER_WRITE_PERMISSIONS } from './roles.js';
 
 const consent = (perm: string) =>
   `MISSING: application permission ${perm} — app registration → API permissions → Microsoft Graph → Application permissions → ${perm}, then "Grant admin consent" (see docs/entra.md)`;
@@ -42,6 +42,10 @@ export async function checkEntra(entra: EntraDoctorTarget, opts: { dismissRisk?:
     checks.push({ name: `Graph permission ${RISK_PERMISSION}`, ok: true,
       detail: risk ? 'granted (unlock also dismisses Identity Protection risk; needs Entra ID P2)' : `not granted (optional): unlock will not dismiss user risk — grant ${RISK_PERMISSION} or set entra.dismissRisk to false` });
   }
+
+  const domains = has(DOMAIN_READ_PERMISSIONS);
+  checks.push({ name: 'Graph permission Domain.Read.All', ok: true,
+    detail: domains ? `granted (${domains}; password-expiry reminders read each domain's validity period)` : 'not granted (optional): password-expiry reminders cannot read the domains\' validity period and will fail — grant Domain.Read.All if population.reminders is enabled' });
 
   const role = RESET_ROLES.find((r) => claims.wids.includes(r.id));
   const admins = claims.wids.includes(ROLE_TEMPLATES.privilegedAuthenticationAdministrator.id) || claims.wids.includes(ROLE_TEMPLATES.globalAdministrator.id);

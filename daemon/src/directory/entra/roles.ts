@@ -22,6 +22,8 @@ export const REQUIRED_PERMISSIONS = ['User.ReadWrite.All', 'GroupMember.Read.All
 export const GROUP_READ_PERMISSIONS = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 export const USER_WRITE_PERMISSIONS = ['User.ReadWrite.All', 'Directory.ReadWrite.All'];
 export const RISK_PERMISSION = 'IdentityRiskyUser.ReadWrite.All';
+/** Any of these reads the domains' password validity period (password-expiry reminders). */
+export const DOMAIN_READ_PERMISSIONS = ['Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 
 export function roleName(templateId: string): string {
   return Object.values(ROLE_TEMPLATES).find((r) => r.id === templateId)?.name ?? templateId;
