@@ -38,6 +38,17 @@ function sample(pid: number): Sample {
   return { rssMb: rssKb / 1024, fds: fds.length, sockets };
 }
 const band = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
+/** Least-squares slope of ys per sample (sampled every 5 s), as units per minute. */
+function perMinute(ys: number[]): number {
+  const n = ys.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  ys.forEach((y, x) => { num += (x - mx) * (y - my); den += (x - mx) ** 2; });
+  return (num / den) * 12;
+}
 
 async function runStore(label: string, databaseUrl?: string): Promise<Record<string, unknown>> {
   const gw = await child('./support/load-gateway.ts', [String(USERS), ...(databaseUrl ? [databaseUrl] : [])]);
@@ -132,14 +143,19 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
     const soak = summary(soakLat);
     const soakErrors = takeErrors();
     const rss = band(samples.map((x) => x.rssMb));
+    // The bursts leave the heap large and GC gives it back during the first minutes; growth would
+    // show in the second half, so its band and trend are reported apart.
+    const late = samples.slice(Math.floor(samples.length / 2));
+    const lateRss = band(late.map((x) => x.rssMb));
+    const trend = { rssMbPerMin: perMinute(late.map((x) => x.rssMb)), fdsPerMin: perMinute(late.map((x) => x.fds)), socketsPerMin: perMinute(late.map((x) => x.sockets)) };
     const fds = band(samples.map((x) => x.fds));
     const socks = band(samples.map((x) => x.sockets));
     console.log(`  ${label} soak: ${launched} flows over ${SOAK_SECONDS} s at ${SOAK_RATE}/s, flow p50 ${soak.p50.toFixed(0)} ms p99 ${soak.p99.toFixed(0)} ms, errors ${soakErrors.count}${soakErrors.kinds ? ` (${soakErrors.kinds})` : ''}`);
-    console.log(`  ${label} gateway: RSS ${rss.min.toFixed(0)}–${rss.max.toFixed(0)} MiB (after bursts ${first.rssMb.toFixed(0)}), fds ${fds.min}–${fds.max}, sockets ${socks.min}–${socks.max} over ${samples.length} samples`);
+    console.log(`  ${label} gateway: RSS ${rss.min.toFixed(0)}–${rss.max.toFixed(0)} MiB (after bursts ${first.rssMb.toFixed(0)}), fds ${fds.min}–${fds.max}, sockets ${socks.min}–${socks.max} over ${samples.length} samples; second half: RSS ${lateRss.min.toFixed(0)}–${lateRss.max.toFixed(0)} MiB, trend ${trend.rssMbPerMin.toFixed(2)} MiB/min, fds ${trend.fdsPerMin.toFixed(2)}/min, sockets ${trend.socketsPerMin.toFixed(2)}/min`);
     return {
       latency: { flows: LATENCY_FLOWS, relayP50: lr.p50, directP50: ld.p50, ratio: lr.p50 / ld.p50, relayP99: lr.p99, directP99: ld.p99, errors: latencyErrors.count },
       bursts,
-      soak: { seconds: SOAK_SECONDS, rate: SOAK_RATE, flows: launched, p50: soak.p50, p99: soak.p99, errors: soakErrors.count, rssMb: rss, fds, sockets: socks, samples: samples.length },
+      soak: { seconds: SOAK_SECONDS, rate: SOAK_RATE, flows: launched, p50: soak.p50, p99: soak.p99, errors: soakErrors.count, rssMb: rss, lateRssMb: lateRss, lateTrend: trend, fds, sockets: socks, samples: samples.length },
     };
   } finally {
     client.close();
