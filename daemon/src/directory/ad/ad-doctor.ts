@@ -51,7 +51,7 @@ export async function adDoctorChecks(ad: AdDoctorTarget, cfg: AdConfig): Promise
   }
   checks.push(await attempt('interrupted resets', async () => {
     const open = await ad.recoverInterruptedResets();
-    if (open.length > 0) throw new KeyhatchError('RESET_INCOMPLETE', { message: `${open.length} account(s) hold a temporary password after an interrupted reset: ${open.map((e) => e.user).join(', ')}` });
+    if (open.length > 0) throw new KeyhatchError('RESET_INCOMPLETE', { message: `${open.length} account(s) hold a temporary password after an interrupted reset: ${open.map((e) => e.user).join(', ')} — a new reset of each (self-service, the console, or keyhatch reset <name> --password-stdin) settles it` });
     return 'none';
   }));
   return checks;
