@@ -86,7 +86,7 @@ describe('Kerberos acceptor (SPNEGO / GSS Kerberos, AP-REQ checks)', () => {
     const raw = spnegoToken(krb5Token(apReq({ serviceKey: SERVICE_KEY })));
     for (const at of [raw.length - 5, raw.length - 40, raw.length - 200]) {
       const t = Buffer.from(raw);
-      t[at] ^= 0x10;
+      t[at] = (t[at] as number) ^ 0x10;
       await assert.rejects(a.accept(b64(t)), (err: unknown) => isKeyhatchError(err, 'NEGOTIATE_FAILED') || isKeyhatchError(err, 'NEGOTIATE_MALFORMED'));
     }
   });

@@ -62,7 +62,7 @@ describe('Kerberos AES crypto (RFC 3961, RFC 3962)', () => {
         assert.deepEqual(decrypt(etype, key, 11, c), plain);
         assert.throws(() => decrypt(etype, key, 2, c), /integrity/, 'another key usage');
         const bad = Buffer.from(c);
-        bad[len % bad.length] ^= 1;
+        bad[len % bad.length] = (bad[len % bad.length] as number) ^ 1;
         assert.throws(() => decrypt(etype, key, 11, bad), /integrity/);
       }
     }

@@ -86,7 +86,7 @@ export function ctsEncrypt(key: Buffer, plain: Buffer): Buffer {
   if (plain.length < BLOCK) throw new CryptoError('CTS input shorter than one block');
   const enc = ecb(key, true);
   const blocks: Buffer[] = [];
-  let prev = Buffer.alloc(BLOCK);
+  let prev: Buffer = Buffer.alloc(BLOCK);
   for (let off = 0; off < plain.length; off += BLOCK) {
     const chunk = Buffer.alloc(BLOCK);
     plain.copy(chunk, 0, off, Math.min(off + BLOCK, plain.length));
@@ -107,7 +107,7 @@ export function ctsDecrypt(key: Buffer, cipher: Buffer): Buffer {
   const n = Math.ceil(cipher.length / BLOCK);
   const tail = cipher.length - (n - 1) * BLOCK;
   const out: Buffer[] = [];
-  let prev = Buffer.alloc(BLOCK);
+  let prev: Buffer = Buffer.alloc(BLOCK);
   for (let i = 0; i < n - 2; i++) {
     const c = cipher.subarray(i * BLOCK, (i + 1) * BLOCK);
     out.push(xor(dec(c), prev));
