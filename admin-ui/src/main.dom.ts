@@ -136,12 +136,19 @@ async function showSignIn(notice?: string): Promise<void> {
 async function trySingleSignOn(): Promise<void> {
   view.replaceChildren(h('section', { class: 'step', 'aria-labelledby': 'step-heading' }, h('h1', { id: 'step-heading' }, t.t('admin.signIn.heading')), h('p', { class: 'intro', role: 'status' }, t.t('admin.signIn.sso'))));
   view.dataset.page = 'sso';
-  try {
-    session = await api.negotiate();
-    pages = await pagesFor(session);
-  } catch (err) {
-    session = undefined;
-    if (!(err instanceof ApiError && (err.code === 'UNAUTHORIZED' || err.code === 'NOT_FOUND'))) alerts.error(errorText(t, err));
+  // Twice: Chromium on Linux loads its GSSAPI library on the first Negotiate challenge it sees and
+  // answers only the next one.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      session = await api.negotiate();
+      pages = await pagesFor(session);
+      return;
+    } catch (err) {
+      session = undefined;
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') continue;
+      if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) alerts.error(errorText(t, err));
+      return;
+    }
   }
 }
 
