@@ -13,7 +13,7 @@ import { logDir } from '../../daemon/src/core/core-services.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/support/browser.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
-import { clientKrb5Conf, curlNegotiateSignIn, httpServiceAccount, kinitCache, negotiateToken, type KerberosClientEnv } from '../support/kerberos-http.js';
+import { clientKrb5Conf, curlNegotiateSignIn, httpServiceAccount, kinitCache, negotiateToken, requireCurlNegotiate, type KerberosClientEnv } from '../support/kerberos-http.js';
 import { freshDir } from '../support/run-dir.js';
 import { startSmtpCatcher, type SmtpCatcher } from '../support/smtp-catcher.js';
 import { auditTrail, consoleWorld, type ConsoleClient, type ConsoleWorld, type Reply } from './console-setup.js';
@@ -41,6 +41,7 @@ describe('admin console single sign-on (Negotiate / Kerberos, Samba AD DC, curl,
 
   before(async function () {
     this.timeout(DOMAIN_SETUP_TIMEOUT_MS);
+    await requireCurlNegotiate();
     d = await testDomain();
     smtp = await startSmtpCatcher();
     const admin = await DomainAdmin.connect(d.dc);

@@ -13,6 +13,14 @@ import type { SambaDomain } from './samba-dc.js';
 
 const run = promisify(execFile);
 
+/** curl must speak SPNEGO through GSS-API (Debian's does); fails, never skips, saying how to get it. */
+export async function requireCurlNegotiate(): Promise<void> {
+  const { stdout } = await run('curl', ['-V']).catch(() => ({ stdout: '' }));
+  if (!/\bGSS-API\b/.test(stdout) || !/\bSPNEGO\b/.test(stdout)) {
+    throw new Error('curl with GSS-API and SPNEGO is missing: run "bash scripts/install-system-deps.sh ad" (installs Debian\'s curl, krb5-user, libgssapi-krb5-2)');
+  }
+}
+
 export interface KerberosClientEnv { KRB5_CONFIG: string; KRB5CCNAME: string }
 
 /** The DC's krb5.conf, without DNS canonicalisation (the test host names resolve only through --resolve / host rules). */
