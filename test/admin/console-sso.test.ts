@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { buildAdminUi } from '../../admin-ui/build.js';
 import { logDir } from '../../daemon/src/core/core-services.js';
+import { runDoctor } from '../../daemon/src/core/doctor.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/support/browser.js';
 import { DomainAdmin } from '../support/domain-admin.js';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
@@ -61,8 +62,11 @@ describe('admin console single sign-on (Negotiate / Kerberos, Samba AD DC, curl,
     await smtp?.close();
   });
 
-  it('exports a keytab with AES keys only for the SPN, and says so in GET /session', async () => {
+  it('exports a keytab with AES keys for the SPN; doctor lists them and GET /session says SSO is on', async () => {
     assert.match(klist, new RegExp(`HTTP/${HOST}@${d.dc.realm} \\(aes256-cts-hmac-sha1-96\\)`), klist);
+    const check = (await runDoctor(w.gw.core, 'test')).find((c) => c.name === 'console single sign-on');
+    assert.equal(check?.ok, true, JSON.stringify(check));
+    assert.match(check?.detail ?? '', new RegExp(`HTTP/${HOST}@${d.dc.realm}: etype 18 kvno \\d+`));
     const r = await w.client().call('GET', '/session');
     assert.equal(r.body.negotiate, true);
   });
