@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages a group of tests or the demo needs, only when something is missing.
 #   build     compilers npm needs for better-sqlite3 (built from source here)
-#   ad        Samba AD DC with its provisioning data, Kerberos client, LDAP tools (throwaway domain)
+#   ad        Samba AD DC with its provisioning data, Kerberos client, LDAP tools (throwaway domain);
+#             curl (GSS-API) and the GSSAPI library Chromium loads, for the console's single sign-on tests
 #   browser   Chromium for the headless kiosk/portal tests
 #   windows   mingw-w64 cross compilers + make, Wine, msitools/wixl (native parts and installer)
 #   postgres  PostgreSQL server binaries (throwaway clusters: initdb + pg_ctl, never the system service)
@@ -16,7 +17,7 @@ set -euo pipefail
 
 declare -A PACKAGES=(
   [build]="make g++ python3"
-  [ad]="samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user ldap-utils openssl iproute2"
+  [ad]="samba samba-ad-dc samba-ad-provision samba-dsdb-modules samba-vfs-modules winbind krb5-user libgssapi-krb5-2 curl ldap-utils openssl iproute2"
   [browser]="chromium fonts-dejavu-core"
   [windows]="g++-mingw-w64-x86-64 mingw-w64-tools make wine wine64 libgnutls30 msitools wixl"
   [postgres]="postgresql"
@@ -24,7 +25,7 @@ declare -A PACKAGES=(
 # A probe is a command name, or an absolute path (globs allowed) that must exist.
 declare -A PROBES=(
   [build]="make g++ python3"
-  [ad]="samba samba-tool kinit ldapsearch openssl ip
+  [ad]="samba samba-tool kinit klist curl ldapsearch openssl ip /usr/lib/*/libgssapi_krb5.so.2
         /usr/share/samba/setup/provision.ldif /usr/share/samba/setup/provision_basedn.ldif
         /usr/share/samba/setup/ad-schema/AD_DS_Attributes__Windows_Server_2012_R2.ldf /usr/share/samba/setup/display-specifiers
         /usr/lib/*/samba/ldb/samba_dsdb.so"

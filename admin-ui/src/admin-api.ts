@@ -3,7 +3,7 @@
 import { ApiError, NETWORK_ERROR, readAnswer } from '../../kiosk-ui/src/shared/api.js';
 
 export type Role = 'admin' | 'helpdesk';
-export interface SessionView { signedIn: boolean; csrf: string; user?: { name: string; displayName: string; role: Role }; expiresAt?: string; endsAt?: string; idleSeconds?: number }
+export interface SessionView { signedIn: boolean; csrf: string; negotiate?: boolean; user?: { name: string; displayName: string; role: Role }; expiresAt?: string; endsAt?: string; idleSeconds?: number }
 export interface FactorView { id: string; type: string; hint: string; confirmed: boolean; createdAt: string; canVerify: boolean }
 export interface CallerState {
   verified: boolean; verifiedUntil?: string; verifiedWith?: string; sentTo?: string;
@@ -54,6 +54,8 @@ export class AdminApi {
   }
   async session(): Promise<SessionView> { const s = await this.request<SessionView>('GET', '/session'); this.csrf = s.csrf; return s; }
   async signIn(username: string, password: string): Promise<SessionView> { const s = await this.request<SessionView>('POST', '/session', { username, password }); this.csrf = s.csrf; return s; }
+  /** Single sign-on: the browser answers the gateway's Negotiate challenge by itself when it may (allow-listed, signed in to Windows). */
+  async negotiate(): Promise<SessionView> { const s = await this.request<SessionView>('POST', '/session/negotiate', {}); this.csrf = s.csrf; return s; }
   signOut(): Promise<void> { return this.request('POST', '/session/end', {}); }
   lookup(name: string): Promise<UserDetail> { return this.request('POST', '/users/lookup', { name }); }
   user(ref: string): Promise<UserDetail> { return this.request('GET', `/users/${enc(ref)}`); }

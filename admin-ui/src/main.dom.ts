@@ -128,6 +128,30 @@ async function showSignIn(notice?: string): Promise<void> {
   if (!session) await api.session().catch(() => undefined);
 }
 
+/**
+ * Single sign-on first, once per page load (never right after signing out): the browser answers the
+ * Negotiate challenge by itself when it may. A browser that offers no ticket falls back to the password
+ * form silently; a refusal (not in a console group, a ticket the gateway refused) is said above it.
+ */
+async function trySingleSignOn(): Promise<void> {
+  view.replaceChildren(h('section', { class: 'step', 'aria-labelledby': 'step-heading' }, h('h1', { id: 'step-heading' }, t.t('admin.signIn.heading')), h('p', { class: 'intro', role: 'status' }, t.t('admin.signIn.sso'))));
+  view.dataset.page = 'sso';
+  // Twice: Chromium on Linux loads its GSSAPI library on the first Negotiate challenge it sees and
+  // answers only the next one.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      session = await api.negotiate();
+      pages = await pagesFor(session);
+      return;
+    } catch (err) {
+      session = undefined;
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') continue;
+      if (!(err instanceof ApiError && err.code === 'NOT_FOUND')) alerts.error(errorText(t, err));
+      return;
+    }
+  }
+}
+
 async function boot(): Promise<void> {
   const config = await api.uiConfig().catch(() => ({ defaultLocale: 'en', locales: ['en'] }));
   const locale = chooseLocale(null, config.locales, config.defaultLocale);
@@ -148,7 +172,8 @@ async function boot(): Promise<void> {
     });
   });
   window.addEventListener('hashchange', () => { if (session?.user) void render(true); });
-  if (session.signedIn) await render(true); else await showSignIn();
+  if (!session.signedIn && session.negotiate) await trySingleSignOn();
+  if (session?.signedIn) await render(true); else await showSignIn();
   document.body.dataset.ready = 'true';
 }
 

@@ -95,7 +95,16 @@ export interface ConsoleWorld {
 }
 
 /** `p` keeps names apart between test files sharing one domain. */
-export async function consoleWorld(d: TestDomain, smtp: SmtpCatcher, p: string, opts: { adminUiDir?: string; uiDir?: string } = {}): Promise<ConsoleWorld> {
+export interface ConsoleWorldOptions {
+  adminUiDir?: string;
+  uiDir?: string;
+  /** Another name the gateway answers to (its certificate and http.allowedHosts), e.g. its Kerberos host name. */
+  hostName?: string;
+  /** adminConsole.negotiate (single sign-on). */
+  negotiate?: { keytabFile: string; servicePrincipal: string };
+}
+
+export async function consoleWorld(d: TestDomain, smtp: SmtpCatcher, p: string, opts: ConsoleWorldOptions = {}): Promise<ConsoleWorld> {
   const admin = await DomainAdmin.connect(d.dc);
   const groupsOu = d.seed.groupsOu;
   const groups = { admins: `CN=${p} Keyhatch Admins,${groupsOu}`, itOps: `CN=${p} IT Ops,${groupsOu}`, helpdesk: `CN=${p} Keyhatch Helpdesk,${groupsOu}` };
@@ -121,13 +130,14 @@ export async function consoleWorld(d: TestDomain, smtp: SmtpCatcher, p: string, 
   await admin.addMember(groups.helpdesk, users.agent.dn);
 
   const dir = freshDir('console-gateway');
-  const site = await initSiteCa(join(dir, 'tls'), ['localhost', '127.0.0.1']);
+  const site = await initSiteCa(join(dir, 'tls'), ['localhost', '127.0.0.1', ...(opts.hostName ? [opts.hostName] : [])]);
   const ca = readFileSync(site.caFile, 'utf8');
   const base = JSON.parse(JSON.stringify(adConfig(d, {}, dir)));
   const offset = { ms: 0 };
   const gw = await startGateway(validateConfig({
     ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: smtp.config, tls: { certFile: site.certFile, keyFile: site.keyFile },
-    adminConsole: { adminGroups: [groups.admins], helpdeskGroups: [groups.helpdesk], callerVerifiedSeconds: 120, idleSeconds: 900 },
+    adminConsole: { adminGroups: [groups.admins], helpdeskGroups: [groups.helpdesk], callerVerifiedSeconds: 120, idleSeconds: 900, ...(opts.negotiate ? { negotiate: opts.negotiate } : {}) },
+    ...(opts.hostName ? { http: { ...base.http, allowedHosts: [...(base.http?.allowedHosts ?? []), opts.hostName] } } : {}),
   }), { now: () => Date.now() + offset.ms, ...(opts.adminUiDir ? { adminUiDir: opts.adminUiDir } : {}), ...(opts.uiDir ? { uiDir: opts.uiDir } : {}) });
 
   // The callers enroll on the portal, as they would themselves.

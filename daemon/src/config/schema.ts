@@ -296,6 +296,14 @@ export const configSchema = z.strictObject({
     maxSeconds: z.number().int().min(300).max(43_200).default(14_400),
     /** How long a verified caller stays verified in the agent's session. */
     callerVerifiedSeconds: z.number().int().min(60).max(3600).default(900),
+    /**
+     * Negotiate / Kerberos single sign-on (AD only): the gateway's HTTP service principal and the
+     * keytab holding its AES keys (docs/admin-console.md). Absent: password sign-in only.
+     */
+    negotiate: z.strictObject({
+      keytabFile: z.string().min(1),
+      servicePrincipal: z.string().regex(/^[^/@\s]+\/[^/@\s]+@[^/@\s]+$/, 'write it as HTTP/host.example.com@REALM'),
+    }).optional(),
   }).prefault({}),
 }).superRefine((c, ctx) => {
   checkDirectories(c, ctx);

@@ -3,7 +3,7 @@
 import { access, mkdir, constants } from 'node:fs/promises';
 import type { CoreServices } from './core-services.js';
 import type { DirectoryCheck as Check } from '../directory/directory.js';
-import type { KeyhatchError } from '../errors/catalogue.js';
+import { KeyhatchError } from '../errors/catalogue.js';
 import { machineChecks } from '../preflight/machine-checks.js';
 
 async function attempt(name: string, fn: () => Promise<string>): Promise<Check> {
@@ -23,6 +23,13 @@ export async function runDoctor(core: CoreServices, configSource: string): Promi
   }));
   checks.push(...await machineChecks(core.config));
   checks.push(...await core.directory.doctorChecks?.() ?? []);
+  const negotiate = core.config.adminConsole.negotiate;
+  if (negotiate) {
+    checks.push(await attempt('console single sign-on', async () => {
+      if (!core.directory.singleSignOn) throw new KeyhatchError('CONFIG_INVALID', { message: 'the directory offers no single sign-on (Active Directory only)' });
+      return `keytab ${negotiate.keytabFile} holds ${core.directory.singleSignOn(negotiate, { claim: async () => true }, () => Date.now()).describe}`;
+    }));
+  }
   return checks;
 }
 

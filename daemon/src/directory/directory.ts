@@ -74,6 +74,22 @@ export interface DirectoryCheck {
   warn?: boolean;
 }
 
+/** Where the keytab and the service principal for Negotiate single sign-on come from (adminConsole.negotiate). */
+export interface SingleSignOnSettings { readonly keytabFile: string; readonly servicePrincipal: string }
+
+/** Claims a key once within `ttlMs`; false when it was claimed before (a replayed authenticator). */
+export interface ReplayCache { claim(key: string, ttlMs: number): Promise<boolean> }
+
+export interface SingleSignOn {
+  /** What the keytab holds for the service principal (doctor). */
+  readonly describe: string;
+  /**
+   * The account a browser's base64 `Authorization: Negotiate` token proves, as findUser reads it;
+   * NEGOTIATE_MALFORMED (undecodable) or NEGOTIATE_FAILED (refused; `reason` says why) otherwise.
+   */
+  accept(token: string): Promise<{ username: string; principal: string }>;
+}
+
 export interface Directory {
   /** Human name of the backend for logs and `doctor` ("Active Directory", "Entra ID"). */
   readonly label: string;
@@ -125,6 +141,12 @@ export interface Directory {
    * directory's configured name ("default" for the single-directory form). Absent: not synchronised.
    */
   populationSources?(name: string): PopulationSource[];
+  /**
+   * Negotiate (Kerberos) single sign-on for this directory's own realm (AD: the gateway's HTTP
+   * service principal and its keytab). Absent: the backend offers none. CONFIG_INVALID when the
+   * keytab is unusable (unreadable, readable by others, no AES key for the principal, another realm).
+   */
+  singleSignOn?(settings: SingleSignOnSettings, replay: ReplayCache, now: () => number): SingleSignOn;
   close(): Promise<void>;
 }
 

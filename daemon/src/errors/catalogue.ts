@@ -57,6 +57,8 @@ export const ERROR_CATALOGUE = {
   NOT_JOINED: { status: 503, message: 'This workstation is not joined to a Keyhatch gateway yet.', exit: 1 },
   FORBIDDEN: { status: 403, message: 'Your account may not do this here.', exit: 1 },
   CSRF_FAILED: { status: 403, message: 'This page has expired. Reload it and try again.', exit: 1 },
+  NEGOTIATE_MALFORMED: { status: 400, message: 'The browser sent a single sign-on token that could not be read. Sign in with your password.', exit: 1 },
+  NEGOTIATE_FAILED: { status: 401, message: 'Single sign-on did not work here. Sign in with your password.', exit: 1 },
   CALLER_NOT_VERIFIED: { status: 403, message: 'Verify the caller with one of their own methods first.', exit: 1 },
   CALLER_NO_CHANNEL: { status: 409, message: 'This user has no enrolled e-mail address or phone to send the security-key link to. Verify the caller another way.', exit: 1 },
   CALLER_LINK_INVALID: { status: 410, message: 'This link is not valid any more. If you are on a call with your help desk, ask them to send a new one.', exit: 1 },

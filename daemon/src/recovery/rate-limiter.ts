@@ -12,9 +12,10 @@ export interface RateSettings { attempts: number; deviceAttempts: number; source
 /**
  * Gate kinds. Recovery: `user` (account or canonical name), `device` (kiosk launch / relay device),
  * `source` (non-loopback address), `start` (volume). The portal has its own: `login`, `login-source`,
- * so portal failures never block recovery.
+ * so portal failures never block recovery. The console's single sign-on counts refused tokens on
+ * `negotiate-source` (every address, loopback included: no kiosk relays a browser's token).
  */
-export type GateKind = 'user' | 'device' | 'source' | 'start' | 'login' | 'login-source';
+export type GateKind = 'user' | 'device' | 'source' | 'start' | 'login' | 'login-source' | 'negotiate-source';
 
 /** Values are hashed: the store never holds a user name or an address in clear. */
 export function gate(kind: GateKind, value: string): string {
@@ -36,7 +37,7 @@ export class RateLimiter {
 
   limitFor(g: string): number {
     const kind = gateKind(g);
-    return kind === 'device' ? this.s.deviceAttempts : kind === 'source' || kind === 'login-source' ? this.s.sourceAttempts : this.s.attempts;
+    return kind === 'device' ? this.s.deviceAttempts : kind === 'source' || kind === 'login-source' || kind === 'negotiate-source' ? this.s.sourceAttempts : this.s.attempts;
   }
 
   /** Refuses (RATE_LIMITED) when one of the gates is blocked; records nothing. */

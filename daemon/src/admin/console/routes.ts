@@ -31,6 +31,7 @@ import { settingsView } from './settings-view.js';
 import type { PopulationService } from '../population/population-service.js';
 import { populationRoutes } from './population-routes.js';
 import { ConsoleSignIn } from './sign-in.js';
+import { NegotiateSignIn, storeReplayCache } from './negotiate-sign-in.js';
 
 export interface ConsoleDeps {
   core: CoreServices;
@@ -103,6 +104,7 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
     directory: core.directory, limiter: services.limiter, audit: core.audit, homeDomains, attempts: c.rateLimits.attempts,
     adminGroups: settings.adminGroups, helpdeskGroups: settings.helpdeskGroups,
   });
+  const negotiate = negotiateSignIn(d, now);
   const locale = c.kiosk.language ?? 'en';
   const callers = d.callers ?? await consoleCallers(core, services, now);
   const actions = new HelpdeskActions(core, services, now, locale);
@@ -128,8 +130,9 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
     if (req.method === 'GET' || req.method === 'HEAD') return next();
     const given = req.get(CSRF_HEADER);
     const s = session(res);
-    const expected = s ? s.csrf : req.path === '/session' ? readCookie(req.get('cookie'), PRE_CSRF_COOKIE) : undefined;
-    if (!s && req.path !== '/session') return next(new KeyhatchError('UNAUTHORIZED', { reason: 'no console session' }));
+    const signingIn = req.path === '/session' || req.path === '/session/negotiate';
+    const expected = s ? s.csrf : signingIn ? readCookie(req.get('cookie'), PRE_CSRF_COOKIE) : undefined;
+    if (!s && !signingIn) return next(new KeyhatchError('UNAUTHORIZED', { reason: 'no console session' }));
     if (!sameToken(given, expected)) return next(refuse(req, res, 'console.csrf', 'CSRF_FAILED', given ? 'wrong token' : 'missing token'));
     next();
   });
@@ -146,16 +149,30 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
     if (s) { res.json(view(s)); return; }
     const pre = newToken();
     res.setHeader('Set-Cookie', cookieHeader(PRE_CSRF_COOKIE, pre, 3600));
-    res.json({ signedIn: false, csrf: pre });
+    res.json({ signedIn: false, csrf: pre, negotiate: negotiate !== undefined });
   });
-  api.post('/session', handle(async (req, res) => {
-    const body = parseBody(z.strictObject({ username: z.string().min(1).max(1024), password: z.string().min(1).max(512) }), req.body);
-    const who = await signIn.signIn(body.username, body.password, { source: sourceOf(req) });
+  const startSession = async (res: Response, who: Awaited<ReturnType<typeof signIn.signIn>>) => {
     const old = session(res);
     if (old) await sessions.end(old.id);
     const { token, session: s } = await sessions.create(who);
     res.setHeader('Set-Cookie', [cookieHeader(SESSION_COOKIE, token, settings.maxSeconds), cookieHeader(PRE_CSRF_COOKIE, '', 0)]);
     res.json(view(s));
+  };
+  api.post('/session', handle(async (req, res) => {
+    const body = parseBody(z.strictObject({ username: z.string().min(1).max(1024), password: z.string().min(1).max(512) }), req.body);
+    await startSession(res, await signIn.signIn(body.username, body.password, { source: sourceOf(req) }));
+  }));
+  // Single sign-on: without a token, the Negotiate challenge (the browser answers it by itself when the
+  // gateway's name is on its allow-list); with one, the same session as a password sign-in.
+  api.post('/session/negotiate', handle(async (req, res) => {
+    parseBody(z.strictObject({}), req.body ?? {});
+    if (!negotiate) throw new KeyhatchError('NOT_FOUND', { message: 'Single sign-on is not configured.', reason: 'adminConsole.negotiate not set' });
+    const token = /^Negotiate\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (!token) {
+      res.setHeader('WWW-Authenticate', 'Negotiate');
+      throw new KeyhatchError('UNAUTHORIZED', { message: 'Single sign-on: the browser has not offered a Kerberos ticket.', reason: 'no Negotiate token' });
+    }
+    await startSession(res, await negotiate.signIn(token, { source: sourceOf(req) }));
   }));
   api.post('/session/end', handle(async (_req, res) => {
     const s = signedIn(res);
@@ -262,6 +279,18 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
     serve(req, res, next);
   });
   return r;
+}
+
+/** Single sign-on from the directory (AD only); CONFIG_INVALID when the backend offers none or the keytab is unusable. */
+function negotiateSignIn(d: ConsoleDeps, now: () => number): NegotiateSignIn | undefined {
+  const { core, services } = d;
+  const settings = core.config.adminConsole;
+  if (!settings.negotiate) return undefined;
+  if (!core.directory.singleSignOn) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: adminConsole.negotiate: single sign-on needs an Active Directory domain (the single ad form or hybrid)' });
+  return new NegotiateSignIn({
+    sso: core.directory.singleSignOn(settings.negotiate, storeReplayCache(services.store, now), now),
+    directory: core.directory, limiter: services.limiter, audit: core.audit, adminGroups: settings.adminGroups, helpdeskGroups: settings.helpdeskGroups,
+  });
 }
 
 function isoLimits(l: { expiresAt: number; endsAt: number }): { expiresAt: string; endsAt: string } {

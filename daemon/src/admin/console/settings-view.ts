@@ -27,6 +27,7 @@ export function settingsView(c: KeyhatchConfig, factorTypes: readonly string[], 
       idleSeconds: c.adminConsole.idleSeconds,
       maxSeconds: c.adminConsole.maxSeconds,
       callerVerifiedSeconds: c.adminConsole.callerVerifiedSeconds,
+      negotiate: c.adminConsole.negotiate ? { servicePrincipal: c.adminConsole.negotiate.servicePrincipal, keytabFile: c.adminConsole.negotiate.keytabFile } : null,
     },
     directories: dirs.map((d) => ({
       name: d.name,

@@ -80,7 +80,7 @@ export class ConsoleSignIn {
       audit('refused', 'FORBIDDEN', { why: 'in no admin or help-desk group' });
       throw new KeyhatchError('FORBIDDEN', { message: 'This account may not use the Keyhatch admin console.', reason: 'not a member of an admin or help-desk group' });
     }
-    audit('success', undefined, { role });
+    audit('success', undefined, { role, method: 'password' });
     return { name: found.accountName ?? found.userPrincipalName ?? typed, displayName: found.displayName ?? found.accountName ?? typed, userKey: userKeyOf(found), role };
   }
 }

@@ -7,7 +7,7 @@ import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
 import { checkPassword } from '../../password/rules.js';
-import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, InterruptedResetListener, OperationContext, PrivilegeInfo } from '../directory.js';
+import type { AccountStatus, Directory, DirectoryCheck, DirectoryUser, InterruptedResetListener, OperationContext, PrivilegeInfo, ReplayCache, SingleSignOn, SingleSignOnSettings } from '../directory.js';
 import type { WithWindowsDomain } from '../windows-account.js';
 import { assertNotPrivileged } from '../privilege-gate.js';
 import { parseUsername } from '../username.js';
@@ -21,6 +21,7 @@ import { privilegedGroupsIn } from './privileged.js';
 import { ResetJournal, type JournalEntry } from './reset-journal.js';
 import { sidToString } from './sid.js';
 import { AdPopulationSource } from './ad-population-source.js';
+import { adSingleSignOn } from './kerberos/single-sign-on.js';
 import type { PopulationSource } from '../population-source.js';
 
 const USER_ATTRS = ['sAMAccountName', 'userPrincipalName', 'displayName', 'mail', 'mobile', 'objectGUID', 'objectSid'];
@@ -151,6 +152,10 @@ export class AdDirectory implements Directory {
 
   describe(user: DirectoryUser): Record<string, string | null> {
     return { dn: user.id, sAMAccountName: user.accountName ?? null };
+  }
+
+  singleSignOn(settings: SingleSignOnSettings, replay: ReplayCache, now: () => number): SingleSignOn {
+    return adSingleSignOn(settings, dnToDnsDomain(this.cfg.baseDn), replay, now);
   }
 
   async doctorChecks(): Promise<DirectoryCheck[]> {

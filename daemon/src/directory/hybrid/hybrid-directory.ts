@@ -4,11 +4,11 @@
 // in Entra and audits `entra.sync-mismatch` when the change has not arrived within
 // entra.syncWatchSeconds. Cloud-only users are reset in Entra directly.
 import type { EntraConfig } from '../../config/schema.js';
-import { isKeyhatchError, type KeyhatchError } from '../../errors/catalogue.js';
+import { KeyhatchError, isKeyhatchError } from '../../errors/catalogue.js';
 import type { AuditSink } from '../../log/audit.js';
 import type { Logger } from '../../log/logger.js';
 import type { PasswordPolicy } from '../../password/policy.js';
-import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type InterruptedResetListener, type OperationContext, type PrivilegeInfo } from '../directory.js';
+import { groupKeyOf, type AccountStatus, type Directory, type DirectoryCheck, type DirectoryUser, type InterruptedResetListener, type OperationContext, type PrivilegeInfo, type ReplayCache, type SingleSignOn, type SingleSignOnSettings } from '../directory.js';
 import type { EntraDirectory } from '../entra/entra-directory.js';
 import type { PopulationSource } from '../population-source.js';
 import type { EntraUser } from '../entra/entra-user.js';
@@ -261,6 +261,12 @@ export class HybridDirectory implements Directory {
 
   absentUser(near: DirectoryUser | null): DirectoryUser {
     return near && this.homeOf(near) === 'entra' ? this.deps.entra.absentUser(near) : this.deps.ad.absentUser(near && this.adSide(near));
+  }
+
+  /** Single sign-on is the AD side's: Kerberos tickets come from the domain controllers. */
+  singleSignOn(settings: SingleSignOnSettings, replay: ReplayCache, now: () => number): SingleSignOn {
+    if (!this.deps.ad.singleSignOn) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: adminConsole.negotiate: the directory offers no single sign-on' });
+    return this.deps.ad.singleSignOn(settings, replay, now);
   }
 
   async doctorChecks(): Promise<DirectoryCheck[]> {
