@@ -29,13 +29,13 @@ const BURST_FLOWS = Number(process.env.KEYHATCH_BENCH_BURST_FLOWS ?? 2000);
 const LATENCY_FLOWS = Number(process.env.KEYHATCH_BENCH_LATENCY_FLOWS ?? 200);
 const RELAYS = Number(process.env.KEYHATCH_BENCH_RELAYS ?? 4);
 
-interface Sample { rssMb: number; fds: number; sockets: number }
-function sample(pid: number): Sample {
+interface Sample { rssMb: number; heapMb: number; fds: number; sockets: number }
+function sample(pid: number, heapMb: number): Sample {
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   const fds = readdirSync(`/proc/${pid}/fd`);
   let sockets = 0;
   for (const fd of fds) { try { if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) sockets++; } catch { /* closed meanwhile */ } }
-  return { rssMb: rssKb / 1024, fds: fds.length, sockets };
+  return { rssMb: rssKb / 1024, heapMb, fds: fds.length, sockets };
 }
 const band = (xs: number[]) => ({ min: Math.min(...xs), max: Math.max(...xs) });
 /** Least-squares slope of ys per sample (sampled every 5 s), as units per minute. */
@@ -51,7 +51,9 @@ function perMinute(ys: number[]): number {
 }
 
 async function runStore(label: string, databaseUrl?: string): Promise<Record<string, unknown>> {
-  const gw = await child('./support/load-gateway.ts', [String(USERS), ...(databaseUrl ? [databaseUrl] : [])]);
+  let heapMb = 0; // the gateway's JS heap after its last full collection (load-gateway.ts)
+  const gw = await child('./support/load-gateway.ts', [String(USERS), ...(databaseUrl ? [databaseUrl] : [])],
+    { nodeFlags: ['--expose-gc'], env: { KEYHATCH_BENCH_HEAP_MS: '5000' }, onLine: (l) => { if (typeof l.heapMb === 'number') heapMb = l.heapMb; } });
   const { url, pin, token } = gw.info as { url: string; pin: string; token: string };
   const relays = await Promise.all(Array.from({ length: RELAYS }, () => child('./support/load-relay.ts', [url, pin, token])));
   const relayCalls = relays.map((r) => viaRelay(r.info.url as string, r.info.kioskSecret as string));
@@ -127,7 +129,7 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
     const start = performance.now();
     let launched = 0;
     let lastSample = start;
-    const first = sample(pid);
+    const first = sample(pid, heapMb);
     while (performance.now() - start < SOAK_SECONDS * 1000) {
       const due = Math.floor(((performance.now() - start) / 1000) * SOAK_RATE);
       while (launched < due) {
@@ -135,11 +137,11 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
         const p: Promise<void> = flow(call).then((ms) => { soakLat.push(ms); inFlight.delete(p); });
         inFlight.add(p);
       }
-      if (performance.now() - lastSample >= 5_000) { lastSample = performance.now(); if (performance.now() - start > 10_000) samples.push(sample(pid)); }
+      if (performance.now() - lastSample >= 5_000) { lastSample = performance.now(); if (performance.now() - start > 10_000) samples.push(sample(pid, heapMb)); }
       await new Promise((r) => setTimeout(r, 20));
     }
     await Promise.all([...inFlight]);
-    samples.push(sample(pid));
+    samples.push(sample(pid, heapMb));
     const soak = summary(soakLat);
     const soakErrors = takeErrors();
     const rss = band(samples.map((x) => x.rssMb));
@@ -147,15 +149,16 @@ async function runStore(label: string, databaseUrl?: string): Promise<Record<str
     // show in the second half, so its band and trend are reported apart.
     const late = samples.slice(Math.floor(samples.length / 2));
     const lateRss = band(late.map((x) => x.rssMb));
-    const trend = { rssMbPerMin: perMinute(late.map((x) => x.rssMb)), fdsPerMin: perMinute(late.map((x) => x.fds)), socketsPerMin: perMinute(late.map((x) => x.sockets)) };
+    const lateHeap = band(late.map((x) => x.heapMb));
+    const trend = { heapMbPerMin: perMinute(late.map((x) => x.heapMb)), rssMbPerMin: perMinute(late.map((x) => x.rssMb)), fdsPerMin: perMinute(late.map((x) => x.fds)), socketsPerMin: perMinute(late.map((x) => x.sockets)) };
     const fds = band(samples.map((x) => x.fds));
     const socks = band(samples.map((x) => x.sockets));
     console.log(`  ${label} soak: ${launched} flows over ${SOAK_SECONDS} s at ${SOAK_RATE}/s, flow p50 ${soak.p50.toFixed(0)} ms p99 ${soak.p99.toFixed(0)} ms, errors ${soakErrors.count}${soakErrors.kinds ? ` (${soakErrors.kinds})` : ''}`);
-    console.log(`  ${label} gateway: RSS ${rss.min.toFixed(0)}–${rss.max.toFixed(0)} MiB (after bursts ${first.rssMb.toFixed(0)}), fds ${fds.min}–${fds.max}, sockets ${socks.min}–${socks.max} over ${samples.length} samples; second half: RSS ${lateRss.min.toFixed(0)}–${lateRss.max.toFixed(0)} MiB, trend ${trend.rssMbPerMin.toFixed(2)} MiB/min, fds ${trend.fdsPerMin.toFixed(2)}/min, sockets ${trend.socketsPerMin.toFixed(2)}/min`);
+    console.log(`  ${label} gateway: RSS ${rss.min.toFixed(0)}–${rss.max.toFixed(0)} MiB (after bursts ${first.rssMb.toFixed(0)}), fds ${fds.min}–${fds.max}, sockets ${socks.min}–${socks.max} over ${samples.length} samples; second half: JS heap after GC ${lateHeap.min.toFixed(1)}–${lateHeap.max.toFixed(1)} MiB (trend ${trend.heapMbPerMin.toFixed(2)} MiB/min), RSS ${lateRss.min.toFixed(0)}–${lateRss.max.toFixed(0)} MiB (trend ${trend.rssMbPerMin.toFixed(2)} MiB/min), fds ${trend.fdsPerMin.toFixed(2)}/min, sockets ${trend.socketsPerMin.toFixed(2)}/min`);
     return {
       latency: { flows: LATENCY_FLOWS, relayP50: lr.p50, directP50: ld.p50, ratio: lr.p50 / ld.p50, relayP99: lr.p99, directP99: ld.p99, errors: latencyErrors.count },
       bursts,
-      soak: { seconds: SOAK_SECONDS, rate: SOAK_RATE, flows: launched, p50: soak.p50, p99: soak.p99, errors: soakErrors.count, rssMb: rss, lateRssMb: lateRss, lateTrend: trend, fds, sockets: socks, samples: samples.length },
+      soak: { seconds: SOAK_SECONDS, rate: SOAK_RATE, flows: launched, p50: soak.p50, p99: soak.p99, errors: soakErrors.count, rssMb: rss, lateRssMb: lateRss, lateHeapMb: lateHeap, lateTrend: trend, fds, sockets: socks, samples: samples.length },
     };
   } finally {
     client.close();

@@ -5,12 +5,24 @@ import { fileURLToPath } from 'node:url';
 
 export interface BenchChild { proc: ChildProcess; info: Record<string, string> }
 
+export interface BenchChildOptions {
+  /** Node flags before the script (e.g. --expose-gc). */
+  readonly nodeFlags?: readonly string[];
+  readonly env?: Record<string, string>;
+  /** Every later line the child prints, parsed (the first one is `info`). */
+  readonly onLine?: (line: Record<string, unknown>) => void;
+}
+
 /** Starts `script` (relative to bench/) and resolves with the first line it prints, parsed. */
-export async function benchChild(script: string, args: string[] = []): Promise<BenchChild> {
+export async function benchChild(script: string, args: string[] = [], o: BenchChildOptions = {}): Promise<BenchChild> {
   const path = fileURLToPath(new URL(script, new URL('../', import.meta.url)));
-  const proc = spawn(process.execPath, ['--import', 'tsx', path, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...(o.nodeFlags ?? []), '--import', 'tsx', path, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...o.env } });
   const info = await new Promise<Record<string, string>>((resolve, reject) => {
-    createInterface({ input: proc.stdout! }).once('line', (l) => resolve(JSON.parse(l) as Record<string, string>));
+    let first = true;
+    createInterface({ input: proc.stdout! }).on('line', (l) => {
+      if (first) { first = false; resolve(JSON.parse(l) as Record<string, string>); return; }
+      o.onLine?.(JSON.parse(l) as Record<string, unknown>);
+    });
     proc.once('exit', (c) => reject(new Error(`${script} exited ${c}`)));
   });
   return { proc, info };

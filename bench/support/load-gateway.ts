@@ -34,4 +34,11 @@ for (let i = 0; i < users; i++) {
 }
 const { token } = await createJoinToken(store.joinTokens, { uses: 16, ttlMs: 600_000, createdBy: 'bench', now: Date.now() });
 process.stdout.write(`${JSON.stringify({ url: gateway.url, pin: site.caPin, token })}\n`);
+// For the soak: the JS heap after a full collection, every KEYHATCH_BENCH_HEAP_MS (needs --expose-gc).
+// RSS also moves with the allocator and SQLite's caches; a leak of JS objects shows here.
+const heapEvery = Number(process.env.KEYHATCH_BENCH_HEAP_MS ?? 0);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (heapEvery > 0 && gc) {
+  setInterval(() => { gc(); process.stdout.write(`${JSON.stringify({ heapMb: process.memoryUsage().heapUsed / 1048576 })}\n`); }, heapEvery).unref();
+}
 process.on('SIGTERM', () => { void gateway.close().then(() => process.exit(0)); });
