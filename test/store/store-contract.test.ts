@@ -166,6 +166,9 @@ for (const backend of backends) {
       assert.equal(await store.leases.acquire('s1', 'B', T0 + 4, MIN), true);
       assert.equal(await store.leases.acquire('s1', 'C', T0 + 4 + MIN, MIN), true, 'expired lease is taken over');
       assert.equal(await store.leases.acquire('s2', 'B', T0, MIN), true, 'keys are independent');
+      assert.equal(await store.leases.purgeExpired(T0 + MIN - 1), 0, 'nothing has expired yet');
+      assert.equal(await store.leases.purgeExpired(T0 + MIN), 1, 's2 (taken at T0) is gone; s1 (renewed later) stays');
+      assert.equal(await store.leases.acquire('s1', 'D', T0 + MIN + 1, MIN), false, 'the live lease was kept');
     });
 
     it('devices: insert, get, bySerial, list, touch, revoke (first time kept; unknown → false); serials unique', async () => {

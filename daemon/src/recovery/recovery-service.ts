@@ -478,6 +478,7 @@ export class RecoveryService {
     const now = this.d.now();
     await this.pendingResets.expire(now);
     await this.sessions.purgeExpired(now);
+    await this.d.store.leases.purgeExpired(now); // session leases of a gateway that died, seen SSO tokens
   }
 }
 

@@ -202,6 +202,7 @@ export class PostgresStore implements Store {
         ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
         WHERE leases.expires_at <= $4 OR leases.holder = excluded.holder`, [key, holder, now + ttlMs, now])).rowCount === 1,
       release: async (key, holder) => { await q('DELETE FROM leases WHERE key = $1 AND holder = $2', [key, holder]); },
+      purgeExpired: async (now) => (await q('DELETE FROM leases WHERE expires_at <= $1', [now])).rowCount ?? 0,
     };
     this.devices = {
       insert: async (r) => {

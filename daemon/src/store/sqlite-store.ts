@@ -144,9 +144,11 @@ export class SqliteStore implements Store {
     const lAcquire = db.prepare(`INSERT INTO leases (key, holder, expires_at) VALUES (?, ?, ?)
       ON CONFLICT(key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at <= ? OR leases.holder = excluded.holder`);
     const lRelease = db.prepare('DELETE FROM leases WHERE key = ? AND holder = ?');
+    const lPurge = db.prepare('DELETE FROM leases WHERE expires_at <= ?');
     this.leases = {
       acquire: async (key, holder, now, ttlMs) => lAcquire.run(key, holder, now + ttlMs, now).changes === 1,
       release: async (key, holder) => { lRelease.run(key, holder); },
+      purgeExpired: async (now) => Number(lPurge.run(now).changes),
     };
     const d = {
       insert: db.prepare('INSERT INTO devices (id, name, cert_serial, public_key_sha256, joined_at, last_seen_at, revoked_at, domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),

@@ -62,6 +62,8 @@ export interface LeaseRepo {
   acquire(key: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   /** Releases the lease if `holder` still has it. */
   release(key: string, holder: string): Promise<void>;
+  /** Deletes leases expired by `now` (held by a process that died, or claims such as seen SSO tokens); returns how many. */
+  purgeExpired(now: number): Promise<number>;
 }
 
 /** A workstation (relay) joined to the gateway; its identity is its certificate. */
