@@ -68,7 +68,8 @@ export async function discoveryDomain(n: number, address: string): Promise<Disco
     const seed = JSON.parse(readFileSync(`${key}.seed.json`, 'utf8')) as SeedInfo;
     return { dc, seed, benchOu: `OU=Bench,${seed.peopleOu}`, origin: 'restored', readyMs: Date.now() - started };
   }
-  const dc = await SambaDomain.create({ address });
+  // LMDB: the incremental sync's (uSNChanged>=n) search comes from an ordered index, as on Windows (tdb scans every object).
+  const dc = await SambaDomain.create({ address, backendStore: 'mdb' });
   try {
     const seed = await seedDomain(dc);
     const benchOu = `OU=Bench,${seed.peopleOu}`;

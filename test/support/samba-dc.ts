@@ -25,6 +25,12 @@ export interface SambaDomainOptions {
    * off by default, where the DC runs only what Keyhatch talks to (ldap, cldap, kdc).
    */
   replication?: boolean;
+  /**
+   * The database under sam.ldb (default tdb, Samba's default). `mdb` (LMDB) has ordered indexes, so a
+   * range filter like `(uSNChanged>=n)` is answered from the index as on Windows, where tdb scans
+   * every object: the discovery bench's 100,000-user DC uses it.
+   */
+  backendStore?: 'tdb' | 'mdb';
 }
 
 /** Samba needs seconds when idle but minutes on a busy 2-core machine; a hang still fails. */
@@ -59,7 +65,7 @@ export class SambaDomain {
   readonly replication: boolean;
   private child: ChildProcess | undefined;
 
-  private constructor(opts: Required<SambaDomainOptions>) {
+  private constructor(opts: Required<Omit<SambaDomainOptions, 'backendStore'>>) {
     this.address = opts.address;
     this.realm = opts.realm.toUpperCase();
     this.netbios = opts.netbios.toUpperCase();
@@ -95,7 +101,7 @@ export class SambaDomain {
     try {
       await domain.ensureLoopbackAddress();
       await domain.makeCertificates();
-      await domain.provision();
+      await domain.provision(options.backendStore ?? 'tdb');
       await domain.writeKrb5Conf();
       await domain.start();
     } catch (err) {
@@ -137,9 +143,9 @@ export class SambaDomain {
       opt(`tls certfile=${tlsDir}/cert.pem`), opt(`tls cafile=${tlsDir}/ca.pem`)];
   }
 
-  private async provision(): Promise<void> {
+  private async provision(backendStore: 'tdb' | 'mdb'): Promise<void> {
     const d = join(this.dir, 'dc');
-    const args = ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc',
+    const args = ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc', `--backend-store=${backendStore}`,
       '--dns-backend=NONE', `--adminpass=${this.adminPassword}`, `--targetdir=${d}`, `--host-name=${this.hostFqdn.split('.')[0]}`,
       ...this.instanceOptions()];
     try {
