@@ -61,10 +61,11 @@ export function sqlitePopulation(db: SqliteDb): PopulationRepo {
 
   return {
     upsert: async (rows, now) => {
+      const at = iso(now);
       db.immediate(() => {
         for (const r of rows) {
           upsert.run(r.directoryId, r.objectId, r.userKey, r.dn, r.accountName, r.displayName, r.mail, r.inScope ? 1 : 0, r.disabled ? 1 : 0,
-            Math.min(r.lockoutUntil, Number.MAX_SAFE_INTEGER), iso(now), iso(now));
+            Math.min(r.lockoutUntil, Number.MAX_SAFE_INTEGER), at, at);
         }
       });
     },

@@ -230,11 +230,13 @@ class AdSession implements PopulationSession {
     if (!objectId) return undefined;
     const lockoutTime = BigInt(str(e.lockoutTime) || '0');
     const until = lockoutTime > 0n ? (lockoutMs === FOREVER ? FOREVER : fileTimeMs(lockoutTime) + lockoutMs) : 0;
+    const dn = e.dn;
     return {
       objectId,
       userKey: `ad:${objectId}`, // the key AdDirectory gives the same account (enrollment is stored under it)
-      dn: e.dn,
-      dnKey: normalizeDn(e.dn),
+      dn,
+      // Read only when target groups are set; parsing the DN was the costliest step of reading a user.
+      get dnKey() { return normalizeDn(dn); },
       accountName: str(e.sAMAccountName),
       displayName: str(e.displayName),
       mail: str(e.mail),
