@@ -37,8 +37,9 @@ export async function runDiscoveryBench(): Promise<Record<string, unknown>> {
   const domain = await discoveryDomain(N, process.env.BENCH_DC_ADDRESS ?? '127.0.0.13');
   const { dc, seed, benchOu: ou } = domain;
   console.log(`discovery: ${N} users ${domain.origin} in ${(domain.readyMs / 1000).toFixed(1)} s${domain.loadRate ? ` (load ${Math.round(domain.loadRate)} users/s)` : ''}`);
-  const pg = STORE === 'postgres' ? await PostgresServer.start() : undefined;
+  let pg: PostgresServer | undefined;
   try {
+    if (STORE === 'postgres') pg = await PostgresServer.start();
     const dataDir = mkdtempSync(join(tmpdir(), 'keyhatch-bench-disc-'));
     const cfg = validateConfig({ dataDir, ad: { urls: [dc.ldapsUrl], baseDn: seed.peopleOu, bindDn: seed.service.upn, bindPassword: seed.service.password, caFile: dc.caFile, timeoutMs: 300_000 } });
     const conn = new AdConnection(cfg.ad!, silentLogger);
