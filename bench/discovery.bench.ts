@@ -1,63 +1,45 @@
 // Discovery at scale, against a throwaway Samba DC seeded with BENCH_DISCOVERY_USERS users
-// (default 100,000) loaded in bulk from an LDIF file generated once and cached under
-// .cache/bench-discovery/. Reports, all in the same run against the same DC:
+// (default 100,000), built once per machine and restored from .cache/bench-discovery/ by later runs
+// (support/discovery-domain.ts). Reports, all in the same run against the same DC:
 //  - full discovery (SyncEngine: paged read of every user + store writes) vs
 //    `ldapsearch -E pr=1000` dumping the same attributes with the same filter (target ≤ 1.0×);
 //  - an incremental sync after 10 changes vs the full sync (target < 1 %);
 //  - this process's RSS (the gateway's sync runs in it) before and at its peak during the full sync.
 // Rounds alternate engine and baseline so load on the shared machine hits both alike.
+// BENCH_DISCOVERY_STORE=postgres runs the engine on a throwaway PostgreSQL instead of SQLite.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SambaDomain } from '../test/support/samba-dc.js';
-import { seedDomain } from '../test/support/seed.js';
 import { DomainAdmin } from '../test/support/domain-admin.js';
+import { PostgresServer } from '../test/support/postgres.js';
 import { validateConfig } from '../daemon/src/config/load.js';
 import { AdConnection } from '../daemon/src/directory/ad/connection.js';
 import { AdPopulationSource } from '../daemon/src/directory/ad/ad-population-source.js';
 import { SyncEngine } from '../daemon/src/admin/sync/sync-engine.js';
 import { SqliteStore } from '../daemon/src/store/sqlite-store.js';
+import { PostgresStore } from '../daemon/src/store/postgres-store.js';
+import type { Store } from '../daemon/src/store/store.js';
 import { silentLogger } from '../daemon/src/log/logger.js';
+import { benchUserName, discoveryDomain } from './support/discovery-domain.js';
 import { summary, timed } from './stats.js';
 
 const run = promisify(execFile);
 const N = Number(process.env.BENCH_DISCOVERY_USERS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_DISCOVERY_ROUNDS ?? 3);
+const STORE = process.env.BENCH_DISCOVERY_STORE === 'postgres' ? 'postgres' : 'sqlite';
 const FILTER = '(&(objectCategory=person)(objectClass=user))';
 // The attributes the AD population source asks for (ad-population-source.ts USER_ATTRS), so both read the same.
 const ATTRS = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'userAccountControl', 'lockoutTime'];
 
-/** The users as LDIF under `ou`, written once per (N, ou) and reused by later runs. */
-function usersLdif(ou: string): string {
-  const dir = join('.cache', 'bench-discovery');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `users-${N}-${Buffer.from(ou).toString('hex').slice(0, 40)}.ldif`);
-  if (existsSync(file)) return file;
-  const parts: string[] = [];
-  for (let i = 0; i < N; i++) {
-    const n = `bu${String(i).padStart(6, '0')}`;
-    parts.push(`dn: CN=${n},${ou}\nobjectClass: user\nsAMAccountName: ${n}\ndisplayName: Bench User ${i}\nmail: ${n}@mail.bench.test\nuserAccountControl: 512\n`);
-  }
-  writeFileSync(`${file}.tmp`, parts.join('\n'));
-  // Rename only when complete, so an interrupted run never leaves a short file behind.
-  renameSync(`${file}.tmp`, file);
-  return file;
-}
-
 export async function runDiscoveryBench(): Promise<Record<string, unknown>> {
-  const dc = await SambaDomain.create({ address: process.env.BENCH_DC_ADDRESS ?? '127.0.0.13' });
+  const domain = await discoveryDomain(N, process.env.BENCH_DC_ADDRESS ?? '127.0.0.13');
+  const { dc, seed, benchOu: ou } = domain;
+  console.log(`discovery: ${N} users ${domain.origin} in ${(domain.readyMs / 1000).toFixed(1)} s${domain.loadRate ? ` (load ${Math.round(domain.loadRate)} users/s)` : ''}`);
+  let pg: PostgresServer | undefined;
   try {
-    const seed = await seedDomain(dc);
-    const ou = `OU=Bench,${seed.peopleOu}`;
-    const admin = await DomainAdmin.connect(dc);
-    await admin.addOu(ou);
-    const ldif = usersLdif(ou);
-    const loadMs = await timed(() => run('/usr/bin/python3', [join(import.meta.dirname, 'support', 'ldb-bulk-add.py'), dc.smbConf, join(dc.dir, 'dc', 'private', 'sam.ldb'), ldif, '5000'],
-      { maxBuffer: 64 * 1024 * 1024 }));
-    console.log(`discovery: loaded ${N} users in ${(loadMs / 1000).toFixed(1)} s`);
-
+    if (STORE === 'postgres') pg = await PostgresServer.start();
     const dataDir = mkdtempSync(join(tmpdir(), 'keyhatch-bench-disc-'));
     const cfg = validateConfig({ dataDir, ad: { urls: [dc.ldapsUrl], baseDn: seed.peopleOu, bindDn: seed.service.upn, bindPassword: seed.service.password, caFile: dc.caFile, timeoutMs: 300_000 } });
     const conn = new AdConnection(cfg.ad!, silentLogger);
@@ -70,13 +52,13 @@ export async function runDiscoveryBench(): Promise<Record<string, unknown>> {
     const raw: number[] = [];
     let peakRss = 0;
     const rssBefore = process.memoryUsage().rss;
-    let store: SqliteStore | undefined;
+    let store: Store | undefined;
     let engine: SyncEngine | undefined;
     for (let i = 0; i < ROUNDS; i++) {
       raw.push(await timed(ldapsearch));
       // A fresh store each round: a first (full) discovery, not a re-read into warm tables.
       await store?.close();
-      store = new SqliteStore(mkdtempSync(join(tmpdir(), 'keyhatch-bench-store-')));
+      store = pg ? await PostgresStore.open(await pg.createDatabase('bench')) : new SqliteStore(mkdtempSync(join(tmpdir(), 'keyhatch-bench-store-')));
       engine = new SyncEngine({ store, sources: [new AdPopulationSource({ directoryId: 'bench', baseDn: seed.peopleOu, conn })], leaverRule: 'disable-enrollment', log: silentLogger });
       const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 50);
       const e = engine;
@@ -87,10 +69,9 @@ export async function runDiscoveryBench(): Promise<Record<string, unknown>> {
       clearInterval(sampler);
     }
     console.log(`discovery: full ${JSON.stringify(summary(engineFull))} vs ldapsearch ${JSON.stringify(summary(raw))}, peak RSS ${Math.round(peakRss / 1048576)} MB`);
-    // Incremental after 10 changes, on the last round's store (a fresh admin connection: the load may outlast an idle one).
-    await admin.close();
+    // Incremental after 10 changes, on the last round's store.
     const changer = await DomainAdmin.connect(dc);
-    for (let i = 0; i < 10; i++) await changer.replace(`CN=bu${String(i * 7).padStart(6, '0')},${ou}`, 'displayName', `Changed ${i}`);
+    for (let i = 0; i < 10; i++) await changer.replace(`CN=${benchUserName(i * 7)},${ou}`, 'displayName', `Changed ${i}`);
     let incResult: unknown;
     const incMs = await timed(async () => { incResult = await engine!.sync('bench'); });
     await store?.close();
@@ -102,7 +83,11 @@ export async function runDiscoveryBench(): Promise<Record<string, unknown>> {
     const out = {
       users: N,
       rounds: ROUNDS,
-      loadSeconds: Math.round(loadMs / 100) / 10,
+      store: STORE,
+      domain: domain.origin,
+      domainReadySeconds: Math.round(domain.readyMs / 100) / 10,
+      ...(domain.loadRate ? { loadUsersPerSecond: Math.round(domain.loadRate) } : {}),
+      loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
       fullDiscoveryMs: e,
       ldapsearchPr1000Ms: r,
       ratioFullVsLdapsearch: Math.round((e.p50 / r.p50) * 100) / 100,
@@ -117,6 +102,7 @@ export async function runDiscoveryBench(): Promise<Record<string, unknown>> {
     console.log('discovery:', JSON.stringify(out, null, 2));
     return out;
   } finally {
+    await pg?.stop();
     await dc.destroy();
   }
 }

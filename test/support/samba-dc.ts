@@ -25,6 +25,12 @@ export interface SambaDomainOptions {
    * off by default, where the DC runs only what Keyhatch talks to (ldap, cldap, kdc).
    */
   replication?: boolean;
+  /**
+   * The database under sam.ldb (default tdb, Samba's default). `mdb` (LMDB) has ordered indexes, so a
+   * range filter like `(uSNChanged>=n)` is answered from the index as on Windows, where tdb scans
+   * every object: the discovery bench's 100,000-user DC uses it.
+   */
+  backendStore?: 'tdb' | 'mdb';
 }
 
 /** Samba needs seconds when idle but minutes on a busy 2-core machine; a hang still fails. */
@@ -59,7 +65,7 @@ export class SambaDomain {
   readonly replication: boolean;
   private child: ChildProcess | undefined;
 
-  private constructor(opts: Required<SambaDomainOptions>) {
+  private constructor(opts: Required<Omit<SambaDomainOptions, 'backendStore'>>) {
     this.address = opts.address;
     this.realm = opts.realm.toUpperCase();
     this.netbios = opts.netbios.toUpperCase();
@@ -95,7 +101,7 @@ export class SambaDomain {
     try {
       await domain.ensureLoopbackAddress();
       await domain.makeCertificates();
-      await domain.provision();
+      await domain.provision(options.backendStore ?? 'tdb');
       await domain.writeKrb5Conf();
       await domain.start();
     } catch (err) {
@@ -137,9 +143,9 @@ export class SambaDomain {
       opt(`tls certfile=${tlsDir}/cert.pem`), opt(`tls cafile=${tlsDir}/ca.pem`)];
   }
 
-  private async provision(): Promise<void> {
+  private async provision(backendStore: 'tdb' | 'mdb'): Promise<void> {
     const d = join(this.dir, 'dc');
-    const args = ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc',
+    const args = ['domain', 'provision', `--realm=${this.realm}`, `--domain=${this.netbios}`, '--server-role=dc', `--backend-store=${backendStore}`,
       '--dns-backend=NONE', `--adminpass=${this.adminPassword}`, `--targetdir=${d}`, `--host-name=${this.hostFqdn.split('.')[0]}`,
       ...this.instanceOptions()];
     try {
@@ -240,6 +246,50 @@ export class SambaDomain {
   async destroy(): Promise<void> {
     await this.stop();
     if (existsSync(this.dir)) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  // ---- a loaded DC kept for later runs (benchmarks seed 100,000 users once per machine) ------
+
+  /**
+   * Packs this stopped DC's database and settings into a tar file that restore() brings back on this
+   * machine. TLS material is left out (restore() issues new certificates); written to a temp name
+   * and renamed, so an interrupted archive never looks complete.
+   */
+  async archive(file: string): Promise<void> {
+    if (this.child) throw new Error(`archive: stop the DC on ${this.address} first`);
+    const manifest: ArchiveManifest = { realm: this.realm, netbios: this.netbios, hostName: this.hostFqdn.split('.')[0] as string,
+      adminPassword: this.adminPassword, replication: this.replication, dir: this.dir, address: this.address };
+    await writeFile(join(this.dir, ARCHIVE_MANIFEST), JSON.stringify(manifest));
+    // The pid file and the LDAPI sockets belong to the stopped process (tar would skip sockets with a warning).
+    await run('tar', ['-C', this.dir, '--exclude=dc/pid', '--exclude=ldapi', '-cf', `${file}.tmp`, ARCHIVE_MANIFEST, 'dc']);
+    await rename(`${file}.tmp`, file);
+  }
+
+  /**
+   * A DC from an archive(): unpacked into a fresh directory, its smb.conf pointed at that directory
+   * and at `options.address`, with a new CA and certificate for that address, started.
+   */
+  static async restore(file: string, options: Pick<SambaDomainOptions, 'address' | 'dir'> = {}): Promise<SambaDomain> {
+    await requireSambaTools();
+    const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'keyhatch-dc-'));
+    let domain: SambaDomain | undefined;
+    try {
+      await run('tar', ['-C', dir, '-xf', file]);
+      const m = JSON.parse(await readFile(join(dir, ARCHIVE_MANIFEST), 'utf8')) as ArchiveManifest;
+      domain = new SambaDomain({ ...m, address: options.address ?? m.address, dir });
+      const conf = (await readFile(domain.smbConf, 'utf8')).replaceAll(`${m.dir}/`, `${dir}/`)
+        .replace(/^(\s*interfaces\s*=).*$/m, `$1 ${domain.address}`);
+      await writeFile(domain.smbConf, conf);
+      await domain.ensureLoopbackAddress();
+      await domain.makeCertificates();
+      await domain.writeKrb5Conf();
+      await domain.start();
+    } catch (err) {
+      if (domain) await domain.destroy();
+      else await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return domain;
   }
 
   // ---- several DCs of one domain (replication, failover) -------------------------------------
@@ -386,6 +436,20 @@ export class SambaDomain {
     const { stdout } = await run(SAMBA_PYTHON, ['-c', SAMDB_SCRIPT, command as string, this.smbConf, ...rest]);
     return stdout;
   }
+}
+
+const ARCHIVE_MANIFEST = 'domain.json';
+
+/** What restore() needs to know about an archived DC besides its files. */
+interface ArchiveManifest {
+  realm: string;
+  netbios: string;
+  hostName: string;
+  adminPassword: string;
+  replication: boolean;
+  /** Where it lived: smb.conf names its directories by absolute path. */
+  dir: string;
+  address: string;
 }
 
 export interface JoinDcOptions {

@@ -28,9 +28,10 @@ export function sqlitePopulation(db: SqliteDb): PopulationRepo {
     ON CONFLICT(directory_id, object_id) DO UPDATE SET user_key = excluded.user_key, dn = excluded.dn, account_name = excluded.account_name,
       display_name = excluded.display_name, mail = excluded.mail, in_scope = excluded.in_scope, disabled = excluded.disabled,
       lockout_until = excluded.lockout_until, synced_at = excluded.synced_at`);
-  // Only rows whose value changes are written: refresh runs after every (incremental) sync.
-  const has = 'EXISTS (SELECT 1 FROM factors f WHERE f.user_key = population.user_key AND f.confirmed = 1)';
-  const enrolled = db.prepare(`UPDATE population SET enrolled = ${has} WHERE directory_id = ? AND enrolled <> ${has}`);
+  // Only rows whose value changes are written: refresh runs after every (incremental) sync. The
+  // enrolled keys are one uncorrelated subquery (built once), not a lookup per row twice over.
+  const enrolled = db.prepare(`UPDATE population SET enrolled = 1 - enrolled
+    WHERE directory_id = ? AND enrolled <> (user_key IN (SELECT user_key FROM factors WHERE confirmed = 1))`);
   const status = db.prepare(`UPDATE population SET status = ${statusSql('?')}, last_change = ?
     WHERE directory_id = ? AND status <> ${statusSql('?')}`);
   const get = db.prepare<PopulationRow>('SELECT * FROM population WHERE directory_id = ? AND object_id = ?');
@@ -60,10 +61,11 @@ export function sqlitePopulation(db: SqliteDb): PopulationRepo {
 
   return {
     upsert: async (rows, now) => {
+      const at = iso(now);
       db.immediate(() => {
         for (const r of rows) {
           upsert.run(r.directoryId, r.objectId, r.userKey, r.dn, r.accountName, r.displayName, r.mail, r.inScope ? 1 : 0, r.disabled ? 1 : 0,
-            Math.min(r.lockoutUntil, Number.MAX_SAFE_INTEGER), iso(now), iso(now));
+            Math.min(r.lockoutUntil, Number.MAX_SAFE_INTEGER), at, at);
         }
       });
     },

@@ -40,6 +40,13 @@ function durationMs(v: unknown): number {
   const raw = BigInt(str(v) || '0');
   return raw === 0n || raw <= -0x7fffffffffffffffn ? FOREVER : Number(-raw / 10_000n);
 }
+/**
+ * USER_FILTER on an entry already read: objectClass user (computers are users too) and objectCategory
+ * person, whose value is the DN of the schema's Person class (contacts are persons but not users).
+ */
+function isUserEntry(lowerClasses: readonly string[], objectCategory: unknown): boolean {
+  return lowerClasses.includes('user') && /^cn=person,/i.test(str(objectCategory));
+}
 /** FILETIME (100 ns since 1601) to epoch ms. */
 const fileTimeMs = (ft: bigint): number => Number(ft / 10_000n) - 11_644_473_600_000;
 
@@ -223,11 +230,13 @@ class AdSession implements PopulationSession {
     if (!objectId) return undefined;
     const lockoutTime = BigInt(str(e.lockoutTime) || '0');
     const until = lockoutTime > 0n ? (lockoutMs === FOREVER ? FOREVER : fileTimeMs(lockoutTime) + lockoutMs) : 0;
+    const dn = e.dn;
     return {
       objectId,
       userKey: `ad:${objectId}`, // the key AdDirectory gives the same account (enrollment is stored under it)
-      dn: e.dn,
-      dnKey: normalizeDn(e.dn),
+      dn,
+      // Read only when target groups are set; parsing the DN was the costliest step of reading a user.
+      get dnKey() { return normalizeDn(dn); },
       accountName: str(e.sAMAccountName),
       displayName: str(e.displayName),
       mail: str(e.mail),
@@ -258,15 +267,19 @@ class AdSession implements PopulationSession {
     const changedGroupIds: string[] = [];
     const deletedIds: string[] = [];
     // The whole naming context: target groups may live outside the users' base, and a user moved
-    // out of the base must leave the population (reported like a deletion).
+    // out of the base must leave the population (reported like a deletion). The filter is the uSN
+    // alone and users and groups are told apart here: the DC answers it from the uSNChanged index,
+    // where ANDing it with USER_FILTER made Samba intersect the index lists of every user and group
+    // (0.4 s at 20,000 users, growing with the domain: the bulk of an incremental sync's time).
     const pages = this.c.searchPaginated(nc, {
-      scope: 'sub', filter: `(&(uSNChanged>=${from})(|${USER_FILTER}(objectClass=group)))`,
-      attributes: [...USER_ATTRS, 'objectClass'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize: this.o.pageSize ?? PAGE_SIZE },
+      scope: 'sub', filter: `(uSNChanged>=${from})`,
+      attributes: [...USER_ATTRS, 'objectClass', 'objectCategory'], explicitBufferAttributes: ['objectGUID'], paged: { pageSize: this.o.pageSize ?? PAGE_SIZE },
     });
     for await (const page of pages) {
       for (const e of page.searchEntries) {
         const classes = ([] as unknown[]).concat(e.objectClass ?? []).map((c) => String(c).toLowerCase());
         if (classes.includes('group')) changedGroupIds.push(guidHex(e.objectGUID));
+        else if (!isUserEntry(classes, e.objectCategory)) continue;
         else if (!isDnWithin(e.dn, this.o.baseDn)) deletedIds.push(guidHex(e.objectGUID));
         else userEntries.push(e);
       }
