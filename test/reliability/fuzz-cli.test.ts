@@ -58,8 +58,11 @@ function configs(): Files {
 
 interface CliCase { argv: string[]; stdin: string; env: 'standalone' | 'gateway' | 'relay' | 'none'; secrets: string[] }
 
-const SECRET_PREFIX = 'Sx9';
-/** Secrets carry a prefix no other generated text has, so an echo cannot be a coincidence. */
+/**
+ * Secrets carry a prefix no other generated text has, so an echo cannot be a coincidence. Long enough
+ * that random strings never hold it: with 'Sx9' a 2,000-character random option did, once in 10,000 cases.
+ */
+const SECRET_PREFIX = 'Sx9kQ2vZr7Lm';
 const secret = fc.oneof(fc.string({ minLength: 4, maxLength: 40 }), fc.constantFrom(...EDGE_STRINGS.filter((s) => s.length >= 2 && s.length < 300)))
   .map((s) => `${SECRET_PREFIX}${s.replace(/[\r\n]/g, '')}Q7`);
 
