@@ -39,8 +39,10 @@ export async function runRelayBench(): Promise<Record<string, unknown>> {
   console.log('\nrelay: cold start and idle RSS of the compiled relay vs a bare node:http server (same run, interleaved)');
   execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'keyhatch-relay-bench-'));
-  const bare = join(dir, 'bare.mjs');
-  writeFileSync(bare, "import { createServer } from 'node:http';\ncreateServer((q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.end('{\"status\":\"ok\"}'); }).listen(Number(process.env.PORT), '127.0.0.1');\n");
+  // CommonJS: an ESM import of node:http would also load undici on Node 24 (see net/node-http.ts),
+  // and the baseline is the cheapest server Node can start.
+  const bare = join(dir, 'bare.cjs');
+  writeFileSync(bare, "require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.end('{\"status\":\"ok\"}'); }).listen(Number(process.env.PORT), '127.0.0.1');\n");
   const relay: Array<{ ms: number; rssMb: number }> = [];
   const raw: Array<{ ms: number; rssMb: number }> = [];
   for (let i = 0; i < RUNS; i++) {

@@ -1,7 +1,8 @@
 // Requests node's HTTP parser refuses (header bytes it does not allow, conflicting or unsupported
 // lengths and encodings, oversized headers, a request that never finishes) never reach the app, and
 // node answers them with a bare "400 Bad Request". Answer them in the one error shape instead.
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { http } from '../net/node-http.js';
 import type { Duplex } from 'node:stream';
 import { KeyhatchError } from '../errors/catalogue.js';
 
@@ -26,6 +27,6 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   // An answer to HEAD carries no body (the parser hands over the bytes it refused, method first).
   const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
   const body = head ? '' : JSON.stringify(e.toJSON());
-  socket.end(`HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
+  socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
     + `Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -1,7 +1,8 @@
 // The relay's client for the gateway: mutual TLS with the device certificate, several gateway URLs
 // tried in order (the last one that answered first), and a record of the last outcome for the
 // relay's status, the credential provider's "available" and `keyhatch doctor`.
-import { Agent, request } from 'node:https';
+import type { Agent } from 'node:https';
+import { https } from '../net/node-http.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { DeviceIdentity } from './device-identity.js';
@@ -46,7 +47,7 @@ export class GatewayClient {
   private last: GatewayStatus = { state: 'unknown', at: new Date().toISOString() };
 
   constructor(private readonly o: GatewayClientOptions) {
-    this.agent = new Agent({
+    this.agent = new https.Agent({
       keepAlive: true, maxSockets: 16, timeout: 4_000, // idle sockets close before the gateway's 5 s keep-alive does
       cert: o.identity.certPem, key: o.identity.keyPem,
       ca: trustAnchors(o.identity.gatewayChainPem), checkServerIdentity: pinnedServerIdentity(o.pin), minVersion: 'TLSv1.2',
@@ -109,7 +110,7 @@ export class GatewayClient {
   private once(base: string, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<GatewayResponse> {
     const url = new URL(path, base);
     return new Promise((resolve, reject) => {
-      const req = request(url, {
+      const req = https.request(url, {
         method, agent: this.agent, timeout: this.o.timeoutMs ?? 30_000,
         headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) },
       }, (res) => {

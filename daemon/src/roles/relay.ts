@@ -2,7 +2,8 @@
 // the gateway URL(s) + pin: no directory, no store, no hashing — and loads none of those modules (a
 // test checks the module graph). The kiosk talks to it on loopback; recovery calls go to a gateway.
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { http } from '../net/node-http.js';
 import { join } from 'node:path';
 import type { RelaySettings } from '../config/relay-config.js';
 import { staticKiosk } from '../http/kiosk-identity.js';
@@ -63,7 +64,7 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   const recentResets = new RecentResets();
   const onAnswer = resetFollowUp(await resetListeners({ config, log, recentResets, ...opts.cachedCredentials }),
     (err) => log.warn('reset follow-up failed', { error: err.message }));
-  const server: Server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false }, relayHandler({
+  const server: Server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false }, relayHandler({
     gateway, identifyKiosk, requireKioskSecret: config.kiosk.requireSecret, allowedHosts: servedHosts(config, true),
     uiDir: opts.uiDir ?? DEFAULT_UI_DIR, log, status, onAnswer,
   }));
