@@ -136,9 +136,11 @@ describe('credential provider under Wine', function () {
   };
   const stopDaemon = async (): Promise<void> => {
     if (!daemon) return;
-    const exited = new Promise((r) => daemon!.once('exit', r));
-    daemon.kill('SIGTERM');
-    await exited;
+    if (daemon.exitCode === null && daemon.signalCode === null) { // one that failed to start has exited already
+      const exited = new Promise((r) => daemon!.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
     daemon = undefined;
     await wine(prefix, ['taskkill', '/f', '/im', 'node.exe']);
   };

@@ -2,7 +2,7 @@
 // lengths and encodings, oversized headers, a request that never finishes) never reach the app, and
 // node answers them with a bare "400 Bad Request". Answer them in the one error shape instead.
 import type { ServerResponse } from 'node:http';
-import { http } from '../net/node-http.js';
+import { http } from '../net/node-builtins.js';
 import type { Duplex } from 'node:stream';
 import { KeyhatchError } from '../errors/catalogue.js';
 

@@ -2,13 +2,13 @@
 // kiosk runs. The HTTP layer calls identify() with the secret the kiosk presents and keys its
 // device gate on the returned launch id. Only a SHA-256 of each secret is kept, and lookups
 // compare hashes in constant time, so neither memory dumps nor timing reveal a live secret.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { crypto } from '../net/node-builtins.js';
 
 export interface KioskLaunch { readonly id: string; readonly startedAt: number }
 
 interface Entry { readonly launch: KioskLaunch; readonly hash: Buffer }
 
-const hashOf = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
+const hashOf = (secret: string): Buffer => crypto.createHash('sha256').update(secret, 'utf8').digest();
 
 export class KioskLaunches {
   private readonly live = new Map<string, Entry>();
@@ -16,8 +16,8 @@ export class KioskLaunches {
 
   /** A new launch and its secret (32 random bytes, base64url); the secret is not kept. */
   mint(): { launch: KioskLaunch; secret: string } {
-    const secret = randomBytes(32).toString('base64url');
-    const launch: KioskLaunch = Object.freeze({ id: randomUUID(), startedAt: this.now() });
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const launch: KioskLaunch = Object.freeze({ id: crypto.randomUUID(), startedAt: this.now() });
     this.live.set(launch.id, { launch, hash: hashOf(secret) });
     return { launch, secret };
   }
@@ -33,7 +33,7 @@ export class KioskLaunches {
     const given = hashOf(secret);
     let found: KioskLaunch | undefined;
     for (const entry of this.live.values()) {
-      if (timingSafeEqual(entry.hash, given) && !found) found = entry.launch;
+      if (crypto.timingSafeEqual(entry.hash, given) && !found) found = entry.launch;
     }
     return found;
   }

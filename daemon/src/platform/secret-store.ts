@@ -1,6 +1,6 @@
 // Secrets at rest (directory credentials, client secrets): DPAPI machine scope on Windows
 // through the native addon, a 0600 file in a 0700 directory elsewhere. One file per secret.
-import { randomBytes } from 'node:crypto';
+import { crypto } from '../net/node-builtins.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { NativeAddon } from './native-addon.js';
@@ -65,7 +65,7 @@ async function writeAtomic(file: string, data: Buffer, mode: number): Promise<vo
 export async function getOrCreateKey(store: SecretStore, name: string, bytes = 32): Promise<Buffer> {
   const existing = await store.get(name);
   if (existing) return existing;
-  await store.set(name, randomBytes(bytes));
+  await store.set(name, crypto.randomBytes(bytes));
   const stored = await store.get(name);
   if (!stored) throw new Error(`secret ${name} vanished right after it was written`);
   return stored;
@@ -117,7 +117,7 @@ async function installEntropy(dir: string, addon: NativeAddon): Promise<Buffer> 
   await fs.mkdir(dir, { recursive: true });
   try {
     const handle = await fs.open(file, 'wx', 0o600); // first writer wins; a racing one reads it back
-    try { await handle.writeFile(await addon.protect(randomBytes(32), 'machine', LEGACY_ENTROPY)); await handle.sync(); } finally { await handle.close(); }
+    try { await handle.writeFile(await addon.protect(crypto.randomBytes(32), 'machine', LEGACY_ENTROPY)); await handle.sync(); } finally { await handle.close(); }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

@@ -2,7 +2,7 @@
 // tried in order (the last one that answered first), and a record of the last outcome for the
 // relay's status, the credential provider's "available" and `keyhatch doctor`.
 import type { Agent } from 'node:https';
-import { https } from '../net/node-http.js';
+import { https } from '../net/node-builtins.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { DeviceIdentity } from './device-identity.js';

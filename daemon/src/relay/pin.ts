@@ -1,16 +1,17 @@
 // Public-key pins: `sha256/<base64>` of a certificate's SubjectPublicKeyInfo (as in HPKP), so a pin
 // survives certificate renewal with the same key and can name a CA or the gateway's own certificate.
-import { createHash, X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { crypto } from '../net/node-builtins.js';
 
 export function spkiPin(cert: X509Certificate | string | Buffer): string {
-  const x = cert instanceof X509Certificate ? cert : new X509Certificate(cert);
+  const x = cert instanceof crypto.X509Certificate ? cert : new crypto.X509Certificate(cert);
   const spki = x.publicKey.export({ type: 'spki', format: 'der' });
-  return `sha256/${createHash('sha256').update(spki).digest('base64')}`;
+  return `sha256/${crypto.createHash('sha256').update(spki).digest('base64')}`;
 }
 
 /** Splits a PEM bundle into its certificates (order kept). */
 export function pemCertificates(pem: string): X509Certificate[] {
-  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => new X509Certificate(m[0]));
+  return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => new crypto.X509Certificate(m[0]));
 }
 
 /**

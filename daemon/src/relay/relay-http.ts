@@ -1,7 +1,7 @@
 // The relay's loopback HTTP surface, without express: the kiosk page, /api/v1/health (the relay's own
 // status), and /api/v1/recovery/* + /api/v1/ui-config forwarded to the gateway over mutual TLS. The
 // kiosk talks to it exactly as to a standalone daemon (same paths, same per-launch kiosk secret).
-import { createHash } from 'node:crypto';
+import { crypto } from '../net/node-builtins.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { KeyhatchError, isKeyhatchError } from '../errors/catalogue.js';
@@ -118,8 +118,8 @@ export function relayHandler(d: RelayHttpDeps) {
   const kioskBindingOf = (req: IncomingMessage): string | undefined => {
     const given = String(req.headers['x-keyhatch-kiosk'] ?? '');
     const launch = given === '' ? undefined : d.identifyKiosk(given);
-    if (launch) return createHash('sha256').update(`launch:${launch.id}`).digest('base64url');
-    return d.requireKioskSecret ? undefined : createHash('sha256').update('no-kiosk-secret').digest('base64url');
+    if (launch) return crypto.createHash('sha256').update(`launch:${launch.id}`).digest('base64url');
+    return d.requireKioskSecret ? undefined : crypto.createHash('sha256').update('no-kiosk-secret').digest('base64url');
   };
 
   async function forward(req: IncomingMessage, res: ServerResponse, path: string, kioskBinding: string): Promise<void> {

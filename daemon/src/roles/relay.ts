@@ -1,9 +1,8 @@
 // Composition root of the relay role (every workstation). It holds only its device key/certificate and
 // the gateway URL(s) + pin: no directory, no store, no hashing — and loads none of those modules (a
 // test checks the module graph). The kiosk talks to it on loopback; recovery calls go to a gateway.
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { http } from '../net/node-http.js';
+import { crypto, http } from '../net/node-builtins.js';
 import { join } from 'node:path';
 import type { RelaySettings } from '../config/relay-config.js';
 import { staticKiosk } from '../http/kiosk-identity.js';
@@ -55,7 +54,7 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   const pin = config.gateway.pin ?? identity?.pin;
   const gateway = identity && urls.length > 0 ? new GatewayClient({ identity, urls, ...(pin ? { pin } : {}) }) : undefined;
   if (!gateway) log.warn('not joined to a gateway: run keyhatch join --gateway URL --token T');
-  const kioskSecret = opts.kioskSecret ?? randomBytes(32).toString('base64url');
+  const kioskSecret = opts.kioskSecret ?? crypto.randomBytes(32).toString('base64url');
   // On Windows the relay starts the kiosks and each launch gets its own secret, valid while it runs;
   // elsewhere (tests, demo) one secret for the relay's lifetime stands in.
   const launches = process.platform === 'win32' && (await import('../platform/native-addon.js')).nativeAddonAvailable() ? new KioskLaunches() : undefined;
