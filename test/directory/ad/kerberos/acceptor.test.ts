@@ -1,7 +1,8 @@
 // The Kerberos acceptor, one check at a time, on tokens built the way a KDC and a browser build them
 // (token-builder.ts): every refusal is a catalogue error with a reason, never a throw of anything else.
 import assert from 'node:assert/strict';
-import { KerberosAcceptor, parseServicePrincipal, type ReplayCache } from '../../../../daemon/src/directory/ad/kerberos/acceptor.js';
+import { KerberosAcceptor, parseServicePrincipal } from '../../../../daemon/src/directory/ad/kerberos/acceptor.js';
+import type { ReplayCache } from '../../../../daemon/src/directory/directory.js';
 import { parseKeytab } from '../../../../daemon/src/directory/ad/kerberos/keytab.js';
 import { isKeyhatchError } from '../../../../daemon/src/errors/catalogue.js';
 import { apReq, keytab, krb5Token, spnegoToken, tlv, type TicketSpec } from './token-builder.js';

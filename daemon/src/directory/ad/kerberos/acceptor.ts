@@ -7,13 +7,12 @@
 // address binding. No AP-REP is returned (the browser's TLS session already authenticates us).
 import { createHash } from 'node:crypto';
 import { KeyhatchError } from '../../../errors/catalogue.js';
+import type { ReplayCache } from '../../directory.js';
 import { CryptoError, SUPPORTED_ETYPES, decrypt } from './aes-cts.js';
 import { DerError } from './der.js';
 import type { KeytabEntry } from './keytab.js';
 import { apReqFromNegotiate, decodeApReq, decodeAuthenticator, decodeEncTicketPart, type PrincipalName } from './messages.js';
 
-/** Claims a key once: false when it was already claimed within `ttlMs` (shared by every gateway when the store is). */
-export interface ReplayCache { claim(key: string, ttlMs: number): Promise<boolean> }
 
 export interface ServicePrincipal { readonly components: readonly string[]; readonly realm: string }
 
