@@ -9,7 +9,7 @@ import { initSiteCa } from '../../daemon/src/gateway/site-ca.js';
 import { createJoinToken } from '../../daemon/src/gateway/join-tokens.js';
 import { userKeyOf } from '../../daemon/src/directory/directory.js';
 import type { TotpFactor } from '../../daemon/src/factors/totp.js';
-import { benchSecretFor } from './bench-secret.js';
+import { enrollBenchTotp } from './bench-secret.js';
 
 const raw = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as Record<string, unknown> & { dataDir: string };
 const names = (process.argv[3] as string).split(',');
@@ -22,8 +22,7 @@ const totp = registry.get('totp') as TotpFactor;
 for (const [i, name] of names.entries()) {
   const user = await directory.findUser(name);
   if (!user) throw new Error(`bench user ${name} not found`);
-  const id = `bench-${i}`;
-  await store.factors.insert({ id, userKey: userKeyOf(user), type: 'totp', hint: 'app', confirmed: true, data: { secret: totp.sealSecret(benchSecretFor(i), id) }, createdAt: new Date().toISOString() });
+  await enrollBenchTotp(store, totp, i, userKeyOf(user));
 }
 const { token } = await createJoinToken(store.joinTokens, { uses: 4, ttlMs: 600_000, createdBy: 'bench', now: Date.now() });
 process.stdout.write(`${JSON.stringify({ url: gateway.url, pin: site.caPin, token })}\n`);

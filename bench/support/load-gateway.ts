@@ -11,7 +11,7 @@ import { MemoryAudit } from '../../daemon/src/log/audit.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import type { TotpFactor } from '../../daemon/src/factors/totp.js';
 import { MemoryDirectory } from './memory-directory.js';
-import { benchSecretFor } from './bench-secret.js';
+import { enrollBenchTotp } from './bench-secret.js';
 
 const users = Number(process.argv[2] ?? 5000);
 const databaseUrl = process.argv[3];
@@ -29,8 +29,7 @@ const gateway = await startGateway(config, { core });
 const store = gateway.services.store;
 const totp = gateway.services.registry.get('totp') as TotpFactor;
 for (let i = 0; i < users; i++) {
-  const id = `bench-${i}`;
-  await store.factors.insert({ id, userKey: `mem:u${i}`, type: 'totp', hint: 'app', confirmed: true, data: { secret: totp.sealSecret(benchSecretFor(i), id) }, createdAt: new Date().toISOString() });
+  await enrollBenchTotp(store, totp, i, `mem:u${i}`);
 }
 const { token } = await createJoinToken(store.joinTokens, { uses: 16, ttlMs: 600_000, createdBy: 'bench', now: Date.now() });
 process.stdout.write(`${JSON.stringify({ url: gateway.url, pin: site.caPin, token })}\n`);

@@ -9,7 +9,7 @@ import { MemoryAudit } from '../../daemon/src/log/audit.js';
 import { silentLogger } from '../../daemon/src/log/logger.js';
 import { MemoryDirectory } from './memory-directory.js';
 
-import { benchSecretFor } from './bench-secret.js';
+import { enrollBenchTotp } from './bench-secret.js';
 
 const users = Number(process.argv[2] ?? 5000);
 const dataDir = mkdtempSync(join(tmpdir(), 'keyhatch-bench-api-'));
@@ -22,8 +22,7 @@ const server = await startStandalone(config, { core });
 const store = server.services.store;
 const totp = server.services.registry.get('totp') as import('../../daemon/src/factors/totp.js').TotpFactor;
 for (let i = 0; i < users; i++) {
-  const id = `bench-${i}`;
-  await store.factors.insert({ id, userKey: `mem:u${i}`, type: 'totp', hint: 'app', confirmed: true, data: { secret: totp.sealSecret(benchSecretFor(i), id) }, createdAt: new Date().toISOString() });
+  await enrollBenchTotp(store, totp, i, `mem:u${i}`);
 }
 process.stdout.write(`${JSON.stringify({ url: server.url, kioskSecret: server.kioskSecret })}\n`);
 process.on('SIGTERM', () => { void server.close().then(() => process.exit(0)); });
