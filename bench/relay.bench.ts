@@ -1,6 +1,8 @@
 // The relay runs on every workstation, so it must be light: cold start (spawn → first answer from
-// /api/v1/health) and idle RSS of the compiled `keyhatch serve` in the relay role, against a bare
-// node:http server in plain JS, interleaved in the same run. Target: ≤ 1.3× the bare server on both.
+// /api/v1/health) and idle RSS of `keyhatch serve` in the relay role, against a bare node:http server
+// in plain JS, interleaved in the same run. Target: ≤ 1.3× the bare server on both. Two forms: the
+// MSI's bundle (what workstations run) and the compiled dist/ (npm, Linux); each not joined and
+// joined (device certificate loaded, first gateway call made).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -46,30 +48,62 @@ async function measure(args: string[], env: Record<string, string>, url: string)
   return { ms, cpuMs: cpu, rssMb: rssKb / 1024 };
 }
 
+/** A joined relay's data directory: device certificate and key from a throwaway CA, and a gateway URL on
+ * a port nobody listens on (a workstation booting before its network is up). */
+async function joinedDataDir(parent: string): Promise<string> {
+  const { createCa, generateKeyPair, importKeyPair, issueCertificate } = await import('../daemon/src/pki/x509.js');
+  const { saveIdentity } = await import('../daemon/src/relay/device-identity.js');
+  const ca = await createCa('bench device CA', 1);
+  const device = await generateKeyPair();
+  const { certPem } = await issueCertificate({ ca: { certPem: ca.certPem, keys: await importKeyPair(ca.privateKeyPem, ca.certPem) }, publicKey: device.keys.publicKey, commonName: 'bench-pc', days: 1, usage: 'client' });
+  const dir = mkdtempSync(join(parent, 'joined-'));
+  await saveIdentity(dir, { deviceId: 'bench-pc', certPem, keyPem: device.privateKeyPem, gatewayChainPem: ca.certPem, urls: [`https://127.0.0.1:${await freePort()}`] });
+  return dir;
+}
+
+type Sample = { ms: number; cpuMs: number; rssMb: number };
+
 export async function runRelayBench(): Promise<Record<string, unknown>> {
-  console.log('\nrelay: cold start and idle RSS of the compiled relay vs a bare node:http server (same run, interleaved)');
+  console.log('\nrelay: cold start and idle RSS of the relay vs a bare node:http server (same run, interleaved)');
   execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'keyhatch-relay-bench-'));
-  // CommonJS: an ESM import of node:http would also load undici on Node 24 (see net/node-http.ts),
+  // What every Windows workstation runs: the MSI's keyhatch.cjs (the relay's start path; the whole CLI
+  // is keyhatch-cli.cjs beside it), started the way the service host starts it, with a compile cache.
+  const shipped = join(dir, 'msi', 'keyhatch.cjs');
+  execFileSync(process.execPath, [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/msi/bundle-daemon.ts', shipped, join(dir, 'msi', 'kiosk-ui', 'dist')], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  // CommonJS: an ESM import of node:http would also load undici on Node 24 (see net/node-builtins.ts),
   // and the baseline is the cheapest server Node can start.
   const bare = join(dir, 'bare.cjs');
   writeFileSync(bare, "require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.end('{\"status\":\"ok\"}'); }).listen(Number(process.env.PORT), '127.0.0.1');\n");
-  const relay: Array<{ ms: number; cpuMs: number; rssMb: number }> = [];
-  const raw: Array<{ ms: number; cpuMs: number; rssMb: number }> = [];
+  const joined = await joinedDataDir(dir);
+  const forms: Record<string, { args: string[]; env: Record<string, string> }> = {
+    'shipped (MSI keyhatch.cjs)': { args: [shipped, 'serve'], env: { NODE_COMPILE_CACHE: join(dir, 'compile-cache') } },
+    'dist (bin/keyhatch.js)': { args: ['bin/keyhatch.js', 'serve'], env: {} },
+  };
+  const states: Record<string, () => string> = { 'not joined': () => mkdtempSync(join(dir, 'data-')), 'joined, gateway down': () => joined };
+  const samples = new Map<string, Sample[]>();
+  const raw: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const p1 = await freePort();
-    relay.push(await measure(['bin/keyhatch.js', 'serve'], { KEYHATCH_ROLE: 'relay', KEYHATCH_DATA_DIR: mkdtempSync(join(dir, 'data-')), KEYHATCH_LISTEN: `127.0.0.1:${p1}` }, `http://127.0.0.1:${p1}/api/v1/health`));
-    const p2 = await freePort();
-    raw.push(await measure([bare], { PORT: String(p2) }, `http://127.0.0.1:${p2}/`));
+    const p0 = await freePort();
+    raw.push(await measure([bare], { PORT: String(p0) }, `http://127.0.0.1:${p0}/`));
+    for (const [form, f] of Object.entries(forms)) {
+      for (const [state, dataDir] of Object.entries(states)) {
+        const p = await freePort();
+        const key = `${form}, ${state}`;
+        samples.set(key, [...(samples.get(key) ?? []), await measure(f.args, { ...f.env, KEYHATCH_ROLE: 'relay', KEYHATCH_DATA_DIR: dataDir(), KEYHATCH_LISTEN: `127.0.0.1:${p}` }, `http://127.0.0.1:${p}/api/v1/health`)]);
+      }
+    }
   }
-  const rc = summary(relay.map((x) => x.ms)).p50;
-  const bc = summary(raw.map((x) => x.ms)).p50;
-  const rcpu = summary(relay.map((x) => x.cpuMs)).p50;
-  const bcpu = summary(raw.map((x) => x.cpuMs)).p50;
-  const rr = summary(relay.map((x) => x.rssMb)).p50;
-  const br = summary(raw.map((x) => x.rssMb)).p50;
-  console.log(`  cold start (median of ${RUNS}, Node ${process.version}): relay ${rc.toFixed(0)} ms vs bare node:http ${bc.toFixed(0)} ms (${(rc / bc).toFixed(2)}×, target ≤ 1.3×)`);
-  console.log(`  CPU time to the first answer (all threads; not stretched by other load): relay ${rcpu.toFixed(0)} ms vs bare ${bcpu.toFixed(0)} ms (${(rcpu / bcpu).toFixed(2)}×)`);
-  console.log(`  idle RSS (median of ${RUNS}):  relay ${rr.toFixed(1)} MiB vs bare ${br.toFixed(1)} MiB (${(rr / br).toFixed(2)}×, target ≤ 1.3×)`);
-  return { runs: RUNS, relayColdMs: rc, rawColdMs: bc, coldRatio: rc / bc, relayCpuMs: rcpu, rawCpuMs: bcpu, cpuRatio: rcpu / bcpu, relayIdleRssMb: rr, rawIdleRssMb: br, rssRatio: rr / br };
+  const med = (xs: Sample[], k: keyof Sample) => summary(xs.map((x) => x[k])).p50;
+  const base = { ms: med(raw, 'ms'), cpuMs: med(raw, 'cpuMs'), rssMb: med(raw, 'rssMb') };
+  console.log(`  Node ${process.version}, medians of ${RUNS}; target ≤ 1.3× the bare server (cold start = spawn → first answer; CPU = all threads until then)`);
+  console.log(`  ${'bare node:http server'.padEnd(46)} ${base.ms.toFixed(0).padStart(4)} ms  CPU ${base.cpuMs.toFixed(0).padStart(4)} ms  idle RSS ${base.rssMb.toFixed(1)} MiB`);
+  const out: Record<string, unknown> = { runs: RUNS, node: process.version, bare: base };
+  for (const [key, xs] of samples) {
+    const r = { ms: med(xs, 'ms'), cpuMs: med(xs, 'cpuMs'), rssMb: med(xs, 'rssMb') };
+    const ratio = { cold: r.ms / base.ms, cpu: r.cpuMs / base.cpuMs, rss: r.rssMb / base.rssMb };
+    console.log(`  ${`relay, ${key}`.padEnd(46)} ${r.ms.toFixed(0).padStart(4)} ms  CPU ${r.cpuMs.toFixed(0).padStart(4)} ms  idle RSS ${r.rssMb.toFixed(1)} MiB  = ${ratio.cold.toFixed(2)}× / ${ratio.cpu.toFixed(2)}× / ${ratio.rss.toFixed(2)}×`);
+    out[key] = { ...r, coldRatio: ratio.cold, cpuRatio: ratio.cpu, rssRatio: ratio.rss };
+  }
+  return out;
 }

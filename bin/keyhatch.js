@@ -5,5 +5,6 @@ import module from 'node:module';
 // Node 22.1+: reuse V8's compiled code across starts (the relay starts on every PC at boot).
 // Imported after enabling it, so the CLI's own modules are cached too.
 module.enableCompileCache?.();
-const { runCli } = await import('../dist/daemon/src/cli/main.js');
-process.exitCode = await runCli(process.argv.slice(2));
+// `serve` in the relay role starts without loading the rest of the CLI (daemon/src/cli/relay-first.ts).
+const { runRelayFirst } = await import('../dist/daemon/src/cli/relay-first.js');
+process.exitCode = await runRelayFirst(process.argv.slice(2), () => import('../dist/daemon/src/cli/main.js'));

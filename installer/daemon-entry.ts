@@ -1,4 +1,8 @@
-// Entry point of the Windows bundle (keyhatch.cjs, CommonJS for the shipped node.exe): the CLI.
-import { runCli } from '../daemon/src/cli/main.js';
+// Entry point of the Windows service's bundle (keyhatch.cjs, CommonJS for the shipped node.exe): the
+// relay's start path only (daemon/src/cli/relay-first.ts). The whole CLI is a second bundle,
+// keyhatch-cli.cjs (installer/cli-entry.ts), required only for another command or role — a
+// workstation's relay never parses the gateway's code and packages.
+import { runRelayFirst, type WholeCli } from '../daemon/src/cli/relay-first.js';
 
-void runCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+const wholeCli = async (): Promise<WholeCli> => require('./keyhatch-cli.cjs') as WholeCli;
+void runRelayFirst(process.argv.slice(2), wholeCli).then((code) => { process.exitCode = code; });

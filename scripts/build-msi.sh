@@ -59,7 +59,8 @@ fi
 [[ -f "$NODE_DIR/node.exe" ]] || { echo "no node.exe in $NODE_DIR" >&2; exit 1; }
 cp "$NODE_DIR/node.exe" "$STAGE/"
 
-# The daemon: one CommonJS bundle; the kiosk/portal pages beside it (found via package.json).
+# The daemon: two CommonJS bundles (keyhatch.cjs, the relay's start path; keyhatch-cli.cjs, the
+# whole CLI); the kiosk/portal pages beside them (found via package.json).
 npx tsx scripts/msi/bundle-daemon.ts "$STAGE/keyhatch.cjs" "$STAGE/kiosk-ui/dist"
 node -e "require('fs').writeFileSync(process.argv[1], JSON.stringify({ name: 'keyhatch', version: process.argv[2], private: true }) + '\n')" "$STAGE/package.json" "$VERSION"
 printf '@"%%~dp0node.exe" "%%~dp0keyhatch.cjs" %%*\r\n' > "$STAGE/keyhatch.cmd"

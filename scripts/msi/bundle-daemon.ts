@@ -1,23 +1,37 @@
-// Bundles the daemon/CLI into one CommonJS file for the Windows node.exe, and builds the kiosk
-// and portal pages next to it. Usage: npx tsx scripts/msi/bundle-daemon.ts OUT.cjs KIOSK_DIST_DIR
+// Bundles the daemon/CLI for the Windows node.exe as two CommonJS files, and builds the kiosk and
+// portal pages next to them. Usage: npx tsx scripts/msi/bundle-daemon.ts OUT.cjs KIOSK_DIST_DIR
+// - OUT.cjs (keyhatch.cjs, what the service host and keyhatch.cmd run): the relay's start path only
+//   (installer/daemon-entry.ts). Checked here: no npm package and none of the gateway's layers in it,
+//   or the build fails — the relay starts on every workstation at boot.
+// - keyhatch-cli.cjs beside it: the whole CLI (installer/cli-entry.ts), loaded by the first for any
+//   other command or role.
 // import.meta.url (used to find kiosk-ui/dist and the addon) becomes the bundle's own file URL.
 // better-sqlite3 and argon2 stay external: they have no Windows build here (the Node 24 move to
 // node:sqlite and crypto.argon2 removes them); the build says so when the bundle still needs them.
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildKioskUi } from '../../kiosk-ui/build.js';
 
+export const WHOLE_CLI_FILE = 'keyhatch-cli.cjs';
+/** What the relay's bundle must never contain (test/roles/relay-light.test.ts checks the same for dist/). */
+const NOT_IN_RELAY = /(^|\/)node_modules\/|daemon\/src\/(directory|store|recovery|factors|notify|gateway|core|admin|enrollment|password)\/|daemon\/src\/config\/(schema|load)\.ts$|daemon\/src\/cli\/main\.ts$/;
+
 const [outfile, kioskDist] = process.argv.slice(2);
 if (!outfile || !kioskDist) throw new Error('usage: bundle-daemon.ts OUT.cjs KIOSK_DIST_DIR');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const external = ['better-sqlite3', 'argon2'];
-const result = await build({
-  entryPoints: [path.join(root, 'installer/daemon-entry.ts')], outfile, bundle: true, platform: 'node', format: 'cjs',
-  target: 'node22', logLevel: 'warning', external, metafile: true, legalComments: 'none',
+const native = ['better-sqlite3', 'argon2'];
+const common: BuildOptions = {
+  bundle: true, platform: 'node', format: 'cjs', target: 'node22', logLevel: 'warning', metafile: true, legalComments: 'none',
   define: { 'import.meta.url': '__keyhatchModuleUrl' },
   banner: { js: 'const __keyhatchModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-});
-const needed = external.filter((m) => Object.values(result.metafile.outputs).some((o) => o.imports.some((i) => i.path === m)));
+};
+
+const relay = await build({ ...common, entryPoints: [path.join(root, 'installer/daemon-entry.ts')], outfile, external: [`./${WHOLE_CLI_FILE}`] });
+const intruders = Object.keys(relay.metafile?.inputs ?? {}).filter((f) => NOT_IN_RELAY.test(f));
+if (intruders.length > 0) throw new Error(`the relay's bundle must not contain ${intruders.join(', ')} (a static import on the relay's path?)`);
+
+const whole = await build({ ...common, entryPoints: [path.join(root, 'installer/cli-entry.ts')], outfile: path.join(path.dirname(outfile), WHOLE_CLI_FILE), external: native });
+const needed = native.filter((m) => Object.values(whole.metafile?.outputs ?? {}).some((o) => o.imports.some((i) => i.path === m)));
 if (needed.length > 0) console.log(`NOTE: the bundle still imports ${needed.join(', ')} (native, no Windows build here): the store/hashing fail on Windows until they move to node:sqlite / crypto.argon2`);
 await buildKioskUi(kioskDist);

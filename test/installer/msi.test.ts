@@ -33,7 +33,7 @@ describe('MSI tables (msiinfo export)', function () {
 
   it('ships the runtime, daemon, addon, session helper, provider, kiosk pages and all five ADML languages', () => {
     const files = new Set(msiTable(msi, 'File').map((f) => f.FileName?.split('|').pop()));
-    for (const f of ['keyhatch-service.exe', 'node.exe', 'keyhatch.cjs', 'keyhatch.cmd', 'keyhatch_native.node', 'keyhatch-session-helper.exe', 'KeyhatchCredentialProvider.dll', 'Keyhatch.admx', 'Keyhatch.adml', 'index.html', 'kiosk.main.mjs']) {
+    for (const f of ['keyhatch-service.exe', 'node.exe', 'keyhatch.cjs', 'keyhatch-cli.cjs', 'keyhatch.cmd', 'keyhatch_native.node', 'keyhatch-session-helper.exe', 'KeyhatchCredentialProvider.dll', 'Keyhatch.admx', 'Keyhatch.adml', 'index.html', 'kiosk.main.mjs']) {
       assert.ok(files.has(f), `File table lacks ${f}`);
     }
     assert.equal(msiTable(msi, 'File').filter((f) => f.FileName?.endsWith('Keyhatch.adml')).length, 5);
@@ -139,7 +139,7 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
 
     const r = await msiexec(['/i', 'C:\\k010.msi', 'ROLE=relay']);
     assert.equal(r.code, 0, `install failed:\n${r.log.slice(-3000)}`);
-    for (const f of ['keyhatch-service.exe', 'node.exe', 'keyhatch.cjs', 'keyhatch_native.node', 'keyhatch-session-helper.exe', 'KeyhatchCredentialProvider.dll', 'kiosk-ui/dist/kiosk/index.html', 'PolicyDefinitions/nl-NL/Keyhatch.adml']) {
+    for (const f of ['keyhatch-service.exe', 'node.exe', 'keyhatch.cjs', 'keyhatch-cli.cjs', 'keyhatch_native.node', 'keyhatch-session-helper.exe', 'KeyhatchCredentialProvider.dll', 'kiosk-ui/dist/kiosk/index.html', 'PolicyDefinitions/nl-NL/Keyhatch.adml']) {
       assert.ok(fs.existsSync(path.join(programFiles(), f)), `${f} not installed`);
     }
     assert.match(await regQuery(prefix, PROVIDER_KEY) ?? '', /Keyhatch Credential Provider/);
@@ -324,7 +324,7 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
     assert.equal(await regQuery(prefix, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Keyhatch'), undefined);
     // node.exe is left out: under Wine it was once still in use (the host had just restarted the
     // daemon) and stayed behind; open point, see docs/windows-deployment.md.
-    for (const f of ['KeyhatchCredentialProvider.dll', 'keyhatch.cjs', 'keyhatch_native.node', 'keyhatch-service.exe']) assert.ok(!fs.existsSync(path.join(programFiles(), f)), `${f} left behind`);
+    for (const f of ['KeyhatchCredentialProvider.dll', 'keyhatch.cjs', 'keyhatch-cli.cjs', 'keyhatch_native.node', 'keyhatch-service.exe']) assert.ok(!fs.existsSync(path.join(programFiles(), f)), `${f} left behind`);
     assert.ok(fs.existsSync(path.join(dataDir(), 'device-identity.keep')), 'uninstall keeps the data directory (documented; remove it by hand to wipe keys)');
     // Install ensures, the upgrade ensures again, the uninstall disables. Between them, Wine's
     // RemoveExistingProducts removes the old version without UPGRADINGPRODUCTCODE (Windows sets it,

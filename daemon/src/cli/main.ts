@@ -4,7 +4,8 @@ import { loadRoleConfig } from '../config/role-config.js';
 import { platformPolicySource } from '../config/platform-policy-source.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import type { CoreServices } from '../core/core-services.js';
-import type { CliIo } from './cli-io.js';
+import { processIo, type CliIo } from './cli-io.js';
+import { reportCliError } from './cli-errors.js';
 import { parseArgs, UsageError, USAGE } from './args.js';
 import { secretSet } from './secret.js';
 import { GATEWAY_COMMANDS } from './gateway-commands.js';
@@ -19,20 +20,8 @@ const populationHandler = (name: string, options: Map<string, string>): Handler 
   (await import('./population-commands.js')).runPopulationCommand(name, core, args, flags, options, { ...io, tty: io.tty });
 
 export type { CliIo };
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export const processIo: CliIo = {
-  stdout: (s) => process.stdout.write(`${s}\n`),
-  stderr: (s) => process.stderr.write(`${s}\n`),
-  readStdin: () => readAll(process.stdin),
-  env: process.env,
-  ...(process.stderr.isTTY ? { tty: (s: string) => { process.stderr.write(s); } } : {}),
-};
+// With runCli, what cli/relay-first.ts asks of the whole CLI (it is the WholeCli of bin/keyhatch.js).
+export { processIo, loadRoleConfig };
 
 type Handler = (core: CoreServices, args: string[], flags: Set<string>, io: CliIo, configSource: string) => Promise<number>;
 
@@ -148,14 +137,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     core = await buildCore(config);
     return await handler(core, rest, flags, io, configFile ?? io.env.KEYHATCH_CONFIG ?? 'environment');
   } catch (err) {
-    if (err instanceof UsageError) { io.stderr(`keyhatch: ${err.message}`); return 2; }
-    if (err instanceof KeyhatchError) {
-      const detail = err.violations ? ` [${err.violations.map((v) => v.code).join(', ')}]` : '';
-      io.stderr(`keyhatch: ${err.code}: ${err.message}${detail}${err.reason && err.code !== 'PASSWORD_POLICY' ? ` (${err.reason})` : ''}`);
-      return err.exitCode;
-    }
-    io.stderr(`keyhatch: INTERNAL: ${(err as Error)?.message ?? String(err)}`);
-    return 1;
+    return reportCliError(err, io);
   } finally {
     await core?.close();
   }

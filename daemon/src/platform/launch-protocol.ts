@@ -2,7 +2,8 @@
 // Pure codec + validation: runs on any OS so the framing rules are tested under Linux Node.
 // Framing: 4-byte little-endian unsigned length, then that many bytes of UTF-8 JSON.
 // One request and one response per connection.
-import { z } from 'zod';
+// Checked by hand, not with the schema library: the relay serves this pipe on every workstation and
+// loads no npm package (scripts/msi/bundle-daemon.ts refuses a relay bundle that does).
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_MESSAGE_BYTES = 4096;
@@ -28,23 +29,50 @@ export class LaunchProtocolError extends Error {
   }
 }
 
-const statusRequest = z.strictObject({ v: z.literal(PROTOCOL_VERSION), type: z.literal('Status') });
+export interface StatusRequest { v: typeof PROTOCOL_VERSION; type: 'Status' }
+export interface LaunchKioskRequest {
+  v: typeof PROTOCOL_VERSION;
+  type: 'LaunchKiosk';
+  sessionId: number;
+  scenario: 'logon' | 'unlock';
+  action: 'reset' | 'unlock';
+  user?: string;
+}
+export type LaunchRequest = StatusRequest | LaunchKioskRequest;
 
-const launchKioskRequest = z.strictObject({
-  v: z.literal(PROTOCOL_VERSION),
-  type: z.literal('LaunchKiosk'),
-  sessionId: z.number().int().min(0).max(0xffffffff),
-  scenario: z.enum(['logon', 'unlock']),
-  action: z.enum(['reset', 'unlock']),
-  // Control characters in a user name can only be an attack on whatever logs or displays it.
-  user: z.string().min(1).max(MAX_USER_CHARS).regex(/^[^\p{Cc}]*$/u, 'must not contain control characters').optional(),
-});
+const invalid = (field: string, message: string): LaunchProtocolError => new LaunchProtocolError('INVALID_REQUEST', `${field}: ${message}`);
 
-const requestSchema = z.discriminatedUnion('type', [statusRequest, launchKioskRequest]);
+function onlyFields(o: Record<string, unknown>, allowed: readonly string[]): void {
+  const extra = Object.keys(o).find((k) => !allowed.includes(k));
+  if (extra !== undefined) throw invalid(extra, 'unrecognized field');
+}
 
-export type StatusRequest = z.infer<typeof statusRequest>;
-export type LaunchKioskRequest = z.infer<typeof launchKioskRequest>;
-export type LaunchRequest = z.infer<typeof requestSchema>;
+function oneOf<T extends string>(o: Record<string, unknown>, field: string, values: readonly T[]): T {
+  const v = o[field];
+  if (typeof v !== 'string' || !values.includes(v as T)) throw invalid(field, `expected one of ${values.join(', ')}`);
+  return v as T;
+}
+
+/** The shape of a request whose version was already checked. */
+function checkRequest(o: Record<string, unknown>): LaunchRequest {
+  const type = oneOf(o, 'type', ['Status', 'LaunchKiosk'] as const);
+  if (type === 'Status') {
+    onlyFields(o, ['v', 'type']);
+    return { v: PROTOCOL_VERSION, type };
+  }
+  onlyFields(o, ['v', 'type', 'sessionId', 'scenario', 'action', 'user']);
+  const sessionId = o.sessionId;
+  if (typeof sessionId !== 'number' || !Number.isInteger(sessionId) || sessionId < 0 || sessionId > 0xffffffff) throw invalid('sessionId', 'expected an integer from 0 to 4294967295');
+  const request: LaunchKioskRequest = { v: PROTOCOL_VERSION, type, sessionId, scenario: oneOf(o, 'scenario', ['logon', 'unlock'] as const), action: oneOf(o, 'action', ['reset', 'unlock'] as const) };
+  if (o.user !== undefined) {
+    const user = o.user;
+    if (typeof user !== 'string' || user.length < 1 || user.length > MAX_USER_CHARS) throw invalid('user', `expected 1 to ${MAX_USER_CHARS} characters`);
+    // Control characters in a user name can only be an attack on whatever logs or displays it.
+    if (/\p{Cc}/u.test(user)) throw invalid('user', 'must not contain control characters');
+    request.user = user;
+  }
+  return request;
+}
 
 export type LaunchResponse =
   | ({ v: typeof PROTOCOL_VERSION; ok: true } & Record<string, unknown>)
@@ -104,13 +132,7 @@ export function decodeRequest(body: Buffer): LaunchRequest {
   if (version !== PROTOCOL_VERSION) {
     throw new LaunchProtocolError('UNSUPPORTED_VERSION', `protocol version ${JSON.stringify(version ?? null)} is not supported; this daemon speaks v${PROTOCOL_VERSION}`);
   }
-  const parsed = requestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'type';
-    throw new LaunchProtocolError('INVALID_REQUEST', `${where}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  return checkRequest(json as Record<string, unknown>);
 }
 
 export function okResponse(extra: Record<string, unknown> = {}): LaunchResponse {
@@ -121,14 +143,16 @@ export function errorResponse(code: LaunchErrorCode, message: string): LaunchRes
   return { v: PROTOCOL_VERSION, ok: false, error: { code, message } };
 }
 
-const responseSchema = z.union([
-  z.looseObject({ v: z.literal(PROTOCOL_VERSION), ok: z.literal(true) }),
-  z.strictObject({
-    v: z.literal(PROTOCOL_VERSION),
-    ok: z.literal(false),
-    error: z.strictObject({ code: z.string().regex(/^[A-Z][A-Z0-9_]*$/), message: z.string() }),
-  }),
-]);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `{ v, ok: true, ...anything }` or exactly `{ v, ok: false, error: { code, message } }`. */
+function isResponse(r: unknown): r is LaunchResponse {
+  if (!isObject(r) || r.v !== PROTOCOL_VERSION) return false;
+  if (r.ok === true) return true;
+  const e = r.error;
+  return r.ok === false && Object.keys(r).length === 3 && isObject(e) && Object.keys(e).length === 2
+    && typeof e.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(e.code) && typeof e.message === 'string';
+}
 
 /** Client side (tests, tools): validates a response body. */
 export function decodeResponse(body: Buffer): LaunchResponse {
@@ -138,7 +162,6 @@ export function decodeResponse(body: Buffer): LaunchResponse {
   } catch {
     throw new LaunchProtocolError('BAD_JSON', 'response body is not JSON');
   }
-  const parsed = responseSchema.safeParse(json);
-  if (!parsed.success) throw new LaunchProtocolError('INVALID_REQUEST', 'response does not match the protocol');
-  return parsed.data as LaunchResponse;
+  if (!isResponse(json)) throw new LaunchProtocolError('INVALID_REQUEST', 'response does not match the protocol');
+  return json;
 }

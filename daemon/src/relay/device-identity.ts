@@ -1,7 +1,8 @@
 // What a joined relay keeps: its device certificate, the gateway's certificate chain it verified at
 // join, the gateway URL(s) and pin — and its private key, in the secret store (DPAPI machine scope on
 // Windows, a 0600 file in a 0700 directory elsewhere). No directory or enrollment data, ever.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecretStore, type SecretStore } from '../platform/secret-store.js';
 import { loadNativeAddon, nativeAddonAvailable } from '../platform/native-addon.js';
@@ -31,10 +32,12 @@ export async function loadIdentity(dataDir: string, secrets = relaySecrets(dataD
   let record: JoinRecord;
   let certPem: string;
   let gatewayChainPem: string;
+  // Three small files read once at start, before the relay serves: synchronous reads skip a thread
+  // pool round trip each on the boot path.
   try {
-    record = JSON.parse(await readFile(join(dir, 'join.json'), 'utf8')) as JoinRecord;
-    certPem = await readFile(join(dir, 'device.crt'), 'utf8');
-    gatewayChainPem = await readFile(join(dir, 'gateway-chain.pem'), 'utf8');
+    record = JSON.parse(readFileSync(join(dir, 'join.json'), 'utf8')) as JoinRecord;
+    certPem = readFileSync(join(dir, 'device.crt'), 'utf8');
+    gatewayChainPem = readFileSync(join(dir, 'gateway-chain.pem'), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

@@ -42,15 +42,18 @@ export interface GatewayClientOptions {
 }
 
 export class GatewayClient {
-  private readonly agent: Agent;
+  private agentOnce: Agent | undefined;
   private preferred = 0;
   private last: GatewayStatus = { state: 'unknown', at: new Date().toISOString() };
 
-  constructor(private readonly o: GatewayClientOptions) {
-    this.agent = new https.Agent({
+  constructor(private readonly o: GatewayClientOptions) {}
+
+  /** Made on the first request: the TLS stack and the trust anchors are not needed before the relay listens. */
+  private get agent(): Agent {
+    return this.agentOnce ??= new https.Agent({
       keepAlive: true, maxSockets: 16, timeout: 4_000, // idle sockets close before the gateway's 5 s keep-alive does
-      cert: o.identity.certPem, key: o.identity.keyPem,
-      ca: trustAnchors(o.identity.gatewayChainPem), checkServerIdentity: pinnedServerIdentity(o.pin), minVersion: 'TLSv1.2',
+      cert: this.o.identity.certPem, key: this.o.identity.keyPem,
+      ca: trustAnchors(this.o.identity.gatewayChainPem), checkServerIdentity: pinnedServerIdentity(this.o.pin), minVersion: 'TLSv1.2',
     });
   }
 
@@ -101,7 +104,7 @@ export class GatewayClient {
     return this.last;
   }
 
-  close(): void { this.agent.destroy(); }
+  close(): void { this.agentOnce?.destroy(); }
 
   private note(state: GatewayState, url: string | undefined, detail: string | undefined): void {
     this.last = { state, ...(url ? { url } : {}), ...(detail ? { detail } : {}), at: new Date().toISOString() };

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { crypto, http } from '../net/node-builtins.js';
 import { join } from 'node:path';
 import type { RelaySettings } from '../config/relay-config.js';
-import { staticKiosk } from '../http/kiosk-identity.js';
+import { staticKiosk, type IdentifyKiosk } from '../http/kiosk-identity.js';
 import { DEFAULT_UI_DIR } from '../http/ui-dir.js';
 import { loadIdentity, type DeviceIdentity } from '../relay/device-identity.js';
 import { GatewayClient, type GatewayStatus } from '../relay/gateway-client.js';
@@ -54,11 +54,14 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   const pin = config.gateway.pin ?? identity?.pin;
   const gateway = identity && urls.length > 0 ? new GatewayClient({ identity, urls, ...(pin ? { pin } : {}) }) : undefined;
   if (!gateway) log.warn('not joined to a gateway: run keyhatch join --gateway URL --token T');
-  const kioskSecret = opts.kioskSecret ?? crypto.randomBytes(32).toString('base64url');
   // On Windows the relay starts the kiosks and each launch gets its own secret, valid while it runs;
-  // elsewhere (tests, demo) one secret for the relay's lifetime stands in.
+  // elsewhere (tests, demo) one secret for the relay's lifetime stands in, made when first needed
+  // (node:crypto is not loaded before the relay listens).
+  let lifetimeSecret = opts.kioskSecret;
+  const kioskSecret = (): string => (lifetimeSecret ??= crypto.randomBytes(32).toString('base64url'));
   const launches = process.platform === 'win32' && (await import('../platform/native-addon.js')).nativeAddonAvailable() ? new KioskLaunches() : undefined;
-  const identifyKiosk = launches ? (secret: string) => launches.identify(secret) : staticKiosk(kioskSecret);
+  let lifetimeKiosk: IdentifyKiosk | undefined;
+  const identifyKiosk: IdentifyKiosk = launches ? (secret) => launches.identify(secret) : (secret) => (lifetimeKiosk ??= staticKiosk(kioskSecret()))(secret);
   const status = (): RelayStatus => statusOf(identity, gateway);
   const recentResets = new RecentResets();
   const onAnswer = resetFollowUp(await resetListeners({ config, log, recentResets, ...opts.cachedCredentials }),
@@ -93,7 +96,7 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   timer.unref();
 
   const relay: RunningRelay = {
-    url, kioskSecret, identity, status, recentResets,
+    url, get kioskSecret() { return kioskSecret(); }, identity, status, recentResets,
     async available() {
       if (!gateway) return false;
       // The credential provider asks with a 100 ms budget: answer from the last ping (waiting only
