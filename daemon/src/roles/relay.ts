@@ -62,7 +62,29 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   const launches = process.platform === 'win32' && (await import('../platform/native-addon.js')).nativeAddonAvailable() ? new KioskLaunches() : undefined;
   let lifetimeKiosk: IdentifyKiosk | undefined;
   const identifyKiosk: IdentifyKiosk = launches ? (secret) => launches.identify(secret) : (secret) => (lifetimeKiosk ??= staticKiosk(kioskSecret()))(secret);
-  const status = (): RelayStatus => statusOf(identity, gateway);
+  let lastPing = 0;
+  let pinging: Promise<GatewayStatus | undefined> | undefined;
+  let closed = false;
+  const ping = (): Promise<GatewayStatus | undefined> => {
+    if (!gateway || closed) return Promise.resolve(undefined);
+    // One ping at a time: a burst of status questions must not become a burst of gateway calls.
+    pinging ??= (async () => {
+      const before = gateway.status().state;
+      const s = await gateway.ping();
+      lastPing = Date.now();
+      if (s.state !== before) (s.state === 'ok' ? log.info : log.warn)('gateway state', { state: s.state, url: s.url, detail: s.detail });
+      return s;
+    })().finally(() => { pinging = undefined; });
+    return pinging;
+  };
+  // The first gateway call sets up TLS (node:tls, the system roots, the device key: ~35 ms of CPU),
+  // so it is not made before the relay has answered: it starts on the first status question, or a
+  // second after start when nobody asked. Either way it starts once, on the next turn of the event
+  // loop, so the answer that started it is written first.
+  let started: Promise<GatewayStatus | undefined> | undefined;
+  const firstPing = (): Promise<GatewayStatus | undefined> => (started ??= new Promise((resolve) => setImmediate(() => resolve(ping()))));
+  // A status question before the first gateway call starts it (after this answer is written).
+  const status = (): RelayStatus => { if (lastPing === 0) void firstPing(); return statusOf(identity, gateway); };
   const recentResets = new RecentResets();
   const onAnswer = resetFollowUp(await resetListeners({ config, log, recentResets, ...opts.cachedCredentials }),
     (err) => log.warn('reset follow-up failed', { error: err.message }));
@@ -77,21 +99,7 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   // Like the other roles: a listen address that cannot be bound leaves nothing open behind it.
   try { url = await listenOn(server, config.listen, 'http'); } catch (err) { gateway?.close(); await log.close(); throw err; }
 
-  let lastPing = 0;
-  let pinging: Promise<GatewayStatus | undefined> | undefined;
-  const ping = (): Promise<GatewayStatus | undefined> => {
-    if (!gateway) return Promise.resolve(undefined);
-    // One ping at a time: a burst of status questions must not become a burst of gateway calls.
-    pinging ??= (async () => {
-      const before = gateway.status().state;
-      const s = await gateway.ping();
-      lastPing = Date.now();
-      if (s.state !== before) (s.state === 'ok' ? log.info : log.warn)('gateway state', { state: s.state, url: s.url, detail: s.detail });
-      return s;
-    })().finally(() => { pinging = undefined; });
-    return pinging;
-  };
-  const firstPing = ping();
+  const firstPingTimer = setTimeout(() => { void firstPing(); }, 1_000);
   const timer = setInterval(() => { void ping(); }, (opts.pingSeconds ?? 15) * 1000);
   timer.unref();
 
@@ -101,11 +109,13 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
       if (!gateway) return false;
       // The credential provider asks with a 100 ms budget: answer from the last ping (waiting only
       // for the very first one), and refresh a stale answer in the background.
-      if (lastPing === 0) await firstPing;
+      if (lastPing === 0) await firstPing();
       else if (Date.now() - lastPing > 5_000) void ping();
       return gateway.status().state === 'ok';
     },
     async close() {
+      closed = true;
+      clearTimeout(firstPingTimer);
       clearInterval(timer);
       await pipe?.close();
       await closeServer(server);
