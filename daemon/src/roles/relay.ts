@@ -25,6 +25,8 @@ export interface RelayOptions {
   logToConsole?: boolean;
   /** How often the gateway is asked whether it answers (the provider's "available"). */
   pingSeconds?: number;
+  /** When the first gateway call starts if no status question started it sooner (default 1 s). */
+  firstPingSeconds?: number;
   /** The MSV1_0 call and the DC probe (tests); on Windows the native addon's and DNS + LDAP port. */
   cachedCredentials?: Pick<ResetListenersOptions, 'addon' | 'probe'>;
 }
@@ -99,7 +101,7 @@ export async function startRelay(config: RelaySettings, opts: RelayOptions = {})
   // Like the other roles: a listen address that cannot be bound leaves nothing open behind it.
   try { url = await listenOn(server, config.listen, 'http'); } catch (err) { gateway?.close(); await log.close(); throw err; }
 
-  const firstPingTimer = setTimeout(() => { void firstPing(); }, 1_000);
+  const firstPingTimer = setTimeout(() => { void firstPing(); }, (opts.firstPingSeconds ?? 1) * 1000);
   const timer = setInterval(() => { void ping(); }, (opts.pingSeconds ?? 15) * 1000);
   timer.unref();
 
