@@ -214,6 +214,8 @@ describe('credential provider under Wine', function () {
   it('refuses a pipe server that is not SYSTEM or the Keyhatch service: a squatter gets no byte', async () => {
     fs.rmSync(`${requestsLog}.status`, { force: true });
     fs.rmSync(requestsLog, { force: true });
+    // The Wine prefix is shared by the native tests: no trust another test left behind.
+    await wine(prefix, ['reg', 'delete', TRUST_KEY, '/v', 'TrustedPipeServerSid', '/f']);
     await startDaemon(); // runs as the Wine user, like a process squatting the name before the service
     const r = await runHarness('logon', 'forgot');
     assert.equal(statusRequests(), 0, 'the provider sent a Status request to an untrusted server');

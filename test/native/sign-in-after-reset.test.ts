@@ -107,6 +107,8 @@ describe('sign in right after a reset: Samba + gateway → relay under Wine → 
       await wine(prefix, ['taskkill', '/f', '/im', 'node.exe']);
     }
     await gw?.close();
+    // The Wine prefix is shared by the native tests: trust of this run's pipe server must not outlive it.
+    if (prefix) await wine(prefix, ['reg', 'delete', TRUST_KEY, '/v', 'TrustedPipeServerSid', '/f']);
     await smtp?.close();
     await admin?.close();
   });
