@@ -27,7 +27,7 @@ const common: BuildOptions = {
   banner: { js: 'const __keyhatchModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 };
 
-const relay = await build({ ...common, entryPoints: [path.join(root, 'installer/daemon-entry.ts')], outfile, external: [`./${WHOLE_CLI_FILE}`] });
+const relay = await build({ ...common, entryPoints: [path.join(root, 'installer/daemon-entry.ts')], outfile });
 const intruders = Object.keys(relay.metafile?.inputs ?? {}).filter((f) => NOT_IN_RELAY.test(f));
 if (intruders.length > 0) throw new Error(`the relay's bundle must not contain ${intruders.join(', ')} (a static import on the relay's path?)`);
 
