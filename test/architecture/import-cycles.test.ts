@@ -107,7 +107,7 @@ describe('daemon/src import graph', () => {
     assert.ok(files.size > 100, `${files.size} source files`);
     const of = (f: string) => (files.get(join(SRC, f)) ?? []).map((d) => relative(SRC, d));
     assert.ok(of('cli/main.ts').includes('core/core-services.ts'), 'import type and import() count');
-    assert.ok(of('serve.ts').includes('roles/relay.ts'), 'dynamic import() counts');
+    assert.ok(of('serve.ts').includes('roles/gateway.ts'), 'dynamic import() counts');
   });
 
   it('has no cycle between files', () => {
