@@ -1,8 +1,9 @@
 // The relay runs on every workstation, so it must be light: cold start (spawn → first answer from
 // /api/v1/health) and idle RSS of `keyhatch serve` in the relay role, against a bare node:http server
 // in plain JS, interleaved in the same run. Target: ≤ 1.3× the bare server on both. Two forms: the
-// MSI's bundle (what workstations run) and the compiled dist/ (npm, Linux); each not joined and
-// joined (device certificate loaded, first gateway call made).
+// MSI's CommonJS bundle (what workstations run) and the npm package's bin/keyhatch.js (its ES module
+// bundle of the same path, scripts/bundle-relay.ts); each not joined and joined (device certificate
+// loaded, first gateway call made).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -66,6 +67,7 @@ type Sample = { ms: number; cpuMs: number; rssMb: number };
 export async function runRelayBench(): Promise<Record<string, unknown>> {
   console.log('\nrelay: cold start and idle RSS of the relay vs a bare node:http server (same run, interleaved)');
   execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/bundle-relay.ts'], { cwd: REPO, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'keyhatch-relay-bench-'));
   // What every Windows workstation runs: the MSI's keyhatch.cjs (the relay's start path; the whole CLI
   // is keyhatch-cli.cjs beside it), started the way the service host starts it, with a compile cache.
@@ -78,7 +80,7 @@ export async function runRelayBench(): Promise<Record<string, unknown>> {
   const joined = await joinedDataDir(dir);
   const forms: Record<string, { args: string[]; env: Record<string, string> }> = {
     'shipped (MSI keyhatch.cjs)': { args: [shipped, 'serve'], env: { NODE_COMPILE_CACHE: join(dir, 'compile-cache') } },
-    'dist (bin/keyhatch.js)': { args: ['bin/keyhatch.js', 'serve'], env: {} },
+    'npm (bin/keyhatch.js)': { args: ['bin/keyhatch.js', 'serve'], env: {} },
   };
   const states: Record<string, () => string> = { 'not joined': () => mkdtempSync(join(dir, 'data-')), 'joined, gateway down': () => joined };
   const samples = new Map<string, Sample[]>();

@@ -1,8 +1,8 @@
 // Bundles the daemon/CLI for the Windows node.exe as two CommonJS files, and builds the kiosk and
 // portal pages next to them. Usage: npx tsx scripts/msi/bundle-daemon.ts OUT.cjs KIOSK_DIST_DIR
 // - OUT.cjs (keyhatch.cjs, what the service host and keyhatch.cmd run): the relay's start path only
-//   (installer/daemon-entry.ts). Checked here: no npm package and none of the gateway's layers in it,
-//   or the build fails — the relay starts on every workstation at boot.
+//   (installer/daemon-entry.ts). Checked (scripts/relay-bundle-check.ts): no npm package and none of
+//   the gateway's layers in it, or the build fails — the relay starts on every workstation at boot.
 // - keyhatch-cli.cjs beside it: the whole CLI (installer/cli-entry.ts), loaded by the first for any
 //   other command or role.
 // import.meta.url (used to find kiosk-ui/dist and the addon) becomes the bundle's own file URL.
@@ -12,10 +12,9 @@ import { build, type BuildOptions } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildKioskUi } from '../../kiosk-ui/build.js';
+import { assertRelayOnly } from '../relay-bundle-check.js';
 
 export const WHOLE_CLI_FILE = 'keyhatch-cli.cjs';
-/** What the relay's bundle must never contain (test/roles/relay-light.test.ts checks the same for dist/). */
-const NOT_IN_RELAY = /(^|\/)node_modules\/|daemon\/src\/(directory|store|recovery|factors|notify|gateway|core|admin|enrollment|password)\/|daemon\/src\/config\/(schema|load)\.ts$|daemon\/src\/cli\/main\.ts$/;
 
 const [outfile, kioskDist] = process.argv.slice(2);
 if (!outfile || !kioskDist) throw new Error('usage: bundle-daemon.ts OUT.cjs KIOSK_DIST_DIR');
@@ -28,8 +27,7 @@ const common: BuildOptions = {
 };
 
 const relay = await build({ ...common, entryPoints: [path.join(root, 'installer/daemon-entry.ts')], outfile });
-const intruders = Object.keys(relay.metafile?.inputs ?? {}).filter((f) => NOT_IN_RELAY.test(f));
-if (intruders.length > 0) throw new Error(`the relay's bundle must not contain ${intruders.join(', ')} (a static import on the relay's path?)`);
+assertRelayOnly(relay.metafile, path.basename(outfile));
 
 const whole = await build({ ...common, entryPoints: [path.join(root, 'installer/cli-entry.ts')], outfile: path.join(path.dirname(outfile), WHOLE_CLI_FILE), external: native });
 const needed = native.filter((m) => Object.values(whole.metafile?.outputs ?? {}).some((o) => o.imports.some((i) => i.path === m)));

@@ -1,9 +1,16 @@
 // The relay runs on every workstation: its module graph must not contain the directory, the store,
 // password hashing, express, winston or the schema library (zod) — no npm package at all. A child
 // process runs `keyhatch serve` in the relay role with a loader hook that records every module
-// resolved, and the list is checked here (the time it saves is measured in bench/relay.bench.ts).
+// resolved, and the list is checked here (the time it saves is measured in bench/relay.bench.ts). The
+// npm entry runs that path as one bundled file (scripts/bundle-relay.ts, which fails the build on the
+// same kinds of intruder); the last test checks it loads nothing else.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path, { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REPO } from '../support/cli.js';
 
 const FORBIDDEN: ReadonlyArray<[string, RegExp]> = [
@@ -64,3 +71,34 @@ describe('relay lightness (module graph of the relay role)', function () {
     });
   }
 });
+
+describe('relay lightness (the npm entry, bin/keyhatch.js)', function () {
+  this.timeout(120_000);
+
+  it('starts the relay from one bundled file: no other file of dist/, no npm package', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyhatch-relay-entry-'));
+    const out = join(dir, 'modules.json');
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', './test/support/module-recorder.mjs', 'bin/keyhatch.js', 'serve'], {
+      cwd: REPO, stdio: 'ignore',
+      env: { PATH: process.env.PATH ?? '', MODULE_RECORDER_OUT: out, KEYHATCH_ROLE: 'relay', KEYHATCH_DATA_DIR: join(dir, 'data'), KEYHATCH_LISTEN: `127.0.0.1:${port}` },
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let health: { status?: string; role?: string } | undefined;
+    for (let i = 0; i < 1500 && health === undefined && child.exitCode === null; i++) {
+      try { health = await (await fetch(`http://127.0.0.1:${port}/api/v1/health`)).json() as typeof health; } catch { await new Promise((r) => setTimeout(r, 20)); }
+    }
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, 'keyhatch serve stopped cleanly on SIGTERM');
+    assert.deepEqual(health && { status: health.status, role: health.role }, { status: 'unavailable', role: 'relay' });
+    const files = (JSON.parse(readFileSync(out, 'utf8')) as string[]).filter((u) => !u.startsWith('node:'))
+      .map((u) => path.relative(REPO, fileURLToPath(u)).split(path.sep).join('/'));
+    assert.deepEqual(files.sort(), ['bin/keyhatch.js', 'dist/daemon/src/cli/relay-first.bundle.js'].sort());
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+  });
+}

@@ -10,7 +10,7 @@ export interface CliResult { code: number; stdout: string; stderr: string }
 
 export function runKeyhatch(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
   const bin = join(REPO, 'bin', 'keyhatch.js');
-  if (!existsSync(join(REPO, 'dist', 'daemon', 'src', 'cli', 'main.js'))) {
+  if (!['main.js', 'relay-first.bundle.js'].every((f) => existsSync(join(REPO, 'dist', 'daemon', 'src', 'cli', f)))) {
     throw new Error('dist/ is missing: run "npm run build" first (npm test does it)');
   }
   return new Promise((resolve, reject) => {
