@@ -13,6 +13,14 @@ import { silentLogger } from '../../daemon/src/log/logger.js';
 import { isKeyhatchError } from '../../daemon/src/errors/catalogue.js';
 import { userKeyOf, type Directory, type DirectoryUser } from '../../daemon/src/directory/directory.js';
 import type { RoutedUser } from '../../daemon/src/directory/routing/routing-directory.js';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { httpsJson, kioskCall } from '../support/https-json.js';
+import { initSiteCa } from '../../daemon/src/gateway/site-ca.js';
+import { createJoinToken } from '../../daemon/src/gateway/join-tokens.js';
+import { startGateway, type RunningGateway } from '../../daemon/src/roles/gateway.js';
+import { startRelay, type RunningRelay } from '../../daemon/src/roles/relay.js';
+import { joinGateway } from '../../daemon/src/relay/join.js';
 
 /** The AD DN a routed user came from: its id is `<directory>:<DN>`. */
 const dnOf = (u: DirectoryUser | null | undefined) => u?.id.slice(u.id.indexOf(':') + 1);
@@ -197,12 +205,27 @@ describe('several directories (two Samba AD domains)', function () {
     assert.equal(status.disabled, false);
   });
 
+  it('doctor runs every directory\'s checks against its own DC, each named for its directory', async () => {
+    const checks = await router().doctorChecks?.() ?? [];
+    const under = (prefix: string) => checks.filter((c) => c.name.startsWith(prefix)).map((c) => c.name.slice(prefix.length));
+    assert.ok(under('corp: ').includes(`TLS ${a.dc.ldapsUrl}`), JSON.stringify(checks));
+    assert.ok(under('lab: ').includes(`TLS ${b.dc.ldapsUrl}`), JSON.stringify(checks));
+    const kinds = (prefix: string) => under(prefix).map((n) => n.replace(/^TLS ldaps:\/\/\S+$/, 'TLS'));
+    assert.deepEqual(kinds('lab: '), kinds('corp: '));
+    assert.equal(checks.length, under('corp: ').length * 2);
+    assert.deepEqual(checks.filter((c) => !c.ok), []);
+    // Each directory's checks reach its own DC: a lab block pointing at a dead port fails only there.
+    const half = await router({ labAd: { urls: ['ldaps://127.0.0.1:1'] } }).doctorChecks?.() ?? [];
+    assert.ok(half.some((c) => c.name.startsWith('lab: ') && !c.ok), JSON.stringify(half));
+    assert.deepEqual(half.filter((c) => c.name.startsWith('corp: ') && !c.ok), []);
+  });
+
   describe('through the daemon', () => {
     let daemon: TestDaemon;
     let offset = 0;
     const now = () => Date.now() + offset;
     before(async () => {
-      daemon = await startTestDaemon(a, { ad: undefined, directories: directories() }, { now });
+      daemon = await startTestDaemon(a, { ad: undefined, directories: directories(), rateLimits: { startsPerSource: 100_000, deviceAttempts: 10_000 } }, { now });
     });
     after(async () => { await daemon?.close(); });
 
@@ -215,6 +238,25 @@ describe('several directories (two Samba AD domains)', function () {
         const r = await daemon.api('POST', '/api/v1/recovery', { username });
         assert.equal(r.status, unknown.status, username);
         assert.deepEqual(shape(r.body), shape(unknown.body), username);
+      }
+    });
+    it('spellings of one name in a served domain share one budget, for a real account and a made-up name alike (no enumeration)', async () => {
+      const real = `sp${process.pid % 1000}x${++n}`;
+      rememberSecret(`Spell-${real}-1!`);
+      await adminB.addUser({ name: real, password: `Spell-${real}-1!`, displayName: real }, b.seed.peopleOu);
+      const ghost = `gh${process.pid % 1000}x${++n}`;
+      const spellings = (x: string) => [`OTHERLAB\\${x}`, `otherlab.test\\${x}`, `${x}@otherlab.test`, ` ${x.toUpperCase()}@OTHERLAB.TEST `, `OTHERLAB\\ ${x}`, `${x} @otherlab.test`];
+      const failOnce = async (username: string) => {
+        const st = await daemon.api('POST', '/api/v1/recovery', { username });
+        if (st.status !== 201) return st.status;
+        return (await daemon.api('POST', `/api/v1/recovery/${st.body.recoveryId as string}/verify`, { factor: 'f2', response: '000000' })).status;
+      };
+      for (const name of [real, ghost]) {
+        const v = spellings(name);
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) statuses.push(await failOnce(v[i] as string));
+        assert.deepEqual(statuses, [401, 401, 401, 401, 429], name);
+        for (const spelling of v) assert.equal((await daemon.api('POST', '/api/v1/recovery', { username: spelling })).status, 429, JSON.stringify(spelling));
       }
     });
     it('enrolls and resets the OTHERLAB twin through the API; the KEYHATCH twin keeps its password (kinit)', async () => {
@@ -250,6 +292,91 @@ describe('several directories (two Samba AD domains)', function () {
       assert.ok((await b.dc.kinit(t.name, fresh)).ok, 'OTHERLAB twin has the new password');
       assert.ok((await a.dc.kinit(t.name, start)).ok, 'KEYHATCH twin keeps its old password');
       assert.equal((await a.dc.kinit(t.name, fresh)).ok, false);
+    });
+  });
+
+  // The workstation's domain is what its relay recorded at join (keyhatch join --domain, or the
+  // machine's own: relay/machine-domain.ts), carried by its device certificate — not a value a
+  // request can choose. With `ambiguous: refuse`, a bare twin name resolves only through it.
+  describe('through a gateway, from relays joined in each domain', () => {
+    let gw: RunningGateway;
+    const relays: RunningRelay[] = [];
+    let ca: string;
+    let pin: string;
+    let offset = 0;
+    const now = () => Date.now() + offset;
+
+    async function relayIn(domain: string): Promise<RunningRelay> {
+      const t = await createJoinToken(gw.services.store.joinTokens, { uses: 1, ttlMs: 600_000, createdBy: 'test', now: now() });
+      rememberSecret(t.token);
+      const dir = freshDir('relay');
+      const joined = await joinGateway({ url: gw.url, token: t.token, pin, dataDir: dir, name: `pc-${domain}`, domain });
+      assert.equal(joined.domain, domain);
+      const relay = await startRelay(validateConfig({ role: 'relay', dataDir: dir, listen: '127.0.0.1:0', gateway: { pin } }), { pingSeconds: 1 });
+      rememberSecret(relay.kioskSecret);
+      relays.push(relay);
+      return relay;
+    }
+
+    before(async () => {
+      const dir = freshDir('gateway');
+      const site = await initSiteCa(join(dir, 'tls'), ['localhost', '127.0.0.1']);
+      ca = readFileSync(site.caFile, 'utf8');
+      pin = site.caPin;
+      gw = await startGateway(validateConfig({
+        role: 'gateway', dataDir: dir, listen: '127.0.0.1:0', tls: { certFile: site.certFile, keyFile: site.keyFile },
+        directories: directories(), directoryRouting: { ambiguous: 'refuse' },
+      }), { now });
+    });
+    after(async () => {
+      for (const r of relays) await r.close();
+      await gw?.close();
+    });
+
+    it('a bare name typed at an OTHERLAB workstation recovers the OTHERLAB twin; at a KEYHATCH workstation it is the other account (kinit)', async () => {
+      const start = `Twin-Relay-${process.pid}-4!`;
+      const t = await twin(start);
+      const login = await httpsJson('POST', `${gw.url}/api/v1/enrollment/login`, { username: `OTHERLAB\\${t.name}`, password: start }, { ca });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      rememberSecret(login.body.token);
+      const auth = { authorization: `Bearer ${login.body.token as string}` };
+      const add = await httpsJson('POST', `${gw.url}/api/v1/enrollment/factors/totp`, {}, { ca }, auth);
+      assert.equal(add.status, 201, JSON.stringify(add.body));
+      rememberSecret(add.body.secret);
+      const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(add.body.secret as string) });
+      assert.equal((await httpsJson('POST', `${gw.url}/api/v1/enrollment/factors/${add.body.factorId}/confirm`, { code: totp.generate({ timestamp: now() }) }, { ca }, auth)).status, 200);
+
+      const lab = await relayIn('OTHERLAB');
+      const corp = await relayIn('keyhatch.test');
+      offset += 30_000;
+
+      // At the KEYHATCH workstation the bare name is the KEYHATCH twin, who enrolled nothing: the lab
+      // twin's authenticator proves nothing there.
+      const there = await kioskCall(corp.url, corp.kioskSecret, 'POST', '/api/v1/recovery', { username: t.name });
+      assert.equal(there.status, 201, JSON.stringify(there.body));
+      const decoy = (there.body.factors as Array<{ id: string; type: string }>).find((x) => x.type === 'totp');
+      if (decoy) {
+        assert.equal((await kioskCall(corp.url, corp.kioskSecret, 'POST', `/api/v1/recovery/${there.body.recoveryId as string}/challenge`, { factor: decoy.id })).status, 200);
+        const v = await kioskCall(corp.url, corp.kioskSecret, 'POST', `/api/v1/recovery/${there.body.recoveryId as string}/verify`, { factor: decoy.id, response: totp.generate({ timestamp: now() }) });
+        assert.deepEqual([v.status, v.body.error?.code], [401, 'VERIFICATION_FAILED'], JSON.stringify(v.body));
+      }
+
+      // At the OTHERLAB workstation the same bare name is the enrolled twin.
+      const rec = await kioskCall(lab.url, lab.kioskSecret, 'POST', '/api/v1/recovery', { username: t.name });
+      assert.equal(rec.status, 201, JSON.stringify(rec.body));
+      const id = rec.body.recoveryId as string;
+      const f = (rec.body.factors as Array<{ id: string; type: string }>).find((x) => x.type === 'totp');
+      assert.ok(f, JSON.stringify(rec.body));
+      assert.equal((await kioskCall(lab.url, lab.kioskSecret, 'POST', `/api/v1/recovery/${id}/challenge`, { factor: f.id })).status, 200);
+      const v = await kioskCall(lab.url, lab.kioskSecret, 'POST', `/api/v1/recovery/${id}/verify`, { factor: f.id, response: totp.generate({ timestamp: now() }) });
+      assert.equal(v.status, 200, JSON.stringify(v.body));
+      assert.equal(v.body.verified, true, JSON.stringify(v.body));
+      const fresh = `Lab-Relay-${process.pid}-Pw9!`;
+      rememberSecret(fresh);
+      const reset = await kioskCall(lab.url, lab.kioskSecret, 'POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh });
+      assert.equal(reset.status, 200, JSON.stringify(reset.body));
+      assert.ok((await b.dc.kinit(t.name, fresh)).ok, 'OTHERLAB twin has the new password');
+      assert.ok((await a.dc.kinit(t.name, start)).ok, 'KEYHATCH twin keeps its old password');
     });
   });
 });

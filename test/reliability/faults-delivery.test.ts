@@ -83,6 +83,10 @@ describe('faults: mail and SMS providers down, slow or throttling', function () 
       await outbox.flush({ drain: true });
       loop.disable();
       assert.equal(outbox.queued, 0, 'the queue drained');
+      // The catcher process reports each accepted mail on a pipe, which may reach this process just
+      // after the SMTP reply the daemon acted on: wait for the reports (nothing is sent any more).
+      const codeMails = () => back.messages().filter((m) => /code is \d{6}/.test(m.text));
+      for (const until = Date.now() + 10_000; codeMails().length < sessions.length && Date.now() < until;) await new Promise((r) => setTimeout(r, 25));
 
       for (const u of users) {
         const codes = back.messages().filter((m) => m.to.includes(u.mail) && /code is \d{6}/.test(m.text));

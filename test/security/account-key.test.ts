@@ -1,7 +1,7 @@
 // The canonical form of a name that resolves to nobody: spellings a directory treats as one name
 // must share one rate gate.
 import assert from 'node:assert/strict';
-import { canonicalName, domainsOfBaseDn, isLoopback } from '../../daemon/src/recovery/account-key.js';
+import { canonicalName, domainsOfBaseDn, homeDomainsOf, isLoopback } from '../../daemon/src/recovery/account-key.js';
 import { gate } from '../../daemon/src/recovery/rate-limiter.js';
 
 describe('canonical names for rate gates', () => {
@@ -22,6 +22,21 @@ describe('canonical names for rate gates', () => {
   it('keeps foreign domains apart', () => {
     assert.equal(canonicalName('OTHER\\sissi', home), 'other\\sissi');
     assert.equal(canonicalName('sissi@other.example', home), 'sissi@other.example');
+  });
+
+  it('with several directories, every served domain is home: each one\'s spellings fold together', () => {
+    const served = homeDomainsOf({
+      directories: [
+        { name: 'corp', upnSuffixes: ['corp.example.com'], ad: { baseDn: 'OU=People,DC=keyhatch,DC=test' } },
+        { name: 'lab', netbios: 'LAB2', upnSuffixes: [], ad: { baseDn: 'DC=otherlab,DC=test' } },
+      ],
+      recovery: { domainAliases: ['alias.example'] },
+    });
+    for (const v of ['KEYHATCH\\ghost', 'keyhatch.test\\ghost', 'ghost@keyhatch.test', 'ghost@corp.example.com', 'LAB2\\ghost', 'otherlab.test\\ghost',
+      'ghost@OTHERLAB.TEST', 'ghost@alias.example', 'ghost']) assert.equal(canonicalName(v, served), 'ghost', v);
+    // A NetBIOS name the lab does not answer to (its default, replaced by LAB2) stays foreign.
+    assert.equal(canonicalName('OTHERLAB\\ghost', served), 'otherlab\\ghost');
+    assert.deepEqual(homeDomainsOf({ ad: { baseDn: 'OU=People,DC=keyhatch,DC=test' }, recovery: { domainAliases: [] } }), home);
   });
 
   it('hashes gate keys (no name in clear in the store)', () => {

@@ -61,7 +61,8 @@ export const USAGE = `usage: keyhatch [--config FILE] <command>
   gateway init [--names h1,h2] [--out DIR]   private CA + server certificate for a small site / demo
   device token create [--uses N] [--expires 7d]   join token for workstations (gateway)
   device list | device revoke <id>                joined workstations (gateway)
-  join --gateway URL (--token T | --token-stdin) [--pin sha256/…]   join this workstation (relay)
+  join --gateway URL (--token T | --token-stdin) [--pin sha256/…] [--name N] [--domain D]
+                                 join this workstation (relay); D: its domain (default: the machine's)
   targets search TEXT | add DN | remove DN | list [--directory D]   target groups: who may use Keyhatch
   sync [--full] [--directory D]  synchronise the population now (progress bar on a terminal)
   population list [--status S] [--search TEXT] [--limit N] [--json]   users and their status

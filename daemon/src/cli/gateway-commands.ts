@@ -90,14 +90,14 @@ export const GATEWAY_COMMANDS: Record<string, Command> = {
     const url = ctx.options.get('--gateway') ?? c.gateway.urls?.[0];
     // --token-stdin: the installer passes the token on stdin, so it is never on a command line.
     const token = ctx.flags?.has('--token-stdin') ? (await ctx.io.readStdin()).trim() : ctx.options.get('--token') ?? ctx.io.env.KEYHATCH_JOIN_TOKEN;
-    if (!url || !token) throw new UsageError('usage: keyhatch join --gateway URL (--token T | --token-stdin) [--pin sha256/…]');
+    if (!url || !token) throw new UsageError('usage: keyhatch join --gateway URL (--token T | --token-stdin) [--pin sha256/…] [--name N] [--domain D]');
     const pin = ctx.options.get('--pin') ?? c.gateway.pin;
     if (pin !== undefined && !/^sha256\/[A-Za-z0-9+/]{43}=$/.test(pin)) throw new UsageError('--pin must be sha256/<base64 of 32 bytes>');
     const { joinGateway } = await import('../relay/join.js');
     const name = ctx.options.get('--name');
     const domain = ctx.options.get('--domain');
     const id = await joinGateway({ url, token, dataDir: c.dataDir, ...(pin ? { pin } : {}), ...(name ? { name } : {}), ...(domain ? { domain } : {}) });
-    ctx.io.stdout(`joined ${new URL(url).origin} as ${id.deviceId}`);
+    ctx.io.stdout(`joined ${new URL(url).origin} as ${id.deviceId}${id.domain ? ` (workstation domain ${id.domain})` : ' (no workstation domain: bare user names follow the gateway\'s routing policy)'}`);
     return 0;
   },
 };

@@ -31,7 +31,7 @@ import type { SmsSender } from '../notify/sms.js';
 import { createSmsSender } from '../notify/sms-factory.js';
 import { Outbox } from '../notify/outbox.js';
 import { RateLimiter } from '../recovery/rate-limiter.js';
-import { domainsOfBaseDn } from '../recovery/account-key.js';
+import { homeDomainsOf } from '../recovery/account-key.js';
 import { RecoveryService } from '../recovery/recovery-service.js';
 import { EnrollmentService, type WebAuthnEnrollment } from '../enrollment/enrollment-service.js';
 import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from '../factors/webauthn.js';
@@ -150,7 +150,7 @@ export async function buildRecovery(core: CoreServices, opts: RecoveryOptions = 
   registry.register(webauthn.factor);
   for (const t of registry.types()) if (!c.recovery.enabledFactors.includes(t)) core.log.info('factor type disabled by configuration', { type: t });
   const limiter = new RateLimiter(store.rates, c.rateLimits, now);
-  const homeDomains = [...(c.ad ? domainsOfBaseDn(c.ad.baseDn) : []), ...c.recovery.domainAliases];
+  const homeDomains = homeDomainsOf(c);
   const recovery = new RecoveryService({
     directory: core.directory, store, registry, limiter, outbox, audit: core.audit, log: core.log, now,
     decoyKey, scope: new RecoveryScope(store, c.population.leaverRule),

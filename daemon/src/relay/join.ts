@@ -9,6 +9,7 @@ import { KeyhatchError } from '../errors/catalogue.js';
 import { createCsr, generateKeyPair } from '../pki/x509.js';
 import { saveIdentity, relaySecrets, type DeviceIdentity } from './device-identity.js';
 import { peerChain, pinnedServerIdentity, trustAnchors } from './gateway-tls.js';
+import { isDomainName, machineDomain } from './machine-domain.js';
 import { chainMatchesPin } from './pin.js';
 
 export interface JoinOptions {
@@ -17,6 +18,7 @@ export interface JoinOptions {
   readonly pin?: string;
   readonly dataDir: string;
   readonly name?: string;
+  /** The workstation's domain (NetBIOS or DNS name); default: the machine's own (machine-domain.ts). */
   readonly domain?: string;
 }
 
@@ -65,15 +67,18 @@ function post(url: URL, body: unknown, chainPem: string, pin: string | undefined
   });
 }
 
-export async function joinGateway(o: JoinOptions): Promise<DeviceIdentity> {
+/** Joins; the answer also names the domain the gateway recorded for this device, if any. */
+export async function joinGateway(o: JoinOptions): Promise<DeviceIdentity & { readonly domain?: string }> {
   let base: URL;
   try { base = new URL(o.url); } catch { throw new KeyhatchError('BAD_REQUEST', { message: `--gateway must be an https:// URL (got ${o.url})` }); }
   if (base.protocol !== 'https:') throw new KeyhatchError('BAD_REQUEST', { message: `--gateway must be an https:// URL (got ${o.url})` });
+  if (o.domain !== undefined && !isDomainName(o.domain)) throw new KeyhatchError('BAD_REQUEST', { message: `--domain must be a NetBIOS or DNS domain name (got ${o.domain})` });
+  const domain = o.domain ?? await machineDomain();
   const chainPem = await fetchVerifiedChain(base, o.pin);
   const { keys, privateKeyPem } = await generateKeyPair();
   const name = o.name ?? hostname();
   const csr = await createCsr(keys, name);
-  const res = await post(new URL('/api/v1/relay/join', base), { token: o.token, csr, name: name.slice(0, 64), ...(o.domain ? { domain: o.domain } : {}) }, chainPem, o.pin);
+  const res = await post(new URL('/api/v1/relay/join', base), { token: o.token, csr, name: name.slice(0, 64), ...(domain ? { domain } : {}) }, chainPem, o.pin);
   const answer = res.json as { deviceId?: string; certificate?: string; error?: { code?: string; message?: string } } | undefined;
   if (res.status !== 201 || !answer?.deviceId || !answer.certificate) {
     const code = answer?.error?.code;
@@ -85,5 +90,5 @@ export async function joinGateway(o: JoinOptions): Promise<DeviceIdentity> {
     urls: [base.origin], ...(o.pin ? { pin: o.pin } : {}),
   };
   await saveIdentity(o.dataDir, identity, relaySecrets(o.dataDir));
-  return identity;
+  return { ...identity, ...(domain ? { domain } : {}) };
 }

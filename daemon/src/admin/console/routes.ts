@@ -19,7 +19,7 @@ import { apiNoStore, handle, jsonBody, jsonOnlySameOrigin, parseBody } from '../
 import { DEFAULT_UI_DIR } from '../../http/ui-dir.js';
 import { ThrottledAudit } from '../../log/audit-throttle.js';
 import { logDir, type CoreServices, type RecoveryServices } from '../../core/core-services.js';
-import { domainsOfBaseDn } from '../../recovery/account-key.js';
+import { homeDomainsOf } from '../../recovery/account-key.js';
 import { getOrCreateKey } from '../../platform/secret-store.js';
 import { readAudit, type AuditFilter } from './audit-reader.js';
 import { CallerVerification, actorOf, refOf } from './caller-verification.js';
@@ -99,7 +99,7 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
   const now = d.now ?? (() => Date.now());
   const settings = c.adminConsole;
   const sessions = new ConsoleSessions(services.store, { idleSeconds: settings.idleSeconds, maxSeconds: settings.maxSeconds }, now);
-  const homeDomains = [...(c.ad ? domainsOfBaseDn(c.ad.baseDn) : []), ...c.recovery.domainAliases];
+  const homeDomains = homeDomainsOf(c);
   const signIn = new ConsoleSignIn({
     directory: core.directory, limiter: services.limiter, audit: core.audit, homeDomains, attempts: c.rateLimits.attempts,
     adminGroups: settings.adminGroups, helpdeskGroups: settings.helpdeskGroups,
