@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { summary } from './stats.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const RUNS = 9;
+const RUNS = 15;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

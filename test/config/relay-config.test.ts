@@ -28,8 +28,10 @@ const POOLS: Record<string, { good: Pool; bad: Pool }> = {
     bad: [{ requireSecret: 'no' }, { idleSeconds: 29 }, { idleSeconds: 3600.5 }, { idleSeconds: Number.NaN }, { account: 'bad name' }, { language: 'DE' }, { executable: '' }, { hostName: 'localhost' }, { hostName: 'kiosk.corp.example.' }, { hostName: 7 }],
   },
   gateway: {
-    good: [absent, {}, { urls: ['https://gw.corp.example'] }, { urls: ['https://gw1:8443', 'https://gw2:8443'], pin: PIN }, { pin: PIN }, { trustedProxies: ['10.0.0.1'] }, { deviceCertDays: 30 }],
-    bad: [{ urls: [] }, { urls: ['http://gw'] }, { urls: ['https://'] }, { pin: 'sha256/short' }, 'https://gw'],
+    good: [absent, {}, { urls: ['https://gw.corp.example'] }, { urls: ['https://gw1:8443', 'https://gw2:8443'], pin: PIN }, { pin: PIN }, { trustedProxies: ['10.0.0.1'] }, { deviceCertDays: 30 },
+      { urls: ['https://gw.corp.example'], certFile: '/etc/pki/pc1.crt', keyFile: '/etc/pki/pc1.key' }, { urls: ['https://gw:8443'], pin: PIN, certFile: 'c', keyFile: 'k', caFile: 'ca' }, { machineCaFile: '/etc/adcs.pem' }],
+    bad: [{ urls: [] }, { urls: ['http://gw'] }, { urls: ['https://'] }, { pin: 'sha256/short' }, 'https://gw',
+      { urls: ['https://gw'], certFile: 'c' }, { urls: ['https://gw'], keyFile: 'k' }, { certFile: 'c', keyFile: 'k' }, { urls: ['https://gw'], certFile: '', keyFile: 'k' }, { caFile: 5 }],
   },
   // Keys a relay does not read: some allowed in the role (the schema's to judge), some forbidden.
   extra: {
@@ -74,6 +76,7 @@ describe('relay config check (hand-written, without the schema library)', () => 
       { role: 'relay', dataDir: '/var/lib/keyhatch' },
       { role: 'relay', dataDir: '/d', listen: '127.0.0.1:7788', gateway: { urls: ['https://gw.corp.example'], pin: PIN }, log: { level: 'debug' } },
       { role: 'relay', dataDir: 'C:\\ProgramData\\Keyhatch', kiosk: { language: 'de', idleSeconds: 120 }, http: { allowedHosts: ['pc1'] } },
+      { role: 'relay', dataDir: '/d', gateway: { urls: ['https://gw.corp.example'], pin: PIN, certFile: '/etc/pki/pc1.crt', keyFile: '/etc/pki/pc1.key', caFile: '/etc/pki/site-ca.crt' } },
     ]) assert.ok(checkRelayConfig(raw), JSON.stringify(raw));
   });
 

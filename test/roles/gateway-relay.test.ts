@@ -16,6 +16,7 @@ import { validateConfig } from '../../daemon/src/config/load.js';
 import { startGateway, type RunningGateway } from '../../daemon/src/roles/gateway.js';
 import { startRelay, type RunningRelay } from '../../daemon/src/roles/relay.js';
 import { initSiteCa, type SiteCaResult } from '../../daemon/src/gateway/site-ca.js';
+import { machineDeviceId } from '../../daemon/src/gateway/device-registry.js';
 import { createJoinToken } from '../../daemon/src/gateway/join-tokens.js';
 import { joinGateway } from '../../daemon/src/relay/join.js';
 import { relayDoctor } from '../../daemon/src/cli/relay-doctor.js';
@@ -43,6 +44,8 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
   let site: SiteCaResult;
   let ca: string;
   let gatewayConfigFile: string;
+  /** Stands in for an AD CS issuing CA whose machine certificates the gateway accepts (gateway.machineCaFile). */
+  let machineCa: { certPem: string; keys: CryptoKeyPair };
   const relays: RunningRelay[] = [];
   const relayDirs: string[] = [];
   const user = { name: 'roamer1', password: 'Roamer-Start-7!', mail: 'roamer1@mail.keyhatch.test' };
@@ -91,7 +94,10 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     site = await initSiteCa(join(gwDir, 'tls'), ['localhost', '127.0.0.1']);
     ca = readFileSync(site.caFile, 'utf8');
     const base = JSON.parse(JSON.stringify(adConfig(d, {}, gwDir)));
-    const raw = { ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: smtp.config, tls: { certFile: site.certFile, keyFile: site.keyFile } };
+    const issuing = await createCa('Keyhatch Test Issuing CA (AD CS)', 30);
+    machineCa = { certPem: issuing.certPem, keys: await importKeyPair(issuing.privateKeyPem, issuing.certPem) };
+    writeFileSync(join(gwDir, 'adcs-issuing-ca.pem'), issuing.certPem);
+    const raw = { ...base, role: 'gateway', listen: '127.0.0.1:0', smtp: smtp.config, tls: { certFile: site.certFile, keyFile: site.keyFile }, gateway: { machineCaFile: join(gwDir, 'adcs-issuing-ca.pem') } };
     gatewayConfigFile = join(gwDir, 'gateway-config.json');
     // The device commands need no directory: the file for them leaves the service password out.
     writeFileSync(gatewayConfigFile, JSON.stringify({ ...raw, ad: { ...base.ad, bindPassword: undefined } }), { mode: 0o600 });
@@ -176,6 +182,56 @@ describe('gateway + relays (Samba AD DC, SMTP, mutual TLS on loopback)', functio
     assert.equal(await send({ host: 'evil.example', origin: 'http://evil.example' }), 400, 'forged Host and Origin');
     assert.equal(await send({ host: `127.0.0.1:${new URL(relay.url).port}`, origin: 'http://evil.example' }), 400, 'forged Origin');
     assert.equal(await send({ host: `localhost:${new URL(relay.url).port}` }), 201, 'a local name is served');
+  });
+
+  /** A machine certificate as AD CS autoenrollment issues it (Client Authentication, the machine's DNS name), as PEM files. */
+  async function machineCertificate(dnsName: string | undefined, usage: 'client' | 'server' = 'client'): Promise<{ certFile: string; keyFile: string; certPem: string; keyPem: string }> {
+    const keys = await generateKeyPair();
+    const { certPem } = await issueCertificate({ ca: machineCa, publicKey: keys.keys.publicKey, commonName: dnsName ?? 'PC-NONAME', days: 30, usage, ...(dnsName ? { names: [dnsName] } : {}) });
+    const dir = freshDir('machine-cert');
+    writeFileSync(join(dir, 'machine.crt'), certPem);
+    writeFileSync(join(dir, 'machine.key'), keys.privateKeyPem, { mode: 0o600 });
+    return { certFile: join(dir, 'machine.crt'), keyFile: join(dir, 'machine.key'), certPem, keyPem: keys.privateKeyPem };
+  }
+
+  it('a workstation with a machine certificate from the trusted issuing CA (AD CS) recovers without a join; revoked, it is refused even after renewal', async () => {
+    const dnsName = `pc7-${process.pid}.keyhatch.test`;
+    const m = await machineCertificate(dnsName);
+    const dir = freshDir('relay-machine');
+    const config = validateConfig({ role: 'relay', dataDir: dir, listen: '127.0.0.1:0', gateway: { urls: [gw.url], pin: site.caPin, certFile: m.certFile, keyFile: m.keyFile, caFile: site.caFile } });
+    const relay = await startRelay(config, { pingSeconds: 1 });
+    rememberSecret(relay.kioskSecret);
+    relays.push(relay);
+    assert.equal(await relay.available(), true);
+    const id = await verifiedThrough(relay);
+    const fresh = 'Machine-Cert-Reset-44!';
+    rememberSecret(fresh);
+    const reset = await kioskCall(relay.url, relay.kioskSecret, 'POST', `/api/v1/recovery/${id}/reset`, { newPassword: fresh });
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+    assert.equal((await d.dc.kinit(user.name, fresh)).ok, true);
+    user.password = fresh;
+
+    // Registered at its first call, named and placed in its domain by the certificate's DNS name.
+    const device = (await gw.registry.list()).find((x) => x.id === machineDeviceId(dnsName));
+    assert.deepEqual(device && [device.name, device.domain], [dnsName, 'keyhatch.test']);
+    const doctor = await relayDoctor(config);
+    assert.deepEqual(doctor.filter((x) => !x.ok), [], JSON.stringify(doctor));
+    assert.ok(doctor.some((x) => x.name === 'device identity' && x.detail.includes('machine certificate')));
+    assert.equal(await gw.registry.revoke(machineDeviceId(dnsName), 'test'), true);
+    const r = await kioskCall(relay.url, relay.kioskSecret, 'POST', '/api/v1/recovery', { username: user.name });
+    assert.deepEqual([r.status, r.body.error?.code], [403, 'DEVICE_REVOKED']);
+    // Autoenrollment renews the certificate (new key, new serial): still the same, revoked machine.
+    const renewed = await machineCertificate(dnsName);
+    const again = await httpsJson('GET', `${gw.url}/api/v1/relay/ping`, undefined, { ca, cert: renewed.certPem, key: renewed.keyPem });
+    assert.deepEqual([again.status, again.body.error?.code], [403, 'DEVICE_REVOKED']);
+  });
+
+  it('refuses a certificate of the issuing CA without Client Authentication or without a DNS name', async () => {
+    for (const m of [await machineCertificate(`srv-${process.pid}.keyhatch.test`, 'server'), await machineCertificate(undefined)]) {
+      const r = await httpsJson('GET', `${gw.url}/api/v1/relay/ping`, undefined, { ca, cert: m.certPem, key: m.keyPem });
+      assert.deepEqual([r.status, r.body.error?.code], [403, 'DEVICE_UNTRUSTED'], JSON.stringify(r.body));
+    }
+    assert.equal((await gw.registry.list()).some((x) => x.name === `srv-${process.pid}.keyhatch.test`), false, 'nothing registered');
   });
 
   it('refuses a call without a client certificate, with one from another CA, and with an unknown device certificate', async () => {

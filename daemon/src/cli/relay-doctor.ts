@@ -3,15 +3,17 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RelaySettings } from '../config/relay-config.js';
-import { loadIdentity, relayDir } from '../relay/device-identity.js';
+import { loadIdentity, machineIdentity, relayDir } from '../relay/device-identity.js';
 import { GatewayClient } from '../relay/gateway-client.js';
 
 export interface RelayCheck { readonly name: string; readonly ok: boolean; readonly detail: string }
 
 export async function relayDoctor(c: RelaySettings): Promise<RelayCheck[]> {
   const checks: RelayCheck[] = [{ name: 'config', ok: true, detail: 'role relay; no directory, delivery or database settings' }];
+  const g = c.gateway;
+  const machine = g.certFile && g.keyFile ? { certFile: g.certFile, keyFile: g.keyFile, caFile: g.caFile } : undefined;
   let identity;
-  try { identity = await loadIdentity(c.dataDir); } catch (err) {
+  try { identity = machine ? machineIdentity(machine, g.urls ?? [], g.pin) : await loadIdentity(c.dataDir); } catch (err) {
     checks.push({ name: 'device identity', ok: false, detail: (err as Error).message });
     return checks;
   }
@@ -19,9 +21,9 @@ export async function relayDoctor(c: RelaySettings): Promise<RelayCheck[]> {
     checks.push({ name: 'device identity', ok: false, detail: `not joined (nothing in ${relayDir(c.dataDir)}): run keyhatch join --gateway URL --token T --pin sha256/…` });
     return checks;
   }
-  checks.push({ name: 'device identity', ok: true, detail: `${identity.deviceId}, key in the secret store` });
+  checks.push({ name: 'device identity', ok: true, detail: machine ? `machine certificate ${machine.certFile} (the gateway must list its issuing CA in gateway.machineCaFile)` : `${identity.deviceId}, key in the secret store` });
   if (process.platform !== 'win32') {
-    const keyFile = join(relayDir(c.dataDir), 'secrets', 'device-key.secret');
+    const keyFile = machine?.keyFile ?? join(relayDir(c.dataDir), 'secrets', 'device-key.secret');
     const mode = (await stat(keyFile)).mode & 0o777;
     checks.push({ name: 'device key file', ok: (mode & 0o077) === 0, detail: `${keyFile} mode ${mode.toString(8)}` });
   }

@@ -64,8 +64,8 @@ export function checkRelayConfig(raw: RawConfig): RelayConfig | undefined {
   // 'localhost', which any hostName passes: the pattern is all there is to judge.
   if (k.hostName !== undefined && (typeof k.hostName !== 'string' || !KIOSK_HOST_NAME.test(k.hostName))) return undefined;
 
-  // Gateway-side keys (trustedProxies, deviceCertDays) are the schema's to judge.
-  const gateway = section(raw, 'gateway', ['urls', 'pin', 'updateCachedCredentials']);
+  // Gateway-side keys (trustedProxies, deviceCertDays, machineCaFile) are the schema's to judge.
+  const gateway = section(raw, 'gateway', ['urls', 'pin', 'updateCachedCredentials', 'certFile', 'keyFile', 'caFile']);
   if (gateway === false) return undefined;
   const urls = gateway?.urls;
   if (urls !== undefined && (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string' && isHttpsUrl(u)))) return undefined;
@@ -73,6 +73,11 @@ export function checkRelayConfig(raw: RawConfig): RelayConfig | undefined {
   if (pin !== undefined && (typeof pin !== 'string' || !GATEWAY_PIN.test(pin))) return undefined;
   const updateCachedCredentials = gateway?.updateCachedCredentials ?? true;
   if (typeof updateCachedCredentials !== 'boolean') return undefined;
+  // A machine certificate instead of a join: both files and the URLs, or the schema says what is missing.
+  const files = { certFile: gateway?.certFile, keyFile: gateway?.keyFile, caFile: gateway?.caFile };
+  if (!Object.values(files).every((f) => f === undefined || isText(f))) return undefined;
+  if ((files.certFile === undefined) !== (files.keyFile === undefined) || (files.certFile !== undefined && urls === undefined)) return undefined;
+  const machine = Object.fromEntries(Object.entries(files).filter(([, f]) => f !== undefined)) as { certFile?: string; keyFile?: string; caFile?: string };
 
   return {
     role: 'relay', listen, dataDir: raw.dataDir,
@@ -83,6 +88,6 @@ export function checkRelayConfig(raw: RawConfig): RelayConfig | undefined {
       ...(k.language !== undefined ? { language: k.language } : {}),
       ...(k.hostName !== undefined ? { hostName: k.hostName } : {}),
     },
-    gateway: { ...(urls ? { urls: [...urls] as string[] } : {}), ...(pin !== undefined ? { pin } : {}), trustedProxies: [], deviceCertDays: 825, updateCachedCredentials },
+    gateway: { ...(urls ? { urls: [...urls] as string[] } : {}), ...(pin !== undefined ? { pin } : {}), trustedProxies: [], deviceCertDays: 825, updateCachedCredentials, ...machine },
   };
 }

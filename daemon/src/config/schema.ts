@@ -188,7 +188,21 @@ export const gatewaySchema = z.strictObject({
   deviceCertDays: z.number().int().min(1).max(3650).default(825),
   /** Relay: after a reset at the gateway, refresh this PC's cached logon verifier when no DC is reachable (offline laptops). */
   updateCachedCredentials: z.boolean().default(true),
-}).prefault({});
+  /**
+   * Gateway: PEM file of issuing CAs (e.g. AD CS) whose machine certificates — Client Authentication,
+   * a DNS name — are accepted as devices without a join (docs/deployment.md, machine certificates).
+   */
+  machineCaFile: z.string().min(1).optional(),
+  /** Relay: a machine certificate (PEM) from such a CA, used instead of joining; needs keyFile and urls. */
+  certFile: z.string().min(1).optional(),
+  /** Relay: the machine certificate's private key (PEM). */
+  keyFile: z.string().min(1).optional(),
+  /** Relay with a machine certificate: PEM of the CA that issued the gateway's server certificate (a join keeps it itself). */
+  caFile: z.string().min(1).optional(),
+}).prefault({}).superRefine((g, ctx) => {
+  if ((g.certFile === undefined) !== (g.keyFile === undefined)) ctx.addIssue({ code: 'custom', path: [g.certFile ? 'keyFile' : 'certFile'], message: 'a machine certificate needs both gateway.certFile and gateway.keyFile' });
+  if (g.certFile !== undefined && !g.urls) ctx.addIssue({ code: 'custom', path: ['urls'], message: 'a relay with a machine certificate needs gateway.urls (there is no join to remember them)' });
+});
 
 /** Discovery and sync, reminders and enrollment campaigns (issue 12; docs/admin.md). */
 export const populationSchema = z.strictObject({

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KeyhatchError } from '../errors/catalogue.js';
 import { createSecretStore, type SecretStore } from '../platform/secret-store.js';
 import { loadNativeAddon, nativeAddonAvailable } from '../platform/native-addon.js';
 
@@ -45,6 +46,32 @@ export async function loadIdentity(dataDir: string, secrets = relaySecrets(dataD
   const key = await secrets.get(KEY_NAME);
   if (!key) return undefined;
   return { deviceId: record.deviceId, certPem, keyPem: key.toString('utf8'), gatewayChainPem, urls: record.urls, ...(record.pin ? { pin: record.pin } : {}) };
+}
+
+/** The relay settings of a machine certificate (config gateway.certFile/keyFile/caFile). */
+export interface MachineCertificateSettings {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile?: string | undefined;
+}
+
+function readConfigured(file: string, key: string): string {
+  try { return readFileSync(file, 'utf8'); } catch (err) {
+    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: gateway.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+}
+
+/**
+ * A device without a join: a machine certificate (e.g. from AD CS autoenrollment) and its key, from
+ * an issuing CA the gateway lists in gateway.machineCaFile. The gateway names the device from the
+ * certificate's DNS name; the gateway's own CA comes from caFile (else the system's roots), the pin
+ * from the config.
+ */
+export function machineIdentity(m: MachineCertificateSettings, urls: readonly string[], pin: string | undefined): DeviceIdentity {
+  return {
+    deviceId: 'machine-certificate', certPem: readConfigured(m.certFile, 'certFile'), keyPem: readConfigured(m.keyFile, 'keyFile'),
+    gatewayChainPem: m.caFile ? readConfigured(m.caFile, 'caFile') : '', urls, ...(pin ? { pin } : {}),
+  };
 }
 
 export async function saveIdentity(dataDir: string, id: DeviceIdentity, secrets = relaySecrets(dataDir)): Promise<void> {

@@ -33,5 +33,5 @@ export function pinnedServerIdentity(pin: string | undefined) {
 }
 
 export function trustAnchors(chainPem: string): string[] {
-  return [...tls.rootCertificates, chainPem];
+  return chainPem ? [...tls.rootCertificates, chainPem] : [...tls.rootCertificates];
 }

@@ -3,7 +3,6 @@
 import { hostname } from 'node:os';
 import type { NativeAddon } from '../platform/native-addon.js';
 import type { RecentResets } from '../platform/recent-resets.js';
-import { cachedCredentialRefresh } from './cached-credential-refresh.js';
 import type { RelayLog } from './relay-log.js';
 import type { ResetListener } from './reset-follow-up.js';
 
@@ -25,6 +24,8 @@ export async function resetListeners(o: ResetListenersOptions): Promise<ResetLis
     if (native.nativeAddonAvailable()) addon = native.loadNativeAddon();
   }
   if (addon) {
+    // Loaded only where there is a logon cache to refresh (its DC probe needs node:dns and node:net).
+    const { cachedCredentialRefresh } = await import('./cached-credential-refresh.js');
     const refresh = cachedCredentialRefresh({
       enabled: o.config.gateway.updateCachedCredentials, addon, log: o.log,
       computerName: process.env.COMPUTERNAME ?? hostname().split('.')[0] ?? '', ...(o.probe ? { probe: o.probe } : {}),

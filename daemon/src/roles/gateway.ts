@@ -1,6 +1,7 @@
 // Composition root of the gateway role: the only holder of directory credentials, enrollment data,
 // sessions and rate gates. HTTPS only: the portal for users' browsers, and the recovery + relay API
 // for joined workstations, which must present a device certificate (mutual TLS).
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
@@ -28,9 +29,20 @@ export interface RunningGateway extends GatewayParts {
   readonly registry: DeviceRegistry;
 }
 
-function readPem(file: string, what: string): string {
+function readPem(file: string, what: string, section = 'tls'): string {
   try { return readFileSync(file, 'utf8'); } catch (err) {
-    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: tls.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: ${section}.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
+}
+
+/** The issuing CAs of gateway.machineCaFile: every certificate in the PEM file, at least one. */
+function readCas(file: string): X509Certificate[] {
+  const blocks = readPem(file, 'machineCaFile', 'gateway').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  try {
+    if (blocks.length === 0) throw new Error('no certificate in it');
+    return blocks.map((b) => new X509Certificate(b));
+  } catch (err) {
+    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: gateway.machineCaFile: ${file}: ${(err as Error).message}` });
   }
 }
 
@@ -42,7 +54,9 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   const { core, services } = parts;
   let ca: DeviceCa;
   try { ca = await DeviceCa.open(services.secrets, join(config.dataDir, 'gateway')); } catch (err) { await parts.close(); throw err; }
-  const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now: opts.now ?? (() => Date.now()), certDays: config.gateway.deviceCertDays });
+  let machineCas: X509Certificate[] = [];
+  try { machineCas = config.gateway.machineCaFile ? readCas(config.gateway.machineCaFile) : []; } catch (err) { await parts.close(); throw err; }
+  const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now: opts.now ?? (() => Date.now()), certDays: config.gateway.deviceCertDays, machineCas });
   const trusted = config.gateway.trustedProxies;
   const device = requireDevice(registry, trusted);
   let admin: Awaited<ReturnType<typeof adminConsole>>;
@@ -66,7 +80,7 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   // Client certificates are requested, not required, so browsers reach the portal without one;
   // the recovery and relay API refuse any call whose certificate is missing, foreign or revoked.
   const server: Server = createServer({
-    cert, key, ca: [ca.certPem], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
+    cert, key, ca: [ca.certPem, ...machineCas.map((c) => c.toString())], requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
     requestTimeout: 30_000, headersTimeout: 10_000, requireHostHeader: false, // the app refuses a missing Host in the catalogue's shape
   }, app);
   server.keepAliveTimeout = 5_000;

@@ -246,7 +246,7 @@ export async function adminConsole(d: ConsoleDeps): Promise<Router> {
   }));
   api.post('/devices/:id/revoke', adminOnly, handle(async (req, res) => {
     parseBody(z.strictObject({}), req.body ?? {});
-    const id = parseBody(z.string().regex(/^dev_[A-Za-z0-9_-]{1,64}$/), req.params.id);
+    const id = parseBody(z.string().regex(/^(dev|mc)_[A-Za-z0-9_-]{1,64}$/), req.params.id);
     if (!(await d.registry.revoke(id, actorOf(signedIn(res))))) throw new KeyhatchError('NOT_FOUND', { reason: 'no such device' });
     res.json({ revoked: true });
   }));
