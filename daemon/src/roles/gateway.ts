@@ -54,7 +54,7 @@ export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions 
   const { core, services } = parts;
   let ca: DeviceCa;
   try { ca = await DeviceCa.open(services.secrets, join(config.dataDir, 'gateway')); } catch (err) { await parts.close(); throw err; }
-  let machineCas: X509Certificate[] = [];
+  let machineCas: X509Certificate[];
   try { machineCas = config.gateway.machineCaFile ? readCas(config.gateway.machineCaFile) : []; } catch (err) { await parts.close(); throw err; }
   const registry = new DeviceRegistry({ store: services.store, ca, audit: core.audit, now: opts.now ?? (() => Date.now()), certDays: config.gateway.deviceCertDays, machineCas });
   const trusted = config.gateway.trustedProxies;
