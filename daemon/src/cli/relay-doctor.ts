@@ -3,17 +3,16 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RelaySettings } from '../config/relay-config.js';
-import { loadIdentity, machineIdentity, relayDir } from '../relay/device-identity.js';
+import { relayDir, relayIdentity } from '../relay/device-identity.js';
 import { GatewayClient } from '../relay/gateway-client.js';
 
 export interface RelayCheck { readonly name: string; readonly ok: boolean; readonly detail: string }
 
 export async function relayDoctor(c: RelaySettings): Promise<RelayCheck[]> {
   const checks: RelayCheck[] = [{ name: 'config', ok: true, detail: 'role relay; no directory, delivery or database settings' }];
-  const g = c.gateway;
-  const machine = g.certFile && g.keyFile ? { certFile: g.certFile, keyFile: g.keyFile, caFile: g.caFile } : undefined;
+  const machine = c.gateway.certFile && c.gateway.keyFile ? { certFile: c.gateway.certFile, keyFile: c.gateway.keyFile } : undefined;
   let identity;
-  try { identity = machine ? machineIdentity(machine, g.urls ?? [], g.pin) : await loadIdentity(c.dataDir); } catch (err) {
+  try { identity = await relayIdentity(c); } catch (err) {
     checks.push({ name: 'device identity', ok: false, detail: (err as Error).message });
     return checks;
   }

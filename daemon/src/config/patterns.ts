@@ -6,6 +6,8 @@ export const KIOSK_ACCOUNT = /^[A-Za-z0-9_-]{1,20}$/;
 export const LANGUAGE_TAG = /^[a-z]{2}(-[A-Z]{2})?$/;
 /** kiosk.hostName: a DNS name with at least two labels (it must sit under webauthn.rpId). */
 export const KIOSK_HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+/** A workstation's domain as a relay reports it at join: a NetBIOS or DNS name. */
+export const DOMAIN_NAME = /^[A-Za-z0-9.-]{1,255}$/;
 export const DEFAULT_LISTEN = '127.0.0.1:7788';
 export const DEFAULT_KIOSK_EXECUTABLE = 'C:\\Program Files\\Keyhatch\\kiosk\\Keyhatch Kiosk.exe';
 

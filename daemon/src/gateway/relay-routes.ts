@@ -2,6 +2,7 @@
 // and ping (device certificate required; relays use it to decide they are "available").
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { DOMAIN_NAME } from '../config/patterns.js';
 import { handle, parseBody } from '../http/middleware.js';
 import type { DeviceRecord } from '../store/store.js';
 import type { DeviceRegistry } from './device-registry.js';
@@ -11,7 +12,7 @@ const joinBody = z.strictObject({
   token: z.string().min(10).max(200),
   csr: z.string().min(100).max(8000),
   name: z.string().min(1).max(64),
-  domain: z.string().min(1).max(255).regex(/^[A-Za-z0-9.-]+$/).optional(),
+  domain: z.string().regex(DOMAIN_NAME).optional(),
 });
 
 export function relayRoutes(registry: DeviceRegistry, requireDevice: RequestHandler, trustedProxies: readonly string[]): Router {

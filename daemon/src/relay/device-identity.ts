@@ -74,6 +74,12 @@ export function machineIdentity(m: MachineCertificateSettings, urls: readonly st
   };
 }
 
+/** The relay's device: its machine certificate when the config names one, else what its join kept (undefined: not joined). */
+export async function relayIdentity(c: { readonly dataDir: string; readonly gateway: Partial<MachineCertificateSettings> & { readonly urls?: readonly string[] | undefined; readonly pin?: string | undefined } }): Promise<DeviceIdentity | undefined> {
+  const g = c.gateway;
+  return g.certFile && g.keyFile ? machineIdentity({ certFile: g.certFile, keyFile: g.keyFile, caFile: g.caFile }, g.urls ?? [], g.pin) : loadIdentity(c.dataDir);
+}
+
 export async function saveIdentity(dataDir: string, id: DeviceIdentity, secrets = relaySecrets(dataDir)): Promise<void> {
   const dir = relayDir(dataDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });

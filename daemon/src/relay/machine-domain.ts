@@ -4,13 +4,14 @@
 // value Domain; NV Domain is the configured one, read when Domain is empty). Elsewhere, or when it
 // cannot be read, there is none: `keyhatch join --domain` names it, and without one a bare name is
 // routed by the gateway's `directoryRouting.ambiguous` policy.
+import { DOMAIN_NAME } from '../config/patterns.js';
 import type { RegistryTree } from '../platform/native-addon.js';
 
 const TCPIP_PARAMETERS = 'SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters';
 
 /** A NetBIOS or DNS domain name, as the gateway's join route accepts it. */
 export function isDomainName(s: string): boolean {
-  return s.length > 0 && s.length <= 255 && /^[A-Za-z0-9.-]+$/.test(s);
+  return DOMAIN_NAME.test(s);
 }
 
 export interface RegistryRead {

@@ -1,7 +1,7 @@
 // Composition root of the gateway role: the only holder of directory credentials, enrollment data,
 // sessions and rate gates. HTTPS only: the portal for users' browsers, and the recovery + relay API
 // for joined workstations, which must present a device certificate (mutual TLS).
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
@@ -12,6 +12,7 @@ import { requireDevice } from '../gateway/device-auth.js';
 import { DeviceCa } from '../gateway/device-ca.js';
 import { DeviceRegistry } from '../gateway/device-registry.js';
 import { relayRoutes } from '../gateway/relay-routes.js';
+import { pemCertificates } from '../relay/pin.js';
 import { buildGatewayParts, type GatewayParts, type GatewayPartsOptions } from './gateway-parts.js';
 import { closeServer, listenOn, servedHosts } from './listen.js';
 import { answerClientError } from '../http/client-error.js';
@@ -37,10 +38,11 @@ function readPem(file: string, what: string, section = 'tls'): string {
 
 /** The issuing CAs of gateway.machineCaFile: every certificate in the PEM file, at least one. */
 function readCas(file: string): X509Certificate[] {
-  const blocks = readPem(file, 'machineCaFile', 'gateway').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const pem = readPem(file, 'machineCaFile', 'gateway');
   try {
-    if (blocks.length === 0) throw new Error('no certificate in it');
-    return blocks.map((b) => new X509Certificate(b));
+    const cas = pemCertificates(pem);
+    if (cas.length === 0) throw new Error('no certificate in it');
+    return cas;
   } catch (err) {
     throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: gateway.machineCaFile: ${file}: ${(err as Error).message}` });
   }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { RelaySettings } from '../config/relay-config.js';
 import { staticKiosk, type IdentifyKiosk } from '../http/kiosk-identity.js';
 import { DEFAULT_UI_DIR } from '../http/ui-dir.js';
-import { loadIdentity, machineIdentity, type DeviceIdentity } from '../relay/device-identity.js';
+import { relayIdentity, type DeviceIdentity } from '../relay/device-identity.js';
 import { GatewayClient, type GatewayStatus } from '../relay/gateway-client.js';
 import { relayHandler, type RelayStatus } from '../relay/relay-http.js';
 import { createRelayLog } from '../relay/relay-log.js';
@@ -51,12 +51,9 @@ function statusOf(identity: DeviceIdentity | undefined, gateway: GatewayClient |
 
 export async function startRelay(config: RelaySettings, opts: RelayOptions = {}): Promise<RunningRelay> {
   const log = createRelayLog(config.log.dir ?? join(config.dataDir, 'logs'), config.log.level, opts.logToConsole ?? config.log.console);
-  const g = config.gateway;
-  const identity = g.certFile && g.keyFile
-    ? machineIdentity({ certFile: g.certFile, keyFile: g.keyFile, caFile: g.caFile }, g.urls ?? [], g.pin)
-    : await loadIdentity(config.dataDir);
-  const urls = g.urls ?? identity?.urls ?? [];
-  const pin = g.pin ?? identity?.pin;
+  const identity = await relayIdentity(config);
+  const urls = config.gateway.urls ?? identity?.urls ?? [];
+  const pin = config.gateway.pin ?? identity?.pin;
   const gateway = identity && urls.length > 0 ? new GatewayClient({ identity, urls, ...(pin ? { pin } : {}) }) : undefined;
   if (!gateway) log.warn('not joined to a gateway: run keyhatch join --gateway URL --token T');
   // On Windows the relay starts the kiosks and each launch gets its own secret, valid while it runs;
