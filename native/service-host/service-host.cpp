@@ -36,7 +36,10 @@ SERVICE_STATUS g_status = {};
 HANDLE g_stopEvent = nullptr;
 std::wstring g_configFile;
 
-void SetState(DWORD state, DWORD waitHint = 0, DWORD exitCode = NO_ERROR, DWORD specific = 0) {
+// The service thread, the control handler's thread and the heartbeat all report: one lock.
+SRWLOCK g_statusLock = SRWLOCK_INIT;
+
+void SetStateLocked(DWORD state, DWORD waitHint, DWORD exitCode, DWORD specific) {
   static DWORD checkPoint = 1;
   g_status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
   g_status.dwCurrentState = state;
@@ -48,6 +51,35 @@ void SetState(DWORD state, DWORD waitHint = 0, DWORD exitCode = NO_ERROR, DWORD 
   g_status.dwWaitHint = waitHint;
   g_status.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : checkPoint++;
   if (g_statusHandle) SetServiceStatus(g_statusHandle, &g_status);
+}
+
+void SetState(DWORD state, DWORD waitHint = 0, DWORD exitCode = NO_ERROR, DWORD specific = 0) {
+  AcquireSRWLockExclusive(&g_statusLock);
+  SetStateLocked(state, waitHint, exitCode, specific);
+  ReleaseSRWLockExclusive(&g_statusLock);
+}
+
+DWORD CurrentState() {
+  AcquireSRWLockShared(&g_statusLock);
+  const DWORD state = g_status.dwCurrentState;
+  ReleaseSRWLockShared(&g_statusLock);
+  return state;
+}
+
+// Moves the checkpoint of a pending state once a second until the service has stopped. A thread
+// of its own, because the service thread blocks where it cannot report: creating node.exe (seconds
+// on a loaded machine), the back-off between restarts (up to 60 s), waiting for a daemon to stop.
+// Without it the SCM and `sc query` see a pending service whose checkpoint stands still longer
+// than its wait hint: a hung service.
+DWORD WINAPI Heartbeat(LPVOID) {
+  for (;;) {
+    Sleep(1000);
+    AcquireSRWLockExclusive(&g_statusLock);  // read and re-report as one step: never undo a RUNNING
+    const DWORD state = g_status.dwCurrentState;
+    if (state == SERVICE_START_PENDING || state == SERVICE_STOP_PENDING) SetStateLocked(state, g_status.dwWaitHint, NO_ERROR, 0);
+    ReleaseSRWLockExclusive(&g_statusLock);
+    if (state == SERVICE_STOPPED) return 0;
+  }
 }
 
 void EventLog(WORD type, DWORD id, const std::wstring &text) {
@@ -171,7 +203,6 @@ int WaitReady(const Daemon &d, const std::wstring &readyFile) {
     DWORD r = WaitForMultipleObjects(2, waits, FALSE, 250);
     if (r == WAIT_OBJECT_0) return -1;
     if (r == WAIT_OBJECT_0 + 1) return 0;
-    if (g_status.dwCurrentState == SERVICE_START_PENDING) SetState(SERVICE_START_PENDING, 5000);
   }
   return 0;
 }
@@ -196,6 +227,7 @@ void WINAPI ServiceMain(DWORD, LPWSTR *) {
   if (!g_statusHandle) return;
   g_stopEvent = CreateEventW(nullptr, TRUE, FALSE, nullptr);
   SetState(SERVICE_START_PENDING, 10000);
+  if (HANDLE heartbeat = CreateThread(nullptr, 0, Heartbeat, nullptr, 0, nullptr)) CloseHandle(heartbeat);
   const std::wstring readyFile = DataDir() + L"\\service.ready";
 
   ULONGLONG failures[kMaxFailures] = {};
@@ -215,7 +247,7 @@ void WINAPI ServiceMain(DWORD, LPWSTR *) {
     if (ready == 1) {
       if (!everRunning) EventLog(EVENTLOG_INFORMATION_TYPE, 1000, L"The Keyhatch service is running.");
       everRunning = true;
-      if (g_status.dwCurrentState != SERVICE_RUNNING) SetState(SERVICE_RUNNING);
+      if (CurrentState() != SERVICE_RUNNING) SetState(SERVICE_RUNNING);
       HANDLE waits[2] = {g_stopEvent, d.process};
       ready = WaitForMultipleObjects(2, waits, FALSE, INFINITE) == WAIT_OBJECT_0 ? -1 : 0;
     }

@@ -219,12 +219,23 @@ describe('MSI under Wine: install, policy, preflight, upgrade, uninstall', funct
       assert.equal((await wine(prefix, ['sc', 'start', 'Keyhatch'])).code, 0);
       const first = await serviceState();
       assert.equal(first.state, 'START_PENDING', serviceConsole());
-      await new Promise((r) => setTimeout(r, 3000));
-      const later = await serviceState();
-      // The checkpoint moves while the host is alive and pending; it starts again at 1 when the host
-      // itself is restarted (its failure actions), so "moved" — not "grew" — is the sign of life.
-      assert.ok(later.state === 'START_PENDING' && later.checkpoint !== first.checkpoint, `the host stopped reporting progress: ${JSON.stringify([first, later])}`);
-      assert.match(serviceConsole(), /role standalone|no directory configured/);
+      // The checkpoint moves while the host is alive and pending (a heartbeat thread, whatever the
+      // host waits on); it starts again at 1 when the host itself is restarted (its failure actions),
+      // so "moved" — not "grew" — is the sign of life. Sampled until it has moved and the daemon has
+      // failed at least once (a loaded machine may take a while), and never RUNNING meanwhile.
+      const daemonFailed = /role standalone|no directory configured/;
+      const samples = [first];
+      const until = Date.now() + 90_000;
+      const done = () => samples.some((s) => s.checkpoint !== first.checkpoint) && daemonFailed.test(serviceConsole());
+      while (!done() && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 1000));
+        samples.push(await serviceState());
+      }
+      samples.push(await serviceState());  // once more after the failure: still pending
+      const trace = JSON.stringify(samples.map((s) => [s.state, s.checkpoint]));
+      assert.ok(samples.every((s) => s.state === 'START_PENDING'), `a daemon that cannot get ready must keep the service pending: ${trace}\n${serviceConsole()}`);
+      assert.ok(samples.some((s) => s.checkpoint !== first.checkpoint), `the host stopped reporting progress: ${trace}`);
+      assert.match(serviceConsole(), daemonFailed);
     } finally {
       await wine(prefix, ['reg', 'delete', policyKey, '/v', 'Role', '/f']);
     }
