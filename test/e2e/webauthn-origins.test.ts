@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DOMAIN_SETUP_TIMEOUT_MS, testDomain, type TestDomain } from '../support/global-domain.js';
@@ -21,18 +20,11 @@ import { createJoinToken } from '../../daemon/src/gateway/join-tokens.js';
 import { joinGateway } from '../../daemon/src/relay/join.js';
 import { loopbackAliasSwitches } from '../../kiosk-ui/src/electron/policy.js';
 import { CHROMIUM, CHROMIUM_ARGS, addVirtualAuthenticator, checkStep, newContext } from './support/browser.js';
+import { freePort } from '../support/free-port.js';
 
 const RP_ID = 'keyhatch.test';
 const PORTAL_HOST = 'gw.keyhatch.test';
 const KIOSK_HOST = 'kiosk.keyhatch.test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
-  });
-}
 
 describe('WebAuthn across origins: enrolled on the gateway portal, used at a relay\'s kiosk (Chromium, Samba AD DC)', function () {
   this.timeout(300_000);

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO } from '../support/cli.js';
+import { freePort } from '../support/free-port.js';
 
 const FORBIDDEN: ReadonlyArray<[string, RegExp]> = [
   ['LDAP client (ldapts)', /\/node_modules\/ldapts\//],
@@ -96,9 +96,3 @@ describe('relay lightness (the npm entry, bin/keyhatch.js)', function () {
     assert.deepEqual(files.sort(), ['bin/keyhatch.js', 'dist/daemon/src/cli/relay-first.bundle.js'].sort());
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-  });
-}

@@ -1,23 +1,12 @@
 // The real daemon serving a fresh build of the kiosk and portal on http://localhost:<port>
 // (WebAuthn needs a domain as RP ID: "localhost" is one, 127.0.0.1 is not), with security keys
 // enabled through the daemon's own WebAuthn factor and registration helpers.
-import { createServer } from 'node:net';
 import { buildKioskUi } from '../../../kiosk-ui/build.js';
 import { WebAuthnFactor, registrationOptions, verifyRegistration, type WebAuthnSettings } from '../../../daemon/src/factors/webauthn.js';
 import type { TestDomain } from '../../support/global-domain.js';
 import { startTestDaemon, type TestDaemon } from '../../support/daemon.js';
 import { freshDir } from '../../support/run-dir.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../support/free-port.js';
 
 export interface UiDaemon extends TestDaemon { origin: string; uiDir: string }
 
