@@ -6,23 +6,14 @@
 // loaded, first gateway call made).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/free-port.js';
 import { summary } from './stats.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = 15;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** CPU time (ms) all threads of `pid` have run so far (/proc/PID/task/TID/schedstat, in ns): unlike the
  * wall clock, not stretched by other processes competing for the cores. */

@@ -11,23 +11,14 @@
 // needs Windows, so it is not in this figure.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { buildNative, bundleForWindowsNode, installFile, repoRoot, waitForFile, wine, wineBackground, winePrefix, windowsNodeExe, windowsPath } from '../test/native/support/wine.js';
+import { freePort } from '../test/support/free-port.js';
 import { summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_WINE_LAUNCH_ROUNDS ?? 200);
 const RAW_PIPE = '\\\\.\\pipe\\Keyhatch.BenchRaw';
 const LAUNCH_PIPE = '\\\\.\\pipe\\Keyhatch.Launch';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface ClientOut { raw: number[]; status: number[]; launch: number[]; answers: Record<string, unknown>; error?: string }
 

@@ -3,14 +3,14 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RelaySettings } from '../config/relay-config.js';
-import { relayDir, relayIdentity } from '../relay/device-identity.js';
+import { machineCertificate, relayDir, relayIdentity } from '../relay/device-identity.js';
 import { GatewayClient } from '../relay/gateway-client.js';
 
 export interface RelayCheck { readonly name: string; readonly ok: boolean; readonly detail: string }
 
 export async function relayDoctor(c: RelaySettings): Promise<RelayCheck[]> {
   const checks: RelayCheck[] = [{ name: 'config', ok: true, detail: 'role relay; no directory, delivery or database settings' }];
-  const machine = c.gateway.certFile && c.gateway.keyFile ? { certFile: c.gateway.certFile, keyFile: c.gateway.keyFile } : undefined;
+  const machine = machineCertificate(c.gateway);
   let identity;
   try { identity = await relayIdentity(c); } catch (err) {
     checks.push({ name: 'device identity', ok: false, detail: (err as Error).message });

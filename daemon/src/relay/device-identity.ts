@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KeyhatchError } from '../errors/catalogue.js';
+import { readConfiguredFile } from '../config/configured-file.js';
 import { createSecretStore, type SecretStore } from '../platform/secret-store.js';
 import { loadNativeAddon, nativeAddonAvailable } from '../platform/native-addon.js';
 
@@ -55,29 +55,30 @@ export interface MachineCertificateSettings {
   readonly caFile?: string | undefined;
 }
 
-function readConfigured(file: string, key: string): string {
-  try { return readFileSync(file, 'utf8'); } catch (err) {
-    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: gateway.${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
-  }
-}
-
 /**
  * A device without a join: a machine certificate (e.g. from AD CS autoenrollment) and its key, from
  * an issuing CA the gateway lists in gateway.machineCaFile. The gateway names the device from the
  * certificate's DNS name; the gateway's own CA comes from caFile (else the system's roots), the pin
  * from the config.
  */
-export function machineIdentity(m: MachineCertificateSettings, urls: readonly string[], pin: string | undefined): DeviceIdentity {
+function machineIdentity(m: MachineCertificateSettings, urls: readonly string[], pin: string | undefined): DeviceIdentity {
   return {
-    deviceId: 'machine-certificate', certPem: readConfigured(m.certFile, 'certFile'), keyPem: readConfigured(m.keyFile, 'keyFile'),
-    gatewayChainPem: m.caFile ? readConfigured(m.caFile, 'caFile') : '', urls, ...(pin ? { pin } : {}),
+    deviceId: 'machine-certificate', certPem: readConfiguredFile(m.certFile, 'gateway.certFile'), keyPem: readConfiguredFile(m.keyFile, 'gateway.keyFile'),
+    gatewayChainPem: m.caFile ? readConfiguredFile(m.caFile, 'gateway.caFile') : '', urls, ...(pin ? { pin } : {}),
   };
 }
 
+type RelayGatewaySettings = Partial<MachineCertificateSettings> & { readonly urls?: readonly string[] | undefined; readonly pin?: string | undefined };
+
+/** The machine certificate the config names (both files), else undefined: the relay uses what its join kept. */
+export function machineCertificate(g: RelayGatewaySettings): MachineCertificateSettings | undefined {
+  return g.certFile && g.keyFile ? { certFile: g.certFile, keyFile: g.keyFile, caFile: g.caFile } : undefined;
+}
+
 /** The relay's device: its machine certificate when the config names one, else what its join kept (undefined: not joined). */
-export async function relayIdentity(c: { readonly dataDir: string; readonly gateway: Partial<MachineCertificateSettings> & { readonly urls?: readonly string[] | undefined; readonly pin?: string | undefined } }): Promise<DeviceIdentity | undefined> {
-  const g = c.gateway;
-  return g.certFile && g.keyFile ? machineIdentity({ certFile: g.certFile, keyFile: g.keyFile, caFile: g.caFile }, g.urls ?? [], g.pin) : loadIdentity(c.dataDir);
+export async function relayIdentity(c: { readonly dataDir: string; readonly gateway: RelayGatewaySettings }): Promise<DeviceIdentity | undefined> {
+  const machine = machineCertificate(c.gateway);
+  return machine ? machineIdentity(machine, c.gateway.urls ?? [], c.gateway.pin) : loadIdentity(c.dataDir);
 }
 
 export async function saveIdentity(dataDir: string, id: DeviceIdentity, secrets = relaySecrets(dataDir)): Promise<void> {

@@ -2,9 +2,9 @@
 // sessions and rate gates. HTTPS only: the portal for users' browsers, and the recovery + relay API
 // for joined workstations, which must present a device certificate (mutual TLS).
 import type { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
+import { readConfiguredFile } from '../config/configured-file.js';
 import type { KeyhatchConfig } from '../config/schema.js';
 import { KeyhatchError } from '../errors/catalogue.js';
 import { createApp } from '../http/app.js';
@@ -30,15 +30,9 @@ export interface RunningGateway extends GatewayParts {
   readonly registry: DeviceRegistry;
 }
 
-function readPem(file: string, what: string, section = 'tls'): string {
-  try { return readFileSync(file, 'utf8'); } catch (err) {
-    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: ${section}.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
-  }
-}
-
 /** The issuing CAs of gateway.machineCaFile: every certificate in the PEM file, at least one. */
 function readCas(file: string): X509Certificate[] {
-  const pem = readPem(file, 'machineCaFile', 'gateway');
+  const pem = readConfiguredFile(file, 'gateway.machineCaFile');
   try {
     const cas = pemCertificates(pem);
     if (cas.length === 0) throw new Error('no certificate in it');
@@ -50,8 +44,8 @@ function readCas(file: string): X509Certificate[] {
 
 export async function startGateway(config: KeyhatchConfig, opts: GatewayOptions = {}): Promise<RunningGateway> {
   if (!config.tls) throw new KeyhatchError('CONFIG_INVALID', { message: 'invalid configuration: tls: the gateway role needs tls.certFile and tls.keyFile' });
-  const cert = readPem(config.tls.certFile, 'certFile');
-  const key = readPem(config.tls.keyFile, 'keyFile');
+  const cert = readConfiguredFile(config.tls.certFile, 'tls.certFile');
+  const key = readConfiguredFile(config.tls.keyFile, 'tls.keyFile');
   const parts = await buildGatewayParts(config, opts);
   const { core, services } = parts;
   let ca: DeviceCa;

@@ -1,6 +1,7 @@
 // MIT keytab files, format 0x0502 (what ktpass, samba-tool domain exportkeytab and ktutil write):
 // a version, then entries each prefixed by a signed 32-bit size (negative: a hole to skip).
 import { readFileSync, statSync } from 'node:fs';
+import { unreadableConfiguredFile } from '../../../config/configured-file.js';
 import { KeyhatchError } from '../../../errors/catalogue.js';
 
 export interface KeytabEntry {
@@ -61,7 +62,7 @@ export function loadKeytab(file: string, key = 'adminConsole.negotiate.keytabFil
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof KeyhatchError) throw err;
-    throw new KeyhatchError('CONFIG_INVALID', { message: `invalid configuration: ${key}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+    throw unreadableConfiguredFile(key, file, err);
   }
   try {
     return parseKeytab(buf);
