@@ -59,11 +59,12 @@ void SetState(DWORD state, DWORD waitHint = 0, DWORD exitCode = NO_ERROR, DWORD 
   ReleaseSRWLockExclusive(&g_statusLock);
 }
 
-DWORD CurrentState() {
-  AcquireSRWLockShared(&g_statusLock);
-  const DWORD state = g_status.dwCurrentState;
-  ReleaseSRWLockShared(&g_statusLock);
-  return state;
+// RUNNING only from START_PENDING, as one step: a stop that arrived while the daemon got ready has
+// already reported STOP_PENDING, and a service must not go back from stopping to running.
+void ReportRunningIfStarting() {
+  AcquireSRWLockExclusive(&g_statusLock);
+  if (g_status.dwCurrentState == SERVICE_START_PENDING) SetStateLocked(SERVICE_RUNNING, 0, NO_ERROR, 0);
+  ReleaseSRWLockExclusive(&g_statusLock);
 }
 
 // Moves the checkpoint of a pending state once a second until the service has stopped. A thread
@@ -247,7 +248,7 @@ void WINAPI ServiceMain(DWORD, LPWSTR *) {
     if (ready == 1) {
       if (!everRunning) EventLog(EVENTLOG_INFORMATION_TYPE, 1000, L"The Keyhatch service is running.");
       everRunning = true;
-      if (CurrentState() != SERVICE_RUNNING) SetState(SERVICE_RUNNING);
+      ReportRunningIfStarting();
       HANDLE waits[2] = {g_stopEvent, d.process};
       ready = WaitForMultipleObjects(2, waits, FALSE, INFINITE) == WAIT_OBJECT_0 ? -1 : 0;
     }

@@ -59,9 +59,24 @@ export function winePrefix(): Promise<WinePrefix> {
     await run('wineserver', ['-w'], env);
     // Node 22 wants a Windows 10 version answer.
     await run('wine', ['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f'], env);
+    keepSystemUp(env);
     return prefix;
   })();
   return prefixPromise;
+}
+
+/**
+ * Wine shuts its "system" (services.exe and the rest) down about 2 s after the last Windows program
+ * of the prefix exits, and the next program boots it again, which starts every automatic service:
+ * a service a test stopped would come back on its own between two `sc query` polls. A real
+ * machine's SCM never does that. A cmd.exe reading an open, never-written stdin keeps the system up
+ * for the whole run (wineserver -k at exit ends it).
+ */
+function keepSystemUp(env: NodeJS.ProcessEnv): void {
+  const child = spawn('wine', ['cmd'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.on('error', () => undefined);
+  child.unref();
+  (child.stdin as unknown as { unref(): void }).unref();
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
